@@ -1,0 +1,82 @@
+"""The check registry: each check is one small function returning a polars "is valid"
+expression, registered with its code, message template, explanation and examples.
+
+The explanation (the function's docstring) is the user documentation: ``salesfmt explain``.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import polars as pl
+
+from salesfmt.problems import Severity
+
+__all__ = ["Check", "REGISTRY", "register", "get_check", "render_message"]
+
+
+@dataclass(frozen=True)
+class Check:
+    """A registered check. ``fn(value, raw, **params)`` returns True where the cell is valid."""
+
+    code: str
+    message: str
+    explanation: str
+    bad: str
+    good: str
+    fn: Callable[..., pl.Expr] | None
+    severity: Severity = Severity.ERROR
+    cross_row: bool = False
+
+
+REGISTRY: dict[str, Check] = {}
+
+
+def register(code: str, message: str, *, bad: str, good: str,
+             severity: Severity = Severity.ERROR, cross_row: bool = False
+             ) -> Callable[[Callable[..., pl.Expr]], Callable[..., pl.Expr]]:
+    """Decorator registering a check function under ``code``."""
+
+    def wrap(fn: Callable[..., pl.Expr]) -> Callable[..., pl.Expr]:
+        if code in REGISTRY:
+            raise ValueError(f"check {code!r} registered twice")
+        doc = " ".join((fn.__doc__ or "").split())
+        REGISTRY[code] = Check(code, message, doc, bad, good, fn, severity, cross_row)
+        return fn
+
+    return wrap
+
+
+def get_check(code: str) -> Check:
+    """The registered check ``code``; KeyError lists the known codes."""
+    from salesfmt.checks import builtin  # noqa: F401  (registers the built-in checks)
+
+    try:
+        return REGISTRY[code]
+    except KeyError:
+        raise KeyError(f"unknown check {code!r}; known: {', '.join(sorted(REGISTRY))}") from None
+
+
+def render_message(template: str, static: dict[str, object],
+                   dynamic: dict[str, pl.Expr]) -> pl.Expr:
+    """Fill a message template: static values now, per-row values ({value}, …) as expressions."""
+    parts: list[pl.Expr] = []
+    text = ""
+    for literal, name, spec, _ in string.Formatter().parse(template):
+        text += literal
+        if name is None:
+            continue
+        if name in dynamic:
+            if text:
+                parts.append(pl.lit(text))
+                text = ""
+            parts.append(dynamic[name].cast(pl.String).fill_null(""))
+        elif name in static:
+            text += format(static[name], spec or "")
+        else:
+            text += "{" + name + "}"
+    if text or not parts:
+        parts.append(pl.lit(text))
+    return pl.concat_str(parts)

@@ -1,0 +1,164 @@
+"""Built-in checks. Each returns True where valid; nulls count as valid unless the check
+is about presence. Message templates may use {column}, {value} and the check's params."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from salesfmt.checks import register
+from salesfmt.problems import Severity
+
+_EMAIL = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+
+
+def _present(raw: pl.Expr) -> pl.Expr:
+    return raw.cast(pl.String).str.strip_chars().str.len_chars().fill_null(0) > 0
+
+
+@register("required", "{column} is required", bad="LAST_NAME empty", good="LAST_NAME = Jansen")
+def required(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
+    """A required field is empty (or its column is missing). The server rejects the line.
+    Fill the cell, or give the rule file a `default:` or `constant:` for the field."""
+    return value.is_not_null() | _present(raw)
+
+
+def _type_check(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
+    return ~(_present(raw) & value.is_null())
+
+
+@register("invalid_number", "{column} is not a valid number", bad="QUANTITY = 1x",
+          good="QUANTITY = 1")
+def invalid_number(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
+    """The cell holds text that is not a number in the partner's declared format (decimal
+    separator, thousands separator, currency sign), or not a whole number where one is needed."""
+    return _type_check(value, raw)
+
+
+@register("invalid_date", "{column} is not a valid date", bad="SALE_DATE = 31-02-2024",
+          good="SALE_DATE = 2024-02-29")
+def invalid_date(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
+    """The cell is not a date in any of the rule's `date_formats` nor ISO 8601, or the
+    date does not exist (31 February)."""
+    return _type_check(value, raw)
+
+
+@register("invalid_datetime", "{column} is not a valid date-time",
+          bad="salesDateTime = yesterday", good="salesDateTime = 2024-03-01T13:05:00")
+def invalid_datetime(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
+    """The cell is not a date-time in any of the rule's `date_formats` nor ISO 8601."""
+    return _type_check(value, raw)
+
+
+@register("invalid_boolean", "{column} is not a valid boolean", bad="online = maybe",
+          good="online = yes")
+def invalid_boolean(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
+    """The cell is not one of the rule's true/false words (yes/no, ja/nee, 1/0, x, ...)."""
+    return _type_check(value, raw)
+
+
+@register("too_long", "{column} must be at most {max_length} characters",
+          bad="PRODUCT_CODE of 51 characters", good="PRODUCT_CODE = SKU-123")
+def too_long(value: pl.Expr, raw: pl.Expr, max_length: int) -> pl.Expr:
+    """The text is longer than the target allows (counted in characters, not bytes)."""
+    return value.cast(pl.String).str.len_chars() <= max_length
+
+
+@register("too_small", "{column} must be at least {min}", bad="QUANTITY = 0",
+          good="QUANTITY = 1")
+def too_small(value: pl.Expr, raw: pl.Expr, min: float) -> pl.Expr:
+    """The number is below the smallest value the target accepts."""
+    return value >= min
+
+
+@register("too_large", "{column} must be at most {max}", bad="vatPercentage = 210",
+          good="vatPercentage = 21")
+def too_large(value: pl.Expr, raw: pl.Expr, max: float) -> pl.Expr:
+    """The number is above the largest value the target accepts."""
+    return value <= max
+
+
+@register("too_many_decimals", "{column} must have at most {decimals} decimal places",
+          bad="AMOUNT = 12.345", good="AMOUNT = 12.35")
+def too_many_decimals(value: pl.Expr, raw: pl.Expr, decimals: int) -> pl.Expr:
+    """The amount has more decimal places than the target keeps; it is never rounded
+    silently. Round it in the source, or fix the rule's decimal separator."""
+    return value.round(decimals) == value
+
+
+@register("not_allowed", "{column} must be one of {allowed}",
+          bad="PAYMENT_METHOD = PIN", good="PAYMENT_METHOD = card")
+def not_allowed(value: pl.Expr, raw: pl.Expr, allowed: list[str]) -> pl.Expr:
+    """The value is not in the target's list. Add a `map:` to the rule file to translate
+    the partner's words (PIN → card)."""
+    return value.cast(pl.String).is_in(list(allowed))
+
+
+@register("invalid_email", "{column} is not a valid email", bad="EMAIL = jan@@example",
+          good="EMAIL = jan@example.com")
+def invalid_email(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
+    """The address is not of the form name@domain.tld."""
+    return value.cast(pl.String).str.contains(_EMAIL)
+
+
+@register("future_date", "{column} must not be in the future", bad="SALE_DATE = tomorrow",
+          good="SALE_DATE = today or earlier")
+def future_date(value: pl.Expr, raw: pl.Expr, today: date) -> pl.Expr:
+    """A sale cannot happen after today (fix "today" with `--today YYYY-MM-DD`)."""
+    return value.cast(pl.Date) <= pl.lit(today)
+
+
+@register("unmapped_value", "{column} has no mapping for value '{value}'",
+          bad="Betaalwijze = Bitcoin (map knows PIN, Contant)", good="Betaalwijze = PIN")
+def unmapped_value(value: pl.Expr, raw: pl.Expr, flag: pl.Expr) -> pl.Expr:
+    """The rule's value map is marked `unmapped: error` and the cell holds a value the
+    map does not list. Add the value to the map."""
+    return ~flag
+
+
+@register("formula_like", "{column} starts with a character a spreadsheet runs as a formula",
+          bad="LAST_NAME = =HYPERLINK(...)", good="LAST_NAME = Jansen",
+          severity=Severity.WARNING)
+def formula_like(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
+    """Text starting with =, +, -, @, tab or carriage return is run as a formula when the
+    file is opened in a spreadsheet (CSV injection). Reported as a warning."""
+    return ~value.cast(pl.String).str.contains(r"^[=+\-@\t\r]")
+
+
+@register("duplicate", "{column} is duplicated (first seen on line {first_line})",
+          bad="ORDER_ID 17 on lines 3 and 9", good="each ORDER_ID once", cross_row=True)
+def duplicate(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
+    """The field must be unique in the file and this value was already used on an earlier
+    line. Checked across the whole file, not per batch."""
+    return pl.lit(True)
+
+
+@register("missing_column", "no column for {column} in the file (looked for: {aliases})",
+          bad="rule maps last_name from 'Achternaam' but the file has no such header",
+          good="header row contains 'Achternaam'")
+def missing_column(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
+    """The rule file names a column for a field the target needs, but none of its aliases
+    is in the file's header row. Every line then lacks the field."""
+    return pl.lit(True)
+
+
+# ISO 3166-1 alpha-2 codes (officially assigned).
+ISO_COUNTRIES = frozenset("""
+AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR
+BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ
+EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW
+GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY
+KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV
+MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY
+QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG
+TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM
+ZW""".split())
+
+
+@register("invalid_country", "{column} is not an ISO 3166 country code",
+          bad="COUNTRY = Netherlands", good="COUNTRY = NL")
+def iso_country(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
+    """The country must be an ISO 3166-1 alpha-2 code (NL, BE, GB, ...). Map full names
+    to codes with a `map:` in the rule file."""
+    return value.cast(pl.String).is_in(sorted(ISO_COUNTRIES))

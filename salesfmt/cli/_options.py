@@ -1,0 +1,48 @@
+"""Options shared by the commands that read a partner file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import click
+
+from salesfmt.report import DEFAULT_CAP
+
+__all__ = ["source_options", "parse_today"]
+
+
+def parse_today(ctx: click.Context, param: click.Parameter, text: str | None) -> date | None:
+    """``--today YYYY-MM-DD`` → date."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def source_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """FILE, --rules, --to and the reader overrides."""
+    decorators = [
+        click.argument("file", type=click.Path(path_type=str)),
+        click.option("--rules", "-r", "rules", required=True,
+                     help="Rule file path or bundled rule name (see 'salesfmt rules list')."),
+        click.option("--to", "-t", "target", required=True,
+                     help="Target name (see 'salesfmt targets')."),
+        click.option("--sheet", default=None, help="Workbook sheet name or 1-based number."),
+        click.option("--encoding", default=None, help="Force the CSV encoding."),
+        click.option("--delimiter", default=None, help="Force the CSV delimiter."),
+        click.option("--header-row", type=click.IntRange(min=1), default=None,
+                     help="Force the 1-based header row."),
+        click.option("--today", callback=parse_today, default=None, metavar="YYYY-MM-DD",
+                     help="Fix 'today' for future-date checks (default: the real date)."),
+        click.option("--max-errors", type=click.IntRange(min=0), default=DEFAULT_CAP,
+                     show_default=True, help="Lines listed in the JSON report's errors."),
+        click.option("--with-source", is_flag=True,
+                     help="Add partner-file coordinates (sheet, row, column, value) per error."),
+    ]
+    for deco in reversed(decorators):
+        fn = deco(fn)
+    return fn

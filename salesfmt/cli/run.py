@@ -1,0 +1,88 @@
+"""``salesfmt check`` and ``salesfmt convert``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from salesfmt.cli import cli
+from salesfmt.cli._options import source_options
+from salesfmt.errors import ExitCode, OutputError
+from salesfmt.pipeline import Result, run
+from salesfmt.report import ReportFormat, envelope, render
+from salesfmt.rules import load_rules
+from salesfmt.targets import load_target
+from salesfmt.targets.serializers import extension
+from salesfmt.util import atomic_write_text
+
+__all__ = ["check", "convert"]
+
+
+def _run(file: str, rules: str, target: str, **kw: Any) -> Result:
+    ruleset = load_rules(rules)
+    tgt = load_target(target)
+    reader = {k: kw.pop(k) for k in ("sheet", "encoding", "delimiter", "header_row")}
+    return run(file, ruleset, tgt, **kw, **reader)
+
+
+def _exit(result: Result) -> None:
+    raise click.exceptions.Exit(ExitCode.CLEAN if result.clean else ExitCode.PROBLEMS)
+
+
+@cli.command()
+@source_options
+@click.option("--format", "fmt", type=click.Choice([f.value for f in ReportFormat]),
+              default=ReportFormat.TEXT.value, show_default=True,
+              help="What to print on stdout: text summary or the server's JSON envelope.")
+def check(file: str, rules: str, target: str, fmt: str, max_errors: int, with_source: bool,
+          **kw: Any) -> None:
+    """Pre-flight FILE against a target: summary on stderr, report on stdout."""
+    result = _run(file, rules, target, **kw)
+    color = sys.stderr.isatty()
+    click.echo(render(ReportFormat.TEXT, result, color=color).rstrip("\n"), err=True)
+    if ReportFormat(fmt) is not ReportFormat.TEXT:
+        click.echo(render(ReportFormat(fmt), result, cap=max_errors, with_source=with_source),
+                   nl=False)
+    _exit(result)
+
+
+def _output_path(file: str, target: str, output: str) -> Path:
+    out = Path(output)
+    if out.is_dir() or output.endswith(("/", "\\")):
+        out.mkdir(parents=True, exist_ok=True)
+        out = out / (Path(file).stem + extension(load_target(target)))
+    elif not out.parent.exists():
+        raise OutputError("output folder does not exist", where=str(out.parent))
+    return out
+
+
+@cli.command()
+@source_options
+@click.option("-o", "--output", "output", required=True,
+              help="Output file, or a folder (the file is named after the input).")
+@click.option("--strict", is_flag=True, help="Write no converted output if any line has an error.")
+@click.option("--force", is_flag=True, help="Overwrite existing output files.")
+def convert(file: str, rules: str, target: str, output: str, strict: bool, force: bool,
+            max_errors: int, with_source: bool, **kw: Any) -> None:
+    """Convert FILE for a target: good lines to the output, the JSON report beside it."""
+    out = _output_path(file, target, output)
+    report_path = out.with_name(out.stem + ".report.json")
+    for p in (out, report_path):
+        if Path(file).exists() and p.resolve() == Path(file).resolve():
+            raise OutputError("refusing to overwrite the input file", where=str(p))
+        if p.exists() and not force:
+            raise OutputError("already exists (use --force to overwrite)", where=str(p))
+    result = _run(file, rules, target, output=out, strict=strict, **kw)
+    report = envelope(result, cap=max_errors, with_source=with_source)
+    atomic_write_text(report_path, json.dumps(report, ensure_ascii=False, indent=2,
+                                              default=str) + "\n")
+    click.echo(render(ReportFormat.TEXT, result, color=sys.stderr.isatty()).rstrip("\n"),
+               err=True)
+    if result.output is None and strict:
+        click.echo("no output written (--strict and the file has errors)", err=True)
+    click.echo(f"report: {report_path}", err=True)
+    _exit(result)

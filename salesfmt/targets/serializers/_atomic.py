@@ -1,0 +1,43 @@
+"""Atomic output: write to a hidden temporary file beside the target, rename on commit."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import polars as pl
+
+__all__ = ["AtomicWriter"]
+
+
+class AtomicWriter:
+    """Base writer: subclasses write batches into ``self.tmp``; ``commit`` renames it."""
+
+    extension = ""
+
+    def __init__(self, path: Path, target: object) -> None:
+        self.path = Path(path)
+        self.target = target
+        fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp",
+                                    dir=self.path.parent)
+        os.close(fd)
+        self.tmp = Path(name)
+        self.records = 0
+
+    def write(self, batch: pl.DataFrame) -> None:
+        """Write a batch of good rows (target output columns)."""
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        """Flush anything buffered into ``self.tmp`` (before commit)."""
+
+    def commit(self) -> Path:
+        """Finish the file and move it into place atomically."""
+        self.finish()
+        os.replace(self.tmp, self.path)
+        return self.path
+
+    def abort(self) -> None:
+        """Drop the partial output."""
+        self.tmp.unlink(missing_ok=True)

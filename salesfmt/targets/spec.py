@@ -1,0 +1,166 @@
+"""Target declarations (YAML under rules/targets/) as typed objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from salesfmt.canonical import FIELDS, Kind
+from salesfmt.checks import get_check
+from salesfmt.errors import TargetError
+from salesfmt.problems import Severity
+from salesfmt.resources import targets_dir
+
+__all__ = ["CheckUse", "TargetField", "Target", "load_target", "list_targets", "TYPE_CHECK"]
+
+#: The parse check a target field of each kind gets automatically.
+TYPE_CHECK = {
+    Kind.INTEGER: "invalid_number",
+    Kind.DECIMAL: "invalid_number",
+    Kind.DATE: "invalid_date",
+    Kind.DATETIME: "invalid_datetime",
+    Kind.BOOLEAN: "invalid_boolean",
+}
+
+# Field keys that are sugar for a check: key → (check code, parameter name or None).
+_SUGAR = {
+    "required": ("required", None),
+    "max_length": ("too_long", "max_length"),
+    "min": ("too_small", "min"),
+    "max": ("too_large", "max"),
+    "decimals": ("too_many_decimals", "decimals"),
+    "allowed": ("not_allowed", "allowed"),
+    "email": ("invalid_email", None),
+    "not_future": ("future_date", None),
+    "unique": ("duplicate", None),
+}
+_FIELD_KEYS = {"name", "from", "type", "format", "checks", "severity", "formula", "description",
+               *_SUGAR}
+_TOP_KEYS = {"name", "description", "seed", "output", "success", "error", "messages", "codes",
+             "fields", "options"}
+
+
+@dataclass(frozen=True)
+class CheckUse:
+    """One check applied to one target field."""
+
+    code: str
+    params: dict[str, Any]
+    severity: Severity
+
+
+@dataclass(frozen=True)
+class TargetField:
+    """A field (column / JSON key) of the target's output."""
+
+    name: str
+    source: str
+    kind: Kind
+    required: bool
+    checks: tuple[CheckUse, ...]
+    format: str | None = None
+    decimals: int | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A declared target: its fields and the server's wording."""
+
+    name: str
+    description: str
+    output: str
+    fields: tuple[TargetField, ...]
+    messages: dict[str, str] = field(default_factory=dict)
+    codes: dict[str, str] = field(default_factory=dict)
+    success: dict[str, Any] = field(default_factory=lambda: {"result": "{records}"})
+    error: dict[str, Any] = field(
+        default_factory=lambda: {"code": 400,
+                                 "message": "File content contains one or more errors"})
+    options: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+    def message_for(self, code: str) -> str:
+        """The message template for ``code``: the server's wording, else the check's own."""
+        return self.messages.get(code) or get_check(code).message
+
+    def code_for(self, code: str) -> str:
+        """The code as the server names it (e.g. too_long → field.lengthExceeded)."""
+        return self.codes.get(code, code)
+
+
+def _field(spec: dict[str, Any], where: str) -> TargetField:
+    unknown = set(spec) - _FIELD_KEYS
+    if unknown:
+        raise TargetError(f"unknown key {sorted(unknown)[0]!r}", where=where)
+    for key in ("name", "from", "type"):
+        if key not in spec:
+            raise TargetError(f"missing key {key!r}", where=where)
+    if spec["from"] not in FIELDS:
+        raise TargetError(f"unknown canonical field {spec['from']!r}", where=where)
+    try:
+        kind = Kind(spec["type"])
+    except ValueError:
+        raise TargetError(f"unknown type {spec['type']!r}", where=where) from None
+    severities = {k: Severity(v) for k, v in (spec.get("severity") or {}).items()}
+    uses: list[tuple[str, dict[str, Any]]] = []
+    if kind in TYPE_CHECK:
+        uses.append((TYPE_CHECK[kind], {}))
+    for key, (code, param) in _SUGAR.items():
+        if key in spec and spec[key] is not False:
+            uses.append((code, {param: spec[key]} if param else {}))
+    if kind is Kind.TEXT and spec.get("formula", True):
+        uses.append(("formula_like", {}))
+    for extra in spec.get("checks") or []:
+        code, params = next(iter(extra.items())) if isinstance(extra, dict) else (extra, {})
+        uses.append((code, dict(params or {})))
+    checks = []
+    for code, params in uses:
+        try:
+            check = get_check(code)
+        except KeyError as exc:
+            raise TargetError(str(exc.args[0]), where=where) from None
+        checks.append(CheckUse(code, params, severities.get(code, check.severity)))
+    return TargetField(
+        name=spec["name"], source=spec["from"], kind=kind, required=bool(spec.get("required")),
+        checks=tuple(checks), format=spec.get("format"), decimals=spec.get("decimals"),
+        description=spec.get("description", ""),
+    )
+
+
+def list_targets() -> list[Path]:
+    """Bundled target declarations, sorted by name."""
+    return sorted(targets_dir().glob("*.yaml"))
+
+
+@cache
+def load_target(name_or_path: str) -> Target:
+    """Load a bundled target by name, or a declaration file by path."""
+    path = Path(name_or_path)
+    if not (path.suffix in (".yaml", ".yml") and path.is_file()):
+        path = targets_dir() / f"{name_or_path}.yaml"
+        if not path.is_file():
+            names = ", ".join(p.stem for p in list_targets())
+            raise TargetError(f"unknown target {name_or_path!r}; targets: {names}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise TargetError(f"invalid YAML: {exc}", where=str(path)) from None
+    if not isinstance(data, dict):
+        raise TargetError("a target declaration must be a mapping", where=str(path))
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise TargetError(f"unknown key {sorted(unknown)[0]!r}", where=str(path))
+    fields = tuple(_field(f, f"{path}: fields[{i}]") for i, f in enumerate(data.get("fields", [])))
+    if not fields:
+        raise TargetError("declares no fields", where=str(path))
+    kwargs: dict[str, Any] = {}
+    for key in ("success", "error", "messages", "codes", "options"):
+        if key in data:
+            kwargs[key] = data[key]
+    return Target(name=data.get("name", path.stem), description=data.get("description", ""),
+                  output=data.get("output", "csv"), fields=fields, path=path, **kwargs)

@@ -1,0 +1,166 @@
+"""Turn a target declaration into expressions over canonical columns: values, formatted
+output text and one "is valid" column per check use. Problems are collected, never raised."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from salesfmt.canonical import FIELDS, Kind
+from salesfmt.checks import Check, get_check, render_message
+from salesfmt.errors import TargetError
+from salesfmt.problems import Severity
+from salesfmt.rules.compiler import CompiledRules, parsed_text, raw, to_text, typed, unmapped
+from salesfmt.rules.parsers import parse
+from salesfmt.targets.spec import CheckUse, Target, TargetField
+
+__all__ = ["CheckInstance", "TargetPlan", "plan_target", "value", "out", "ok", "LINE",
+           "message_expr", "value_expr"]
+
+LINE = "__line"
+
+
+def value(name: str) -> str:
+    """Frame column holding target field ``name``'s typed value."""
+    return f"t:{name}"
+
+
+def out(name: str) -> str:
+    """Frame column holding target field ``name`` as output text."""
+    return f"o:{name}"
+
+
+def ok(index: int) -> str:
+    """Frame column: check instance ``index`` passed."""
+    return f"ok:{index}"
+
+
+@dataclass(frozen=True)
+class CheckInstance:
+    """One check on one target field, with everything its problems need."""
+
+    index: int
+    field: TargetField
+    check: Check
+    code: str
+    severity: Severity
+    params: dict[str, Any]
+    template: str
+    header: str | None
+    letter: str | None
+    order: int
+
+
+@dataclass
+class TargetPlan:
+    """The compiled target: value and check expressions, and the up-front problems."""
+
+    target: Target
+    values: list[pl.Expr]
+    outputs: list[pl.Expr]
+    checks: list[CheckInstance]
+    row_checks: list[pl.Expr]
+    missing_columns: list[tuple[TargetField, tuple[str, ...]]]
+
+
+def _convert(expr: pl.Expr, src: Kind, dst: Kind) -> pl.Expr:
+    if src is dst:
+        return expr
+    if dst is Kind.TEXT:
+        return to_text(expr, src)
+    if src is Kind.TEXT:
+        return parse(dst, expr)
+    if dst is Kind.DATE and src is Kind.DATETIME:
+        return expr.dt.date()
+    if dst is Kind.DATETIME and src is Kind.DATE:
+        return expr.cast(pl.Datetime("us"))
+    if dst is Kind.DECIMAL and src is Kind.INTEGER:
+        return expr.cast(pl.Decimal(38, 6))
+    if dst is Kind.INTEGER and src is Kind.DECIMAL:
+        return pl.when(expr.round(0) == expr).then(expr.cast(pl.Int64, strict=False))
+    return parse(dst, to_text(expr, src))
+
+
+def _output_text(f: TargetField) -> pl.Expr:
+    v = pl.col(value(f.name))
+    if f.kind is Kind.DECIMAL and f.decimals is not None:
+        return v.cast(pl.Decimal(38, f.decimals)).cast(pl.String)
+    if f.kind in (Kind.DATE, Kind.DATETIME) and f.format:
+        return v.dt.strftime(f.format)
+    return to_text(v, f.kind)
+
+
+def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> TargetPlan:
+    """Check the rules can feed ``target`` and build its expressions.
+
+    Raises TargetError before any row is read when a required field has no source at all.
+    """
+    unfed = [f for f in target.fields
+             if f.required and f.source not in compiled.mapped and f.source not in compiled.missing]
+    if unfed:
+        names = ", ".join(f"{f.name} (canonical {f.source})" for f in unfed)
+        raise TargetError(f"rules {compiled.rules.name!r} map nothing to required field(s) "
+                          f"{names}; add them to the rule file's fields")
+    values, outputs, checks, row_checks = [], [], [], []
+    missing = []
+    order = 0
+    for f in target.fields:
+        src_kind = FIELDS[f.source].kind
+        if f.source in compiled.mapped:
+            v = _convert(pl.col(typed(f.source)), src_kind, f.kind)
+            r = pl.col(parsed_text(f.source))
+        else:
+            v = pl.lit(None, dtype=pl.String)
+            v = _convert(v, Kind.TEXT, f.kind) if f.kind is not Kind.TEXT else v
+            r = pl.lit(None, dtype=pl.String)
+            if f.source in compiled.missing:
+                missing.append((f, compiled.missing[f.source]))
+        values.append(v.alias(value(f.name)))
+        header, letter = compiled.sources.get(f.source, (None, None))
+        uses = list(f.checks)
+        if f.source in compiled.strict_maps:
+            uses.insert(0, CheckUse("unmapped_value", {}, Severity.ERROR))
+        for use in uses:
+            check = get_check(use.code)
+            params = dict(use.params)
+            if use.code == "future_date":
+                params.setdefault("today", today)
+            inst = CheckInstance(
+                index=len(checks), field=f, check=check, code=target.code_for(use.code),
+                severity=use.severity, params=params, template=target.message_for(use.code),
+                header=header, letter=letter, order=order,
+            )
+            order += 1
+            checks.append(inst)
+            if check.cross_row or check.fn is None:
+                continue
+            fn_params = {k: v for k, v in params.items() if k != "today"}
+            if use.code == "future_date":
+                fn_params["today"] = today
+            if use.code == "unmapped_value":
+                fn_params["flag"] = pl.col(unmapped(f.source))
+            valid = check.fn(pl.col(value(f.name)), r, **fn_params)
+            if f.source in compiled.strict_maps and use.code != "unmapped_value":
+                valid = valid | pl.col(unmapped(f.source))  # an unknown value is reported once
+            row_checks.append(valid.fill_null(True).alias(ok(inst.index)))
+        outputs.append(_output_text(f).alias(out(f.name)))
+    return TargetPlan(target, values, outputs, checks, row_checks, missing)
+
+
+def value_expr(inst: CheckInstance, compiled: CompiledRules) -> pl.Expr:
+    """The cell text a problem shows: the partner's raw value, else the converted value."""
+    if inst.field.source in compiled.mapped:
+        return pl.coalesce(pl.col(raw(inst.field.source)), pl.col(out(inst.field.name)))
+    return pl.lit(None, dtype=pl.String)
+
+
+def message_expr(inst: CheckInstance, value_text: pl.Expr,
+                 extra: dict[str, pl.Expr] | None = None) -> pl.Expr:
+    """The problem message for rows failing ``inst``, in the target's wording."""
+    static: dict[str, object] = {"column": inst.field.name}
+    for k, v in inst.params.items():
+        static[k] = ", ".join(map(str, v)) if isinstance(v, list | tuple) else v
+    return render_message(inst.template, static, {"value": value_text, **(extra or {})})

@@ -1,0 +1,41 @@
+"""Shared fixtures: paths, and the CLI driven as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+CORPUS = ROOT.parent / "shared" / "corpus"
+TODAY = "2026-11-01"
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> dict:
+        return json.loads(self.out)
+
+
+def run_cli(*args: str | Path, cwd: Path | None = None, timeout: int = 300) -> Run:
+    """Run ``python -m salesfmt`` as a subprocess (the real entry point, real exit code)."""
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    env.pop("SALESFMT_DEBUG", None)
+    proc = subprocess.run([sys.executable, "-m", "salesfmt", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout)
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def cli():
+    return run_cli
