@@ -13,7 +13,20 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
-CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+def _shared() -> Path:
+    """``shared/`` beside the checkout (CI), or above it (git worktrees); $SALESFMT_SHARED wins."""
+    if os.environ.get("SALESFMT_SHARED"):
+        return Path(os.environ["SALESFMT_SHARED"])
+    for parent in ROOT.parents:
+        if (parent / "shared" / "corpus").is_dir():
+            return parent / "shared"
+    return ROOT.parent / "shared"
+
+
+SHARED = _shared()
+CORPUS = SHARED / "corpus"
 TODAY = "2026-11-01"
 
 
