@@ -12,13 +12,14 @@ from pathlib import Path
 import polars as pl
 
 from salesfmt.checks import render_message
+from salesfmt.checks.crossrow import CrossRowState, first_line, first_value
 from salesfmt.problems import Severity, concat_problems, empty_problems, file_problem
 from salesfmt.readers import ReadOptions, Source, open_source
 from salesfmt.readers._source import ROW
 from salesfmt.rules import CompiledRules, RuleSet, compile_rules, header_scorer
 from salesfmt.targets import Target, TargetPlan, plan_target
 from salesfmt.targets.serializers import AtomicWriter, open_writer
-from salesfmt.targets.validate import LINE, CheckInstance, message_expr, ok, value, value_expr
+from salesfmt.targets.validate import LINE, message_expr, ok, value_expr
 
 __all__ = ["Result", "run", "read_options"]
 
@@ -68,30 +69,6 @@ def read_options(rules: RuleSet, **overrides: object) -> ReadOptions:
     return opts
 
 
-class _Uniques:
-    """Key → first line for every uniqueness check, across batches."""
-
-    def __init__(self, checks: list[CheckInstance]) -> None:
-        self.checks = [c for c in checks if c.check.cross_row]
-        self.seen: dict[int, pl.DataFrame] = {}
-
-    def apply(self, df: pl.DataFrame) -> pl.DataFrame:
-        for inst in self.checks:
-            key = value(inst.field.name)
-            first = f"first:{inst.index}"
-            firsts = (df.lazy().filter(pl.col(key).is_not_null())
-                      .group_by(key).agg(pl.col(LINE).min().alias(first)))
-            if inst.index in self.seen:
-                firsts = pl.concat([self.seen[inst.index].lazy(), firsts]).group_by(key).agg(
-                    pl.col(first).min())
-            table = firsts.collect()
-            self.seen[inst.index] = table
-            df = df.join(table, on=key, how="left", maintain_order="left",
-                         nulls_equal=False).with_columns(
-                (pl.col(first).is_null() | (pl.col(first) == pl.col(LINE))).alias(ok(inst.index)))
-        return df
-
-
 def _extract(df: pl.DataFrame, plan: TargetPlan, compiled: CompiledRules,
              sheet: str | None) -> list[pl.DataFrame]:
     frames = []
@@ -99,7 +76,11 @@ def _extract(df: pl.DataFrame, plan: TargetPlan, compiled: CompiledRules,
         sub = df.filter(~pl.col(ok(inst.index)))
         if sub.height == 0:
             continue
-        extra = {"first_line": pl.col(f"first:{inst.index}")} if inst.check.cross_row else {}
+        extra = {}
+        if inst.cross is not None:
+            extra["first_line"] = pl.col(first_line(inst.index))
+            if inst.cross.value is not None:
+                extra["first_value"] = pl.col(first_value(inst.index)).cast(pl.String)
         shown = value_expr(inst, compiled)
         frames.append(sub.rechunk().select(
             pl.col(LINE).cast(pl.Int64).alias("line"),
@@ -159,7 +140,7 @@ def run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None 
 
 def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, result: Result,
                  frames: list[pl.DataFrame], writer: AtomicWriter | None) -> None:
-    uniques = _Uniques(plan.checks)
+    cross = CrossRowState({c.index: c.cross for c in plan.checks if c.cross is not None})
     errors = [pl.col(ok(c.index)) for c in plan.checks if c.severity is Severity.ERROR]
     every = [pl.col(ok(c.index)) for c in plan.checks]
     next_line = 2
@@ -177,7 +158,7 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
         next_line += df.height
         df = (df.lazy().with_columns(plan.values)
               .with_columns([*plan.outputs, *plan.row_checks]).collect())
-        df = uniques.apply(df)
+        df = cross.apply(df, ok("{}"))
         df = df.with_columns(
             (~pl.all_horizontal(errors) if errors else pl.lit(False)).alias("__bad"),
             (~pl.all_horizontal(every) if every else pl.lit(False)).alias("__flag"),

@@ -129,8 +129,18 @@ def formula_like(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
 @register("duplicate", "{column} is duplicated (first seen on line {first_line})",
           bad="ORDER_ID 17 on lines 3 and 9", good="each ORDER_ID once", cross_row=True)
 def duplicate(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
-    """The field must be unique in the file and this value was already used on an earlier
-    line. Checked across the whole file, not per batch."""
+    """The field (or combination of fields) must be unique in the file and this value was
+    already used on an earlier line. Checked across the whole file, not per batch."""
+    return pl.lit(True)
+
+
+@register("inconsistent",
+          "{column} differs from line {first_line} of the same {group} ('{first_value}')",
+          bad="sale 17: line 3 dated 2026-10-01, line 4 dated 2026-10-02",
+          good="all lines of sale 17 dated 2026-10-01", cross_row=True)
+def inconsistent(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
+    """All lines of one group (one sale, one transaction) must agree on this field — the
+    target sends it once per group. The first line of the group sets the value."""
     return pl.lit(True)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from salesfmt.canonical import FIELDS, Kind
+from salesfmt.checks.crossrow import CrossRowDecl
 from salesfmt.errors import RuleError
 from salesfmt.readers import HeaderScorer, Source
 from salesfmt.rules.model import FieldRule, RuleSet, SkipRule
@@ -74,6 +75,7 @@ class CompiledRules:
     mapped: set[str] = field(default_factory=set)
     missing: dict[str, tuple[str, ...]] = field(default_factory=dict)
     strict_maps: set[str] = field(default_factory=set)
+    cross: list[CrossRowDecl] = field(default_factory=list)
 
 
 def to_text(expr: pl.Expr, kind: Kind) -> pl.Expr:
