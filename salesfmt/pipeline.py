@@ -98,11 +98,13 @@ def _extract(df: pl.DataFrame, plan: TargetPlan, compiled: CompiledRules,
     return frames
 
 
-def _missing_column_problems(plan: TargetPlan, sheet: str | None) -> list[pl.DataFrame]:
+def _missing_column_problems(plan: TargetPlan, compiled: CompiledRules,
+                             sheet: str | None) -> list[pl.DataFrame]:
     out = []
     for f, aliases in plan.missing_columns:
         msg = render_message(plan.target.message_for("missing_column"),
-                             {"column": f.name, "aliases": ", ".join(aliases)}, {})
+                             {"column": f.name, "aliases": ", ".join(aliases),
+                              **compiled.hints.get(f.source, {})}, {})
         text = pl.select(msg).item()
         sev = Severity.ERROR if f.required else Severity.WARNING
         out.append(file_problem("missing_column", text, severity=sev, sheet=sheet,
@@ -122,7 +124,8 @@ def run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None 
         result = Result(path=path, rules=rules, target=target, source=source)
         writer: AtomicWriter | None = open_writer(output, target) if output else None
         try:
-            frames = [source.problems, *_missing_column_problems(plan, source.sheet)]
+            frames = [source.problems, *compiled.problems,
+                      *_missing_column_problems(plan, compiled, source.sheet)]
             _run_batches(source, compiled, plan, result, frames, writer)
             result.problems = concat_problems(frames)
             if writer is not None:

@@ -3,7 +3,7 @@ output text and one "is valid" column per check use. Problems are collected, nev
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -126,6 +126,8 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
         uses = list(f.checks)
         if f.source in compiled.strict_maps:
             uses.insert(0, CheckUse("unmapped_value", {}, Severity.ERROR))
+        for code, flag in compiled.flags.get(f.source, ()):  # rule-raised cell flags
+            uses.insert(0, CheckUse(code, {"flag": flag}, get_check(code).severity))
         for use in uses:
             check = get_check(use.code)
             params = dict(use.params)
@@ -167,6 +169,8 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
                               f"with no source: {', '.join(unfed)}")
         _add_cross(checks, target, decl, [_Canon(n, fed.get(n)) for n in decl.keys],
                    [_Canon(n, fed.get(n)) for n in decl.fields], compiled, typed)
+    overrides = compiled.rules.severity  # a rule file may up- or downgrade a check code
+    checks = [replace(c, severity=overrides.get(c.check.code, c.severity)) for c in checks]
     return TargetPlan(target, values, outputs, checks, row_checks, missing)
 
 
