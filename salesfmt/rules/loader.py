@@ -67,13 +67,18 @@ def resolve_rule_path(name_or_path: str | Path, base: Path | None = None) -> Pat
 def _message(err: jsonschema.ValidationError) -> tuple[list[Any], str]:
     """A schema error as (location, one-line message), unknown keys named."""
     location = list(err.absolute_path)
+    if err.validator == "oneOf" and location[:1] == ["skip"]:
+        return location, "a skip rule needs exactly one of column, field, when"
     if err.validator in ("oneOf", "anyOf") and err.context:
-        best = jsonschema.exceptions.best_match(err.context)
-        if best.validator in ("additionalProperties", "enum", "pattern") or best.relative_path:
-            return _message(best) if best.absolute_path else (
-                location + list(best.relative_path), _message(best)[1])
+        # the branch of the right type says what is wrong; type mismatches of the others don't
+        relevant = [e for e in err.context if e.validator not in ("type", "required")]
+        if relevant:
+            return _message(jsonschema.exceptions.best_match(relevant))
         if err.validator == "anyOf" and not location:
             return location, "a rule file needs 'fields' or 'extends'"
+        if location[-1:] == ["column"]:
+            return location, "must be a header text or a list of aliases"
+        return location, f"{err.instance!r} is not valid here (see the schema's description)"
     if err.validator == "additionalProperties":
         extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
         return location + extra[:1], f"unknown key {extra[0]!r}"
