@@ -6,7 +6,8 @@ Case keys: ``name``, ``rules`` (rule file body; ``name`` is added) or ``rules_te
 files written beside it, for ``extends``), ``rows`` (header first), ``expect`` (canonical
 field → values as text, null for none, in output order), ``problems`` (every problem of
 the run as ``[line, code, field]``; lines as in the output file), ``skipped``,
-``required`` (canonical fields the test target requires), ``error`` (a RuleError text).
+``required`` (canonical fields the test target requires), ``outputs`` (the fields the
+test target has; default: every field the rule maps), ``error`` (a RuleError text).
 """
 
 from __future__ import annotations
@@ -88,7 +89,8 @@ def test_rule_case(case: dict[str, Any], tmp_path: Path) -> None:
     for name, expected in (case.get("expect") or {}).items():
         got = frame.select(to_text(pl.col(typed(name)), FIELDS[name].kind))
         assert got.to_series().to_list() == [None if v is None else str(v) for v in expected], name
-    target = _target(tmp_path, list(ruleset.fields), case.get("required", []))
+    target = _target(tmp_path, case.get("outputs") or list(ruleset.fields),
+                     case.get("required", []))
     result = run(data, ruleset, target, today=TODAY)
     if "problems" in case:
         got = sorted(result.problems.select("line", "code", "field").rows(),

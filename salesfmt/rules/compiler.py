@@ -27,7 +27,7 @@ from salesfmt.rules.model import FieldRule, RuleSet, SkipRule
 from salesfmt.rules.parsers import ambiguous_date, parse
 
 __all__ = ["CompiledRules", "compile_rules", "header_scorer", "normalize_header", "typed",
-           "raw", "parsed_text", "unmapped", "to_text", "derived_order"]
+           "raw", "parsed_text", "unmapped", "to_text", "derived_order", "hidden_inputs"]
 
 
 def typed(name: str) -> str:
@@ -154,9 +154,31 @@ def _template_refs(template: str) -> list[str]:
 def _refs(rule: FieldRule) -> set[str]:
     if rule.template is not None:
         return set(_template_refs(rule.template))
-    refs = field_refs(rule.expr or "") | (field_refs(rule.when) if rule.when else set())
+    if rule.expr is None:
+        return set()
+    refs = field_refs(rule.expr) | (field_refs(rule.when) if rule.when else set())
     return refs - {"true", "false", "null", "True", "False", "None"} - (
         {rule.name} if rule.columns else set())
+
+
+def hidden_inputs(compiled: CompiledRules, outputs: set[str]) -> list[str]:
+    """Mapped fields a target does not output but that feed one it does (through expressions
+    and templates), a skip condition or a cross-row rule: their cell problems count too."""
+    rules = compiled.rules
+    frontier = [n for n in outputs if n in rules.fields]
+    for skip in rules.skip:
+        frontier += [skip.field] if skip.field else []
+        frontier += sorted(field_refs(skip.when) - {"true", "false", "null"}) if skip.when else []
+    for decl in rules.cross:
+        frontier += [*decl.keys, *decl.fields]
+    needed: set[str] = set()
+    while frontier:
+        name = frontier.pop()
+        if name in needed or name not in rules.fields:
+            continue
+        needed.add(name)
+        frontier += sorted(_refs(rules.fields[name]))
+    return sorted(n for n in needed - outputs if n in compiled.mapped)
 
 
 def derived_order(rules: RuleSet) -> list[list[str]]:

@@ -307,6 +307,7 @@ def load_rules(name_or_path: str | Path) -> RuleSet:
         threshold=float(headers.get("threshold", DEFAULT_FUZZY_THRESHOLD)),
         cross=_cross(m, known),
         severity=_severity(m),
+        parse=base,
     )
 
 

@@ -71,3 +71,4 @@ class RuleSet:
     threshold: float = DEFAULT_FUZZY_THRESHOLD
     cross: tuple[CrossRowDecl, ...] = ()
     severity: dict[str, Severity] = field(default_factory=dict)
+    parse: ParseOptions = field(default_factory=ParseOptions)

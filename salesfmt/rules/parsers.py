@@ -175,10 +175,10 @@ def ambiguous_date(raw: pl.Expr, opts: ParseOptions) -> pl.Expr | None:
 
 def _boolean(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
     s = _clean(raw).str.to_lowercase()
-    return (
-        pl.when(s.is_in([v.lower() for v in opts.true_values])).then(pl.lit(True))
-        .when(s.is_in([v.lower() for v in opts.false_values])).then(pl.lit(False))
-    )
+    # "true"/"false" always count: value maps, constants and defaults write them
+    yes = sorted({v.lower() for v in opts.true_values} | {"true"})
+    no = sorted({v.lower() for v in opts.false_values} | {"false"})
+    return pl.when(s.is_in(yes)).then(pl.lit(True)).when(s.is_in(no)).then(pl.lit(False))
 
 
 PARSERS: dict[Kind, Callable[[pl.Expr, ParseOptions], pl.Expr]] = {

@@ -14,9 +14,17 @@ from salesfmt.checks import Check, get_check, render_message
 from salesfmt.checks.crossrow import CrossRowDecl, CrossRowSpec
 from salesfmt.errors import TargetError
 from salesfmt.problems import Severity
-from salesfmt.rules.compiler import CompiledRules, parsed_text, raw, to_text, typed, unmapped
+from salesfmt.rules.compiler import (
+    CompiledRules,
+    hidden_inputs,
+    parsed_text,
+    raw,
+    to_text,
+    typed,
+    unmapped,
+)
 from salesfmt.rules.parsers import parse
-from salesfmt.targets.spec import CheckUse, Target, TargetField
+from salesfmt.targets.spec import TYPE_CHECK, CheckUse, Target, TargetField
 
 __all__ = ["CheckInstance", "TargetPlan", "plan_target", "value", "out", "ok", "LINE",
            "message_expr", "value_expr"]
@@ -110,7 +118,12 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
     values, outputs, checks, row_checks = [], [], [], []
     missing = []
     order = 0
-    for f in target.fields:
+    # canonical fields the target does not output but that feed one it does: checked too
+    hidden = [TargetField(n, n, FIELDS[n].kind, False, tuple(
+        CheckUse(TYPE_CHECK[FIELDS[n].kind], {}, Severity.ERROR)
+        for _ in [0] if FIELDS[n].kind in TYPE_CHECK))
+        for n in hidden_inputs(compiled, {f.source for f in target.fields})]
+    for f in [*target.fields, *hidden]:
         src_kind = FIELDS[f.source].kind
         if f.source in compiled.mapped:
             v = _convert(pl.col(typed(f.source)), src_kind, f.kind)
