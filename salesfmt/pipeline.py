@@ -17,9 +17,10 @@ from salesfmt.problems import Severity, concat_problems, empty_problems, file_pr
 from salesfmt.readers import ReadOptions, Source, open_source
 from salesfmt.readers._source import ROW
 from salesfmt.rules import CompiledRules, RuleSet, compile_rules, header_scorer
+from salesfmt.rules.compiler import raw
 from salesfmt.targets import Target, TargetPlan, plan_target
 from salesfmt.targets.serializers import AtomicWriter, open_writer
-from salesfmt.targets.validate import LINE, message_expr, ok, value_expr
+from salesfmt.targets.validate import LINE, message_expr, ok, out, value, value_expr
 
 __all__ = ["Result", "run", "read_options"]
 
@@ -141,37 +142,52 @@ def run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None 
     return result
 
 
+def _kept_columns(plan: TargetPlan, compiled: CompiledRules) -> list[str]:
+    """Columns the batch loop needs after the lazy stage; the rest is pruned by polars
+    (projection pushdown drops parsers of canonical fields the target does not use)."""
+    # target fields, and the fields only checked because they feed one (rules' hidden inputs)
+    fields = list({f.name: f for f in [*plan.target.fields, *(c.field for c in plan.checks)]
+                   }.values())
+    shown = {raw(f.source) for f in fields if f.source in compiled.mapped}
+    base = [ROW, LINE, *(value(f.name) for f in fields), *(out(f.name) for f in fields)]
+    crossed = {c for chk in plan.checks if chk.cross is not None
+               for c in (*chk.cross.keys, chk.cross.value) if c is not None}
+    return [*base, *sorted((shown | crossed) - set(base)),
+            *(e.meta.output_name() for e in plan.row_checks)]
+
+
 def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, result: Result,
                  frames: list[pl.DataFrame], writer: AtomicWriter | None) -> None:
     cross = CrossRowState({c.index: c.cross for c in plan.checks if c.cross is not None})
     errors = [pl.col(ok(c.index)) for c in plan.checks if c.severity is Severity.ERROR]
     every = [pl.col(ok(c.index)) for c in plan.checks]
+    kept = _kept_columns(plan, compiled)
+    written = [ROW, LINE, *(value(f.name) for f in plan.target.fields),
+               *(out(f.name) for f in plan.target.fields)]
     next_line = 2
     for batch in source.batches():
         result.rows_read += batch.height
-        lf = batch.lazy()
+        lf = batch.lazy().filter(~compiled.skip)
         for layer in compiled.layers:
             lf = lf.with_columns(layer)
-        df = lf.with_columns(compiled.skip.alias("__skip")).collect()
-        skipped = int(df["__skip"].sum())
-        result.rows_skipped += skipped
-        if skipped:
-            df = df.filter(~pl.col("__skip"))
-        df = df.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + next_line).alias(LINE))
+        if compiled.skip_fields is not None:
+            lf = lf.filter(~compiled.skip_fields)
+        df = (lf.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + next_line).alias(LINE))
+              .with_columns(plan.values)
+              .with_columns([*plan.outputs, *plan.row_checks])
+              .select(kept).collect())
+        result.rows_skipped += batch.height - df.height
         next_line += df.height
-        df = (df.lazy().with_columns(plan.values)
-              .with_columns([*plan.outputs, *plan.row_checks]).collect())
         df = cross.apply(df, ok("{}"))
-        df = df.with_columns(
-            (~pl.all_horizontal(errors) if errors else pl.lit(False)).alias("__bad"),
-            (~pl.all_horizontal(every) if every else pl.lit(False)).alias("__flag"),
-        )
-        flagged = df.filter(pl.col("__flag"))
-        if flagged.height:
-            frames.extend(_extract(flagged, plan, compiled, source.sheet))
-        bad = int(df["__bad"].sum())
-        result.rows_rejected += bad
-        good = df.filter(~pl.col("__bad")) if bad else df
-        result.rows_out += good.height
+        masks = df.select(
+            (~pl.all_horizontal(errors) if errors else pl.repeat(False, pl.len())).alias("bad"),
+            (~pl.all_horizontal(every) if every else pl.repeat(False, pl.len())).alias("flag"))
+        bad, flag = masks["bad"], masks["flag"]
+        if flag.any():
+            frames.extend(_extract(df.filter(flag), plan, compiled, source.sheet))
+        rejected = int(bad.sum())
+        result.rows_rejected += rejected
+        result.rows_out += df.height - rejected
         if writer is not None:
-            writer.write(good)
+            good = df.select(written)
+            writer.write(good.filter(~bad) if rejected else good)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
+from salesfmt.errors import InputError
 from salesfmt.problems import empty_problems
 
 __all__ = ["ReadOptions", "Source", "HeaderScorer", "ROW", "detect_header", "unique_headers"]
@@ -54,7 +55,11 @@ class Source:
     def batches(self) -> Iterator[pl.DataFrame]:
         """Yield the data rows (after the header) as String frames with ``__row``."""
         assert self._batches is not None
-        yield from self._batches()
+        try:
+            yield from self._batches()
+        except pl.exceptions.PolarsError as exc:
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise InputError(f"cannot read rows: {reason}", where=str(self.path)) from None
 
     def close(self) -> None:
         """Remove temporary files (transcoded copies)."""

@@ -72,7 +72,8 @@ class CompiledRules:
 
     rules: RuleSet
     layers: list[list[pl.Expr]]
-    skip: pl.Expr
+    skip: pl.Expr  # over raw columns: evaluated before any parsing
+    skip_fields: pl.Expr | None = None  # skip rules on canonical fields: after parsing
     sources: dict[str, tuple[str, str]] = field(default_factory=dict)
     mapped: set[str] = field(default_factory=set)
     missing: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -237,7 +238,8 @@ def compile_rules(rules: RuleSet, source: Source) -> CompiledRules:
     headers = source.headers
     letters = dict(zip(headers, source.column_letters, strict=True))
     first: list[pl.Expr] = []
-    compiled = CompiledRules(rules=rules, layers=[first], skip=pl.lit(False),
+    parsed: list[pl.Expr] = []  # a second layer: parsers read the m: column computed once
+    compiled = CompiledRules(rules=rules, layers=[first, parsed], skip=pl.lit(False),
                              cross=list(rules.cross))
     wanted = {n: r.columns for n, r in rules.fields.items() if r.columns}
     matches = match_headers(wanted, headers, fuzzy=rules.fuzzy, threshold=rules.threshold)
@@ -271,12 +273,6 @@ def compile_rules(rules: RuleSet, source: Source) -> CompiledRules:
                 if rule.default is not None:
                     blank = shown.is_null() | (shown.str.strip_chars() == "")
                     text = pl.when(blank).then(_literal(rule.default)).otherwise(text)
-                if kind in (Kind.DATE, Kind.DATETIME):
-                    amb = ambiguous_date(text, rule.parse)
-                    if amb is not None:
-                        first.append(amb.alias(_flag("ambiguous_date", name)))
-                        compiled.flags.setdefault(name, []).append(
-                            ("ambiguous_date", _flag("ambiguous_date", name)))
         elif rule.constant is not None:
             shown = text = _literal(rule.constant)
         elif rule.default is not None:
@@ -284,8 +280,14 @@ def compile_rules(rules: RuleSet, source: Source) -> CompiledRules:
         else:
             continue
         compiled.mapped.add(name)
-        first += [shown.alias(raw(name)), text.alias(parsed_text(name)),
-                  parse(kind, text, rule.parse).alias(typed(name)), flag.alias(unmapped(name))]
+        first += [shown.alias(raw(name)), text.alias(parsed_text(name)), flag.alias(unmapped(name))]
+        parsed.append(parse(kind, pl.col(parsed_text(name)), rule.parse).alias(typed(name)))
+        if kind in (Kind.DATE, Kind.DATETIME) and rule.columns:
+            amb = ambiguous_date(pl.col(parsed_text(name)), rule.parse)
+            if amb is not None:
+                parsed.append(amb.alias(_flag("ambiguous_date", name)))
+                compiled.flags.setdefault(name, []).append(
+                    ("ambiguous_date", _flag("ambiguous_date", name)))
 
     def column(header: str) -> pl.Expr:
         hit = match_headers({"": (header,)}, headers, fuzzy=False, threshold=100).get("")
@@ -302,17 +304,16 @@ def compile_rules(rules: RuleSet, source: Source) -> CompiledRules:
         for name in names:
             layer += _derived(rules.fields[name], compiled, resolve, column)
         compiled.layers.append(layer)
-    blank_row = pl.all_horizontal(
-        [(pl.col(h).is_null() | (pl.col(h).str.strip_chars() == "")) for h in headers])
-    skips = []
+    on_columns, on_fields = [], []  # partner-column skips run before any parsing
     for i, s in enumerate(rules.skip):
         try:
             expr = _skip_expr(s, headers, column, resolve)
         except ExprError as exc:
             raise RuleError(str(exc), where=f"{rules.path}: skip.{i}") from None
         if expr is not None:
-            skips.append(expr)
-    compiled.skip = pl.any_horizontal([blank_row, *skips])
+            (on_columns if s.column else on_fields).append(expr)
+    compiled.skip = pl.any_horizontal([blank_rows(headers), *on_columns])
+    compiled.skip_fields = pl.any_horizontal(on_fields) if on_fields else None
     return compiled
 
 
@@ -353,3 +354,22 @@ def _derived(rule: FieldRule, compiled: CompiledRules, resolve: Any, column: Any
     return [pl.lit(None, dtype=pl.String).alias(raw(name)),
             pl.lit(None, dtype=pl.String).alias(parsed_text(name)),
             value.alias(typed(name)), pl.lit(False).alias(unmapped(name))]
+
+
+def blank_rows(headers: list[str]) -> pl.Expr:
+    """True for rows whose cells are all empty or whitespace.
+
+    Checks one column at a time over the rows not yet known to hold text, so a normal
+    file costs about one pass over its first column.
+    """
+
+    def mask(cells: pl.Series) -> pl.Series:
+        todo = pl.int_range(len(cells), dtype=pl.UInt32, eager=True)
+        for h in headers:
+            col = cells.struct.field(h).gather(todo)
+            todo = todo.filter(~col.str.contains(r"\S").fill_null(False))
+            if todo.len() == 0:
+                break
+        return pl.repeat(False, len(cells), eager=True).scatter(todo, True)
+
+    return pl.struct(headers).map_batches(mask, return_dtype=pl.Boolean, is_elementwise=True)

@@ -57,13 +57,49 @@ class ParseOptions:
     false_values: tuple[str, ...] = field(default_factory=lambda: tuple(FALSE_VALUES))
 
 
+Step = Callable[[pl.Series], pl.Series]
+_DECIMAL = pl.Decimal(38, DECIMAL_SCALE)
+_WIDE = pl.Decimal(38, 12)
+
+
+def _on(series: pl.Series, expr: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
+    """Apply an expression builder to a Series (vectorised, no Python per row)."""
+    return series.to_frame("v").select(expr(pl.col("v"))).to_series()
+
+
+def _cascade(raw: pl.Expr, steps: list[Step], dtype: pl.DataType) -> pl.Expr:
+    """First step over the whole column; each later step only over rows still unparsed.
+
+    Same result as ``coalesce(step1, step2, …)`` but a clean column costs one cheap pass.
+    """
+
+    def run(s: pl.Series) -> pl.Series:
+        out = steps[0](s).cast(dtype)
+        for step in steps[1:]:
+            todo = out.is_null() & s.is_not_null()
+            if not todo.any():
+                break
+            idx = todo.arg_true()
+            out = out.scatter(idx, step(s.gather(idx)).cast(dtype))
+        return out
+
+    return raw.map_batches(run, return_dtype=dtype, is_elementwise=True)
+
+
 def _clean(raw: pl.Expr) -> pl.Expr:
     return raw.str.replace_all(_INVISIBLE, "").str.strip_chars()
 
 
 def _text(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
-    cleaned = _clean(raw).str.normalize("NFC")
-    return pl.when(cleaned.str.len_chars() > 0).then(cleaned)
+    def clean(s: pl.Series) -> pl.Series:
+        s = s.str.strip_chars()
+        wide = s.str.contains(r"[^\x00-\x7f]").fill_null(False)
+        if wide.any():  # only non-ASCII cells can need NFC or hold invisible characters
+            idx = wide.arg_true()
+            s = s.scatter(idx, _on(s.gather(idx), lambda v: _clean(v).str.normalize("NFC")))
+        return _on(s, lambda v: pl.when(v.str.len_bytes() > 0).then(v))
+
+    return raw.map_batches(clean, return_dtype=pl.String, is_elementwise=True)
 
 
 def _decimal_string(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
@@ -95,18 +131,37 @@ def _decimal_string(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
     return pl.when(signs == 1).then(pl.lit("-") + s).otherwise(s)
 
 
+def _to_decimal(text: pl.Expr) -> pl.Expr:
+    return text.cast(_WIDE, strict=False).round(DECIMAL_SCALE).cast(_DECIMAL)
+
+
+def _decimal_steps(opts: ParseOptions) -> list[Step]:
+    def fast(s: pl.Series) -> pl.Series:
+        # plain numbers ("12.5", "-3"; "12,5" for a decimal comma) need one cast
+        if opts.decimal_separator == ".":
+            return _on(s, _to_decimal)
+        return _on(s, lambda v: pl.when(~v.str.contains(".", literal=True)).then(
+            _to_decimal(v.str.replace(opts.decimal_separator, ".", literal=True))))
+
+    def full(s: pl.Series) -> pl.Series:
+        return _on(s, lambda v: _to_decimal(_decimal_string(v, opts)))
+
+    return [fast, full]
+
+
 def _decimal(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
-    return (
-        _decimal_string(raw, opts)
-        .cast(pl.Decimal(38, 12), strict=False)
-        .round(DECIMAL_SCALE)
-        .cast(pl.Decimal(38, DECIMAL_SCALE))
-    )
+    return _cascade(raw, _decimal_steps(opts), _DECIMAL)
 
 
 def _integer(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
-    d = _decimal(raw, opts)
-    return pl.when(d.round(0) == d).then(d.cast(pl.Int64, strict=False))
+    def fast(s: pl.Series) -> pl.Series:
+        return s.cast(pl.Int64, strict=False)
+
+    def whole(s: pl.Series) -> pl.Series:
+        d = _on(s, lambda v: _to_decimal(_decimal_string(v, opts)))
+        return _on(d, lambda v: pl.when(v.round(0) == v).then(v.cast(pl.Int64, strict=False)))
+
+    return _cascade(raw, [fast, whole], pl.Int64)
 
 
 def _has_time(fmt: str) -> bool:
@@ -146,13 +201,24 @@ def _serial(s: pl.Expr, opts: ParseOptions) -> pl.Expr:
     return pl.lit(_EPOCH[opts.date_system]) + pl.duration(microseconds=micros)
 
 
+def _datetime_steps(opts: ParseOptions) -> list[Step]:
+    """The rule's formats first; else ISO 8601 first, then both day/month orders; serials."""
+    own: list[Step] = []
+    for fmt in _formats(opts):
+        if opts.date_formats:
+            own.append(lambda s, f=fmt: _on(s, lambda v: _try(_clean(v), f)))
+        else:
+            own.append(lambda s, f=fmt: _on(
+                s, lambda v: _try(_clean(v).str.replace_all(r"[/.]", "-"), f)))
+    iso: list[Step] = [
+        lambda s, f=fmt: _on(s, lambda v: _try(_clean(v).str.replace(_OFFSET, ""), f))
+        for fmt in [*ISO_DATETIME_FORMATS, *ISO_DATE_FORMATS]]
+    serial: Step = lambda s: _on(s, lambda v: _serial(_clean(v), opts))  # noqa: E731
+    return [*own, *iso, serial] if opts.date_formats else [*iso, *own, serial]
+
+
 def _datetime(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
-    s = _clean(raw)
-    own = s if opts.date_formats else s.str.replace_all(r"[/.]", "-")
-    tries = [_try(own, f) for f in _formats(opts)]
-    iso = s.str.replace(_OFFSET, "")
-    tries += [_try(iso, f) for f in [*ISO_DATETIME_FORMATS, *ISO_DATE_FORMATS]]
-    return pl.coalesce([*tries, _serial(s, opts)])
+    return _cascade(raw, _datetime_steps(opts), pl.Datetime("us"))
 
 
 def _date(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
