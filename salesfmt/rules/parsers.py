@@ -33,6 +33,7 @@ FALSE_VALUES = ["false", "f", "no", "n", "0", "nee", "non", "onwaar", "off"]
 
 # Currency symbols anywhere, ISO codes at either end: "€ 12,50", "12.50 EUR", "$-3".
 _CURRENCY = r"^[A-Z]{3}\s*|\s*[A-Z]{3}$|[€$£¥₹₽₩¤]"
+_EDGE_CURRENCY = r"^\s*(?:[A-Z]{3}|[€$£¥₹₽₩¤])\s*|\s*(?:[A-Z]{3}|[€$£¥₹₽₩¤])\s*$"
 _GROUP = "\\s\u00a0\u202f'"  # spaces, no-break spaces and apostrophes group thousands too
 _INVISIBLE = "[\u200b\u200c\u200d\ufeff]"
 # ISO 8601 offsets are dropped: the wall-clock time as written is kept.
@@ -143,10 +144,14 @@ def _decimal_steps(opts: ParseOptions) -> list[Step]:
         return _on(s, lambda v: pl.when(~v.str.contains(".", literal=True)).then(
             _to_decimal(v.str.replace(opts.decimal_separator, ".", literal=True))))
 
+    def bare(s: pl.Series) -> pl.Series:
+        # a currency sign or code at one end ("€ 12,50", "12.50 EUR"): strip it, then cast
+        return fast(_on(s, lambda v: v.str.replace(_EDGE_CURRENCY, "")))
+
     def full(s: pl.Series) -> pl.Series:
         return _on(s, lambda v: _to_decimal(_decimal_string(v, opts)))
 
-    return [fast, full]
+    return [fast, bare, full]
 
 
 def _decimal(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
