@@ -21,7 +21,7 @@ from salesfmt.checks.crossrow import CrossRowDecl
 from salesfmt.errors import RuleError
 from salesfmt.problems import Severity, file_problem
 from salesfmt.readers import HeaderScorer, Source
-from salesfmt.rules.expr import ExprError, Typed, compile_expr, field_refs
+from salesfmt.rules.expr import ExprError, Typed, compile_expr, field_refs, to_text
 from salesfmt.rules.headers import closest_headers, match_headers, normalize_header
 from salesfmt.rules.model import FieldRule, RuleSet, SkipRule
 from salesfmt.rules.parsers import ambiguous_date, parse
@@ -85,19 +85,6 @@ class CompiledRules:
     hints: dict[str, dict[str, str]] = field(default_factory=dict)
     #: file-level problems found while matching headers (fuzzy matches)
     problems: list[pl.DataFrame] = field(default_factory=list)
-
-
-def to_text(expr: pl.Expr, kind: Kind) -> pl.Expr:
-    """A canonical value as text (templates, messages): plain decimals, ISO dates."""
-    if kind is Kind.DECIMAL:
-        return expr.cast(pl.String).str.replace(r"\.?0+$", "")
-    if kind is Kind.DATE:
-        return expr.dt.strftime("%Y-%m-%d")
-    if kind is Kind.DATETIME:
-        return expr.dt.strftime("%Y-%m-%dT%H:%M:%S")
-    if kind is Kind.BOOLEAN:
-        return pl.when(expr).then(pl.lit("true")).when(~expr).then(pl.lit("false"))
-    return expr.cast(pl.String)
 
 
 def _coerce(t: Typed, kind: Kind, rule: FieldRule) -> pl.Expr:
