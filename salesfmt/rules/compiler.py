@@ -212,11 +212,11 @@ def _skip_expr(rule: SkipRule, headers: list[str], column: Any, resolve: Any) ->
 
 
 def _fuzzy_problem(name: str, header: str, alias: str, score: float, letter: str,
-                   sheet: str | None) -> pl.DataFrame:
+                   sheet: str | None, severity: Severity) -> pl.DataFrame:
     template = get_check("fuzzy_header").message
     msg = pl.select(render_message(template, {"header": header, "column": name,
                                               "score": f"{score:g}", "alias": alias}, {})).item()
-    return file_problem("fuzzy_header", msg, severity=Severity.WARNING, sheet=sheet,
+    return file_problem("fuzzy_header", msg, severity=severity, sheet=sheet,
                         column=letter, header=header, field=name)
 
 
@@ -250,7 +250,7 @@ def compile_rules(rules: RuleSet, source: Source) -> CompiledRules:
                 if match.score < 100:
                     compiled.problems.append(_fuzzy_problem(
                         name, match.header, match.alias, match.score, letters[match.header],
-                        source.sheet))
+                        source.sheet, rules.severity.get("fuzzy_header", Severity.WARNING)))
                 compiled.sources[name] = (match.header, letters[match.header])
                 shown = text = pl.col(match.header)
                 if rule.value_map is not None:

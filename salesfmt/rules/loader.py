@@ -153,7 +153,10 @@ def _read(path: Path, merged: _Merged, stack: tuple[Path, ...]) -> None:
         raise RuleError(errors[0][1], where=errors[0][0])
     parent = doc.data.get("extends")
     if parent is not None:
-        parent_path = resolve_rule_path(parent, base=path.parent).resolve()
+        try:
+            parent_path = resolve_rule_path(parent, base=path.parent).resolve()
+        except RuleError as exc:
+            raise RuleError(str(exc), where=doc.where(["extends"])) from None
         if parent_path in stack or parent_path == path.resolve():
             cycle = " → ".join(p.stem for p in (*stack, path.resolve(), parent_path))
             raise RuleError(f"extends cycle: {cycle}", where=doc.where(["extends"]))

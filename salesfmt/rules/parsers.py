@@ -235,13 +235,16 @@ def _date(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
 def ambiguous_date(raw: pl.Expr, opts: ParseOptions) -> pl.Expr | None:
     """True where day-first and month-first readings give different dates (03/04/2026).
 
-    None when the rule fixes the order (``date_formats`` or ``date_order``)."""
+    None when the rule fixes the order (``date_formats`` or ``date_order``). Two numbers
+    up to 12 that differ are valid days and months both ways: one regex, no date parsing.
+    """
     if opts.date_formats or opts.date_order:
         return None
-    s = _clean(raw).str.replace_all(r"[/.]", "-")
-    dmy = pl.coalesce([_try(s, f) for f in _order_formats("dmy")])
-    mdy = pl.coalesce([_try(s, f) for f in _order_formats("mdy")])
-    return (dmy != mdy).fill_null(False)
+    parts = _clean(raw).str.extract_groups(
+        r"^(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.]\d{2}(?:\d{2})?(?:[ T].*)?$")
+    a = parts.struct.field("a").cast(pl.Int32, strict=False)
+    b = parts.struct.field("b").cast(pl.Int32, strict=False)
+    return ((a <= 12) & (b <= 12) & (a != b)).fill_null(False)
 
 
 def _boolean(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
