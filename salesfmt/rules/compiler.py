@@ -105,14 +105,35 @@ def _coerce(t: Typed, kind: Kind, rule: FieldRule) -> pl.Expr:
     return parse(kind, text, rule.parse)
 
 
+def _map_index(cell: pl.Expr, keys: list[str]) -> pl.Expr:
+    """Position of each cell's key in ``keys`` (null: not in the map). Cells written exactly
+    as a key cost one lookup; only the others are trimmed, case-folded, spaces collapsed."""
+    exact = {k: i for i, k in reversed(list(enumerate(keys)))}
+    loose = {" ".join(k.split()).lower(): i for k, i in reversed(list(exact.items()))}
+
+    def index(s: pl.Series) -> pl.Series:
+        idx = s.replace_strict(list(exact), list(exact.values()), default=None,
+                               return_dtype=pl.UInt32)
+        todo = idx.is_null() & s.is_not_null()
+        if todo.any():
+            pos = todo.arg_true()
+            key = s.gather(pos).str.strip_chars().str.replace_all(r"\s+", " ").str.to_lowercase()
+            idx = idx.scatter(pos, key.replace_strict(list(loose), list(loose.values()),
+                                                      default=None, return_dtype=pl.UInt32))
+        return idx
+
+    return cell.map_batches(index, return_dtype=pl.UInt32, is_elementwise=True)
+
+
 def _mapped(cell: pl.Expr, rule: FieldRule) -> tuple[pl.Expr, pl.Expr]:
     """Apply the value map: (text after mapping, flag of values the map did not know)."""
     assert rule.value_map is not None
-    keys = [" ".join(k.split()).lower() for k in rule.value_map]
-    values = [None if v is None else _literal_text(v) for v in rule.value_map.values()]
-    key = cell.str.strip_chars().str.replace_all(r"\s+", " ").str.to_lowercase()
-    hit = key.is_in(keys)
-    mapped = key.replace_strict(keys, values, default=None, return_dtype=pl.String)
+    keys = list(rule.value_map)
+    values = pl.Series([None if v is None else _literal_text(v) for v in rule.value_map.values()],
+                       dtype=pl.String)
+    idx = _map_index(cell, keys)
+    hit = idx.is_not_null()
+    mapped = pl.lit(values).gather(idx)
     if rule.unmapped == "default":
         other = pl.lit(None if rule.map_default is None else _literal_text(rule.map_default),
                        pl.String)
@@ -120,7 +141,7 @@ def _mapped(cell: pl.Expr, rule: FieldRule) -> tuple[pl.Expr, pl.Expr]:
         other = pl.lit(None, pl.String)  # reported once, as unmapped_value
     else:
         other = cell
-    blank = key.is_null() | (key == "")
+    blank = cell.is_null() | (cell.str.strip_chars() == "")
     flag = ~blank & ~hit if rule.unmapped == "error" else pl.lit(False)
     return pl.when(hit).then(mapped).when(blank).then(cell).otherwise(other), flag
 

@@ -33,9 +33,10 @@ FALSE_VALUES = ["false", "f", "no", "n", "0", "nee", "non", "onwaar", "off"]
 
 # Currency symbols anywhere, ISO codes at either end: "€ 12,50", "12.50 EUR", "$-3".
 _CURRENCY = r"^[A-Z]{3}\s*|\s*[A-Z]{3}$|[€$£¥₹₽₩¤]"
-_EDGE_CURRENCY = r"^\s*(?:[A-Z]{3}|[€$£¥₹₽₩¤])\s*|\s*(?:[A-Z]{3}|[€$£¥₹₽₩¤])\s*$"
 _GROUP = "\\s\u00a0\u202f'"  # spaces, no-break spaces and apostrophes group thousands too
-_INVISIBLE = "[\u200b\u200c\u200d\ufeff]"
+# Stripped from both ends of every cell: whitespace, no-break spaces, zero-width and BOM.
+_BLANKS = " \t\r\n\v\f\u00a0\u2007\u202f\u3000\u200b\u200c\u200d\u2060\ufeff"
+_EDGE_CURRENCY = "€$£¥₹₽₩¤" + _BLANKS  # signs at either end: strip, then cast
 # ISO 8601 offsets are dropped: the wall-clock time as written is kept.
 _OFFSET = r"(Z|[+-]\d{2}:?\d{2})$"
 # Five-digit numbers are spreadsheet serial dates (1927..2173), with an optional time fraction.
@@ -88,7 +89,7 @@ def _cascade(raw: pl.Expr, steps: list[Step], dtype: pl.DataType) -> pl.Expr:
 
 
 def _clean(raw: pl.Expr) -> pl.Expr:
-    return raw.str.replace_all(_INVISIBLE, "").str.strip_chars()
+    return raw.str.strip_chars(_BLANKS)
 
 
 def _text(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
@@ -146,7 +147,7 @@ def _decimal_steps(opts: ParseOptions) -> list[Step]:
 
     def bare(s: pl.Series) -> pl.Series:
         # a currency sign or code at one end ("€ 12,50", "12.50 EUR"): strip it, then cast
-        return fast(_on(s, lambda v: v.str.replace(_EDGE_CURRENCY, "")))
+        return fast(_on(s, lambda v: v.str.strip_chars(_EDGE_CURRENCY)))
 
     def full(s: pl.Series) -> pl.Series:
         return _on(s, lambda v: _to_decimal(_decimal_string(v, opts)))
