@@ -74,11 +74,20 @@ class CrossRowState:
                 firsts = pl.concat([seen, firsts.join(seen, on=keys, how="anti")],
                                    how="vertical_relaxed")
             self.seen[index] = firsts
-            df = df.join(firsts, on=keys, how="left", maintain_order="left", nulls_equal=False)
+            # join a narrow frame: the batch's other columns are not copied by the join
+            narrow = df.select(list(dict.fromkeys([*keys, LINE, *([spec.value] if spec.value else [])])))
+            joined = narrow.join(firsts, on=keys, how="left", maintain_order="left",
+                                 nulls_equal=False)
             same_line = pl.col(fl).is_null() | (pl.col(fl) == pl.col(LINE))
             if spec.value is None:
                 valid = same_line
             else:
                 valid = same_line | pl.col(spec.value).eq_missing(pl.col(fv))
-            df = df.with_columns(valid.alias(ok_column.format(index)))
+            added = joined.select(*aggs_names(fl, fv, spec), valid.alias(ok_column.format(index)))
+            df = df.hstack(added.get_columns())
         return df
+
+
+def aggs_names(fl: str, fv: str, spec: CrossRowSpec) -> list[str]:
+    """The first-occurrence columns a check adds to the batch."""
+    return [fl, fv] if spec.value is not None else [fl]
