@@ -60,7 +60,8 @@ class Result:
 def read_options(rules: RuleSet, **overrides: object) -> ReadOptions:
     """Reader options: command-line overrides first, then the rule file, else detection."""
     opts = ReadOptions(encoding=rules.encoding, delimiter=rules.delimiter,
-                       quote_char=rules.quote_char, sheet=rules.sheet,
+                       quote_char=rules.quote_char, escape_char=rules.escape_char,
+                       sheet=rules.sheet,
                        header_row=rules.header_row)
     for key, val in overrides.items():
         if val is not None:
@@ -141,9 +142,9 @@ def run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None 
         result = Result(path=path, rules=rules, target=target, source=source)
         writer: AtomicWriter | None = open_writer(output, target) if output else None
         try:
-            frames = [source.problems, *_missing_column_problems(plan, source.sheet)]
-            _run_batches(source, compiled, plan, result, frames, writer)
-            result.problems = concat_problems(frames)
+            frames = [*_missing_column_problems(plan, source.sheet)]
+            placed = _run_batches(source, compiled, plan, result, frames, writer)
+            result.problems = concat_problems([_place(source.problems, placed), *frames])
             if writer is not None:
                 if strict and not result.clean:
                     writer.abort()
@@ -157,13 +158,26 @@ def run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None 
     return result
 
 
+def _place(problems: pl.DataFrame, placed: list[pl.DataFrame]) -> pl.DataFrame:
+    """Reader problems that name a source row get that row's output line."""
+    if not placed or problems.height == 0:
+        return problems
+    lines = pl.concat(placed).rename({ROW: "row", LINE: "__l"})
+    return (problems.join(lines, on="row", how="left", maintain_order="left")
+            .with_columns(pl.coalesce("line", "__l").alias("line")).drop("__l"))
+
+
 def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, result: Result,
-                 frames: list[pl.DataFrame], writer: AtomicWriter | None) -> None:
+                 frames: list[pl.DataFrame], writer: AtomicWriter | None) -> list[pl.DataFrame]:
+    """Returns (source row, output line) for the rows the reader reported problems on."""
     uniques = _Uniques(plan.checks)
     errors = [pl.col(ok(c.index)) for c in plan.checks if c.severity is Severity.ERROR]
     every = [pl.col(ok(c.index)) for c in plan.checks]
     next_line = 2
+    placed: list[pl.DataFrame] = []
     for batch in source.batches():
+        marked = source.problems.filter(pl.col("row").is_not_null())  # read per batch: grows
+        rejects = marked.filter(pl.col("severity") == Severity.ERROR.value)["row"]
         result.rows_read += batch.height
         lf = batch.lazy()
         for layer in compiled.layers:
@@ -178,8 +192,11 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
         df = (df.lazy().with_columns(plan.values)
               .with_columns([*plan.outputs, *plan.row_checks]).collect())
         df = uniques.apply(df)
+        if marked.height:
+            placed.append(df.filter(pl.col(ROW).is_in(marked["row"])).select(ROW, LINE))
         df = df.with_columns(
-            (~pl.all_horizontal(errors) if errors else pl.lit(False)).alias("__bad"),
+            ((~pl.all_horizontal(errors) if errors else pl.lit(False))
+             | pl.col(ROW).is_in(rejects)).alias("__bad"),
             (~pl.all_horizontal(every) if every else pl.lit(False)).alias("__flag"),
         )
         flagged = df.filter(pl.col("__flag"))
@@ -191,3 +208,4 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
         result.rows_out += good.height
         if writer is not None:
             writer.write(good)
+    return placed

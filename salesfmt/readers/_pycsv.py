@@ -1,6 +1,7 @@
 """Python ``csv`` fallback for dialects polars cannot parse: an escape character (``\\"``).
 
-Only taken when a rule or flag sets ``escape_char``; it loops per record in Python, so it
+Taken when a rule or flag sets ``escape_char`` (or ``skip_initial_space``), and when
+polars refuses a file's quoting (read leniently, with a warning); it loops per record in Python, so it
 is slower than the polars path and is never chosen by detection alone.
 """
 
@@ -30,12 +31,11 @@ __all__ = ["open_pycsv", "lenient_batches"]
 
 def _records(data_path: Path, delimiter: str, options: ReadOptions
              ) -> Iterator[tuple[int, list[str]]]:
-    """(first physical line, cells) per record, lenient about stray quotes. With an escape
-    character, spaces after a delimiter are skipped too (``a, "b"``)."""
+    """(first physical line, cells) per record, lenient about stray quotes."""
     with data_path.open(encoding="utf-8", newline="") as fh:
         reader = csv.reader(fh, delimiter=delimiter, quotechar=options.quote_char,
                             escapechar=options.escape_char, doublequote=True,
-                            skipinitialspace=options.escape_char is not None, strict=False)
+                            skipinitialspace=options.skip_initial_space, strict=False)
         last = 0
         try:
             for cells in reader:
@@ -80,9 +80,8 @@ def _frame(names: list[str], lines: list[int], cols: list[list[str | None]]) -> 
 
 def lenient_batches(source: Source, data_path: Path, delimiter: str, options: ReadOptions,
                     header_idx: int) -> Iterator[pl.DataFrame]:
-    """Data records after ``header_idx`` in batches; ragged records are added as problems."""
-    from salesfmt.readers.csv import ragged_problems
-
+    """Data records after ``header_idx`` in batches. Ragged records are added to
+    ``source.problems`` before the batch holding them is yielded."""
     names = source.headers
     n = len(names)
     lines: list[int] = []
@@ -97,10 +96,17 @@ def lenient_batches(source: Source, data_path: Path, delimiter: str, options: Re
         for j, col in enumerate(cols):
             col.append(cells[j] if j < len(cells) else None)
         if len(lines) >= options.batch_size:
+            _report(source, ragged)
             yield _frame(names, lines, cols)
-            lines, cols = [], [[] for _ in names]
+            lines, cols, ragged = [], [[] for _ in names], []
     if lines:
+        _report(source, ragged)
         yield _frame(names, lines, cols)
+
+
+def _report(source: Source, ragged: list[tuple[int, int]]) -> None:
+    from salesfmt.readers.csv import ragged_problems
+
     if ragged:
         found = pl.DataFrame(ragged, schema={"line": pl.Int64, "cells": pl.Int64}, orient="row")
-        source.problems = pl.concat([source.problems, ragged_problems(found, names)])
+        source.problems = pl.concat([source.problems, ragged_problems(found, source.headers)])

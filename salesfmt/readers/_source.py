@@ -31,6 +31,7 @@ class ReadOptions:
     delimiter: str | None = None
     quote_char: str = '"'
     escape_char: str | None = None  # e.g. "\\": read by the (slower) Python csv fallback
+    skip_initial_space: bool = False  # ``a, "b"``: spaces before a quote (fallback only)
     sheet: str | int | None = None
     header_row: int | None = None  # 1-based
     batch_size: int = 250_000
@@ -96,8 +97,10 @@ def detect_header(rows: list[list[str]], scorer: HeaderScorer | None) -> int:
     return next(i for i, n in enumerate(filled) if n >= need)
 
 
-def unique_headers(cells: list[str | None]) -> tuple[list[str], list[str]]:
-    """Column names from header cells: blanks named by position, duplicates numbered.
+def unique_headers(cells: list[str | None], letters: list[str] | None = None
+                   ) -> tuple[list[str], list[str]]:
+    """Column names from header cells: blanks named by their column letter (the sheet's own
+    when ``letters`` is given), duplicates numbered.
 
     Returns (names, originals); originals keep the header text exactly as in the file.
     """
@@ -107,7 +110,7 @@ def unique_headers(cells: list[str | None]) -> tuple[list[str], list[str]]:
     names: list[str] = []
     seen: dict[str, int] = {}
     for i, text in enumerate(originals):
-        name = text or f"(column {column_letter(i)})"
+        name = text or f"(column {letters[i] if letters else column_letter(i)})"
         if name in seen:
             seen[name] += 1
             name = f"{name} ({seen[name]})"

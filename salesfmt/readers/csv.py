@@ -121,7 +121,7 @@ def _open(path: Path, data_path: Path, encoding: str, options: ReadOptions,
         raise InputError("file has no content (only blank lines)", where=str(path))
     quote = options.quote_char
     delimiter = options.delimiter or sniff_delimiter(head, quote)
-    if options.escape_char:
+    if options.escape_char or options.skip_initial_space:
         from salesfmt.readers._pycsv import open_pycsv
 
         return open_pycsv(path, data_path, encoding, delimiter, options, scorer, cleanup)

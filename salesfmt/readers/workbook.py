@@ -223,8 +223,8 @@ def open_workbook(path: Path, kind: Kind, options: ReadOptions,
     if header_idx >= grid.height:
         raise InputError(f"header row {header_idx + 1} is beyond the end of sheet {name!r} "
                          f"({grid.height} rows)", where=str(path))
-    names, originals = unique_headers(list(grid.row(header_idx)))
-    letters = [column_letter(col0 + i) for i in range(len(names))]
+    letters = [column_letter(col0 + i) for i in range(grid.width)]
+    names, originals = unique_headers(list(grid.row(header_idx)), letters)
     data = grid.slice(header_idx + 1)
     data.columns = names
     data = data.with_columns(
