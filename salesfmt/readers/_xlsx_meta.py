@@ -30,7 +30,9 @@ class XlsxMeta:
     states: dict[str, str] = field(default_factory=dict)
     parts: dict[str, str] = field(default_factory=dict)
     date1904: bool = False
-    date1904_attr: str | None = None
+    #: calamine takes the date system from the *last* workbookPr element; Excel 2010+ may
+    #: add a second one (an extension, without date1904) that makes it fall back to 1900.
+    calamine_reads_1900: bool = False
 
 
 @dataclass
@@ -71,9 +73,11 @@ def read_meta(path: Path) -> XlsxMeta:
             targets[rel.get("Id")] = (target, rel.get("Type", ""))
     for el in wb.iter():
         tag = _local(el.tag)
-        if tag == "workbookPr" and _attr(el, "date1904") is not None:  # not extension copies
-            meta.date1904_attr = _attr(el, "date1904")
-            meta.date1904 = (meta.date1904_attr or "").lower() in ("1", "true", "on")
+        if tag == "workbookPr":
+            flag = _attr(el, "date1904")
+            if flag is not None:
+                meta.date1904 = flag.lower() in ("1", "true", "on")
+            meta.calamine_reads_1900 = meta.date1904 and flag is None
         elif tag == "sheet":
             name = _attr(el, "name") or ""
             target, typ = targets.get(_attr(el, "id"), ("", ""))

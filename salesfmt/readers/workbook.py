@@ -7,6 +7,9 @@ sheet's own: data starting in B4 gives letters B, C, … and rows 4, 5, ….
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,13 +57,31 @@ def _reason(exc: Exception) -> str:
     return f"cannot read workbook: {first}"
 
 
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """calamine prints capping notices straight to fd 2; keep the CLI's one-line errors."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 def _open(path: Path, kind: Kind) -> fastexcel.ExcelReader:
     """calamine picks its parser by extension, so a mislabelled file is passed as bytes."""
     source: str | bytes = str(path)
     if path.suffix.lower() not in _EXT[kind]:
         source = path.read_bytes()
     try:
-        return fastexcel.read_excel(source)
+        with _quiet_stderr():
+            return fastexcel.read_excel(source)
     except Exception as exc:  # calamine raises a family of errors; all mean "cannot read"
         raise InputError(_reason(exc), where=str(path)) from None
 
@@ -68,7 +89,8 @@ def _open(path: Path, kind: Kind) -> fastexcel.ExcelReader:
 def _load(reader: fastexcel.ExcelReader, idx: int, path: Path, **kw: object
           ) -> fastexcel.ExcelSheet:
     try:
-        return reader.load_sheet(idx, header_row=None, skip_rows=0, **kw)
+        with _quiet_stderr():
+            return reader.load_sheet(idx, header_row=None, skip_rows=0, **kw)
     except Exception as exc:
         raise InputError(_reason(exc), where=str(path)) from None
 
@@ -80,8 +102,9 @@ def _states(reader: fastexcel.ExcelReader, meta: XlsxMeta | None) -> dict[str, s
     states = {}
     for i, name in enumerate(reader.sheet_names):
         try:
-            states[name] = reader.load_sheet(i, header_row=None, n_rows=1,
-                                             dtypes="string").visible
+            with _quiet_stderr():
+                states[name] = reader.load_sheet(i, header_row=None, n_rows=1,
+                                                 dtypes="string").visible
         except Exception:  # chart sheets in XLSB cannot be loaded as cells
             states[name] = "unreadable"
     return states
@@ -130,7 +153,7 @@ def _fix_cells(grid: pl.DataFrame, reader: fastexcel.ExcelReader, idx: int, path
     ).row(0, named=True)
     dates = [c for i, c in enumerate(grid.columns) if flags[f"d{i}"]]
     lossy = [c for i, c in enumerate(grid.columns) if flags[f"n{i}"]]
-    shift = bool(meta and meta.date1904 and meta.date1904_attr not in ("true", "false"))
+    shift = bool(meta and meta.calamine_reads_1900)
     if dates:
         grid = grid.with_columns(excel_datetime_text(pl.col(c), shift_1904=shift) for c in dates)
     if lossy:
