@@ -62,7 +62,8 @@ class Result:
 def read_options(rules: RuleSet, **overrides: object) -> ReadOptions:
     """Reader options: command-line overrides first, then the rule file, else detection."""
     opts = ReadOptions(encoding=rules.encoding, delimiter=rules.delimiter,
-                       quote_char=rules.quote_char, sheet=rules.sheet,
+                       quote_char=rules.quote_char, escape_char=rules.escape_char,
+                       sheet=rules.sheet,
                        header_row=rules.header_row)
     for key, val in overrides.items():
         if val is not None:
@@ -123,9 +124,9 @@ def run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None 
         result = Result(path=path, rules=rules, target=target, source=source)
         writer: AtomicWriter | None = open_writer(output, target) if output else None
         try:
-            frames = [source.problems, *_missing_column_problems(plan, source.sheet)]
-            _run_batches(source, compiled, plan, result, frames, writer)
-            result.problems = concat_problems(frames)
+            frames = [*_missing_column_problems(plan, source.sheet)]
+            placed = _run_batches(source, compiled, plan, result, frames, writer)
+            result.problems = concat_problems([_place(source.problems, placed), *frames])
             if writer is not None:
                 if strict and not result.clean:
                     writer.abort()
@@ -137,6 +138,15 @@ def run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None 
             raise
     result.check_balance()
     return result
+
+
+def _place(problems: pl.DataFrame, placed: list[pl.DataFrame]) -> pl.DataFrame:
+    """Reader problems that name a source row get that row's output line."""
+    if not placed or problems.height == 0:
+        return problems
+    lines = pl.concat(placed).rename({ROW: "row", LINE: "__l"})
+    return (problems.join(lines, on="row", how="left", maintain_order="left")
+            .with_columns(pl.coalesce("line", "__l").alias("line")).drop("__l"))
 
 
 def _kept_columns(plan: TargetPlan, compiled: CompiledRules) -> list[str]:
@@ -152,7 +162,8 @@ def _kept_columns(plan: TargetPlan, compiled: CompiledRules) -> list[str]:
 
 
 def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, result: Result,
-                 frames: list[pl.DataFrame], writer: AtomicWriter | None) -> None:
+                 frames: list[pl.DataFrame], writer: AtomicWriter | None) -> list[pl.DataFrame]:
+    """Returns (source row, output line) for the rows the reader reported problems on."""
     cross = CrossRowState({c.index: c.cross for c in plan.checks if c.cross is not None})
     errors = [pl.col(ok(c.index)) for c in plan.checks if c.severity is Severity.ERROR]
     every = [pl.col(ok(c.index)) for c in plan.checks]
@@ -160,7 +171,10 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
     written = [ROW, LINE, *(value(f.name) for f in plan.target.fields),
                *(out(f.name) for f in plan.target.fields)]
     next_line = 2
+    placed: list[pl.DataFrame] = []
     for batch in source.batches():
+        marked = source.problems.filter(pl.col("row").is_not_null())  # read per batch: grows
+        rejects = marked.filter(pl.col("severity") == Severity.ERROR.value)["row"]
         result.rows_read += batch.height
         lf = batch.lazy().filter(~compiled.skip)
         for layer in compiled.layers:
@@ -174,8 +188,11 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
         result.rows_skipped += batch.height - df.height
         next_line += df.height
         df = cross.apply(df, ok("{}"))
+        if marked.height:
+            placed.append(df.filter(pl.col(ROW).is_in(marked["row"].implode())).select(ROW, LINE))
         masks = df.select(
-            (~pl.all_horizontal(errors) if errors else pl.repeat(False, pl.len())).alias("bad"),
+            ((~pl.all_horizontal(errors) if errors else pl.repeat(False, pl.len()))
+             | pl.col(ROW).is_in(rejects.implode())).alias("bad"),
             (~pl.all_horizontal(every) if every else pl.repeat(False, pl.len())).alias("flag"))
         bad, flag = masks["bad"], masks["flag"]
         if flag.any():
@@ -186,3 +203,4 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
         if writer is not None:
             good = df.select(written)
             writer.write(good.filter(~bad) if rejected else good)
+    return placed
