@@ -100,11 +100,13 @@ def _extract(df: pl.DataFrame, plan: TargetPlan, compiled: CompiledRules,
     return frames
 
 
-def _missing_column_problems(plan: TargetPlan, sheet: str | None) -> list[pl.DataFrame]:
+def _missing_column_problems(plan: TargetPlan, compiled: CompiledRules,
+                             sheet: str | None) -> list[pl.DataFrame]:
     out = []
     for f, aliases in plan.missing_columns:
         msg = render_message(plan.target.message_for("missing_column"),
-                             {"column": f.name, "aliases": ", ".join(aliases)}, {})
+                             {"column": f.name, "aliases": ", ".join(aliases),
+                              **compiled.hints.get(f.source, {})}, {})
         text = pl.select(msg).item()
         sev = Severity.ERROR if f.required else Severity.WARNING
         out.append(file_problem("missing_column", text, severity=sev, sheet=sheet,
@@ -124,7 +126,8 @@ def run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None 
         result = Result(path=path, rules=rules, target=target, source=source)
         writer: AtomicWriter | None = open_writer(output, target) if output else None
         try:
-            frames = [*_missing_column_problems(plan, source.sheet)]
+            frames = [*compiled.problems,
+                      *_missing_column_problems(plan, compiled, source.sheet)]
             placed = _run_batches(source, compiled, plan, result, frames, writer)
             result.problems = concat_problems([_place(source.problems, placed), *frames])
             if writer is not None:
@@ -152,9 +155,11 @@ def _place(problems: pl.DataFrame, placed: list[pl.DataFrame]) -> pl.DataFrame:
 def _kept_columns(plan: TargetPlan, compiled: CompiledRules) -> list[str]:
     """Columns the batch loop needs after the lazy stage; the rest is pruned by polars
     (projection pushdown drops parsers of canonical fields the target does not use)."""
-    shown = {raw(f.source) for f in plan.target.fields if f.source in compiled.mapped}
-    base = [ROW, LINE, *(value(f.name) for f in plan.target.fields),
-            *(out(f.name) for f in plan.target.fields)]
+    # target fields, and the fields only checked because they feed one (rules' hidden inputs)
+    fields = list({f.name: f for f in [*plan.target.fields, *(c.field for c in plan.checks)]
+                   }.values())
+    shown = {raw(f.source) for f in fields if f.source in compiled.mapped}
+    base = [ROW, LINE, *(value(f.name) for f in fields), *(out(f.name) for f in fields)]
     crossed = {c for chk in plan.checks if chk.cross is not None
                for c in (*chk.cross.keys, chk.cross.value) if c is not None}
     return [*base, *sorted((shown | crossed) - set(base)),

@@ -22,4 +22,4 @@ def test_wheel_contains_bundled_data(tmp_path: Path) -> None:
         assert f"salesfmt/_data/rules/targets/{target.name}" in names
     for template in (ROOT / "templates").iterdir():
         assert f"salesfmt/_data/templates/{template.name}" in names
-    assert "salesfmt/rules/rules.schema.json" in names
+    assert "salesfmt/_data/rules/schema/rules.schema.json" in names
