@@ -12,12 +12,13 @@ from pathlib import Path
 import polars as pl
 
 from salesfmt.checks import render_message
-from salesfmt.checks.crossrow import CrossRowState, first_line, first_value
+from salesfmt.checks.crossrow import SEQ, CrossRowState, first_line, first_value
 from salesfmt.problems import Severity, concat_problems, empty_problems, file_problem
 from salesfmt.readers import ReadOptions, Source, open_source
 from salesfmt.readers._source import ROW
 from salesfmt.rules import CompiledRules, RuleSet, compile_rules, header_scorer
 from salesfmt.targets import Target, TargetPlan, plan_target
+from salesfmt.targets.records import RecordLines
 from salesfmt.targets.serializers import AtomicWriter, open_writer
 from salesfmt.targets.validate import LINE, message_expr, ok, value_expr
 
@@ -141,6 +142,7 @@ def run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None 
 def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, result: Result,
                  frames: list[pl.DataFrame], writer: AtomicWriter | None) -> None:
     cross = CrossRowState({c.index: c.cross for c in plan.checks if c.cross is not None})
+    records = RecordLines(plan.target)
     errors = [pl.col(ok(c.index)) for c in plan.checks if c.severity is Severity.ERROR]
     every = [pl.col(ok(c.index)) for c in plan.checks]
     next_line = 2
@@ -154,10 +156,11 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
         result.rows_skipped += skipped
         if skipped:
             df = df.filter(~pl.col("__skip"))
-        df = df.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + next_line).alias(LINE))
+        df = df.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + next_line).alias(SEQ))
         next_line += df.height
         df = (df.lazy().with_columns(plan.values)
               .with_columns([*plan.outputs, *plan.row_checks]).collect())
+        df = records.assign(df)
         df = cross.apply(df, ok("{}"))
         df = df.with_columns(
             (~pl.all_horizontal(errors) if errors else pl.lit(False)).alias("__bad"),
@@ -166,9 +169,15 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
         flagged = df.filter(pl.col("__flag"))
         if flagged.height:
             frames.extend(_extract(flagged, plan, compiled, source.sheet))
+        rejected = records.track(df, "__bad")
+        if writer is not None and rejected is not None:
+            writer.reject(rejected)
         bad = int(df["__bad"].sum())
         result.rows_rejected += bad
         good = df.filter(~pl.col("__bad")) if bad else df
         result.rows_out += good.height
         if writer is not None:
             writer.write(good)
+    moved = records.good_lines_rejected()  # a record is sent or rejected as a whole
+    result.rows_out -= moved
+    result.rows_rejected += moved

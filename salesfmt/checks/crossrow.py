@@ -14,9 +14,13 @@ import polars as pl
 
 from salesfmt.problems import Severity
 
-__all__ = ["CrossRowDecl", "CrossRowSpec", "CrossRowState", "first_line", "first_value"]
+__all__ = ["CrossRowDecl", "CrossRowSpec", "CrossRowState", "first_line", "first_value", "LINE",
+           "SEQ"]
 
 LINE = "__line"
+#: Row identity (1 per partner line kept). Equals ``LINE`` for flat targets; for grouped
+#: targets several rows share a record's LINE, so first occurrences are found by SEQ.
+SEQ = "__seq"
 
 
 def first_line(index: int) -> str:
@@ -64,9 +68,10 @@ class CrossRowState:
         for index, spec in self.specs.items():
             keys = list(spec.keys)
             fl, fv = first_line(index), first_value(index)
-            aggs = [pl.col(LINE).min().alias(fl)]
+            fs = f"firstseq:{index}"
+            aggs = [pl.col(SEQ).min().alias(fs), pl.col(LINE).sort_by(SEQ).first().alias(fl)]
             if spec.value is not None:
-                aggs.append(pl.col(spec.value).sort_by(LINE).first().alias(fv))
+                aggs.append(pl.col(spec.value).sort_by(SEQ).first().alias(fv))
             firsts = (df.lazy().filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys))
                       .group_by(keys).agg(aggs).collect())
             seen = self.seen.get(index)
@@ -75,7 +80,7 @@ class CrossRowState:
                                    how="vertical_relaxed")
             self.seen[index] = firsts
             df = df.join(firsts, on=keys, how="left", maintain_order="left", nulls_equal=False)
-            same_line = pl.col(fl).is_null() | (pl.col(fl) == pl.col(LINE))
+            same_line = pl.col(fs).is_null() | (pl.col(fs) == pl.col(SEQ))
             if spec.value is None:
                 valid = same_line
             else:

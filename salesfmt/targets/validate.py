@@ -18,10 +18,12 @@ from salesfmt.rules.compiler import CompiledRules, parsed_text, raw, to_text, ty
 from salesfmt.rules.parsers import parse
 from salesfmt.targets.spec import CheckUse, Target, TargetField
 
-__all__ = ["CheckInstance", "TargetPlan", "plan_target", "value", "out", "ok", "LINE",
-           "message_expr", "value_expr"]
+__all__ = ["CheckInstance", "TargetPlan", "plan_target", "value", "out", "ok", "LINE", "UNIX",
+           "message_expr", "value_expr", "sign_column"]
 
 LINE = "__line"
+#: ``format: unix`` on a date/date-time field: seconds since 1970-01-01 (UTC), a JSON number.
+UNIX = "unix"
 
 
 def value(name: str) -> str:
@@ -91,6 +93,8 @@ def _output_text(f: TargetField) -> pl.Expr:
     v = pl.col(value(f.name))
     if f.kind is Kind.DECIMAL and f.decimals is not None:
         return v.cast(pl.Decimal(38, f.decimals)).cast(pl.String)
+    if f.kind in (Kind.DATE, Kind.DATETIME) and f.format == UNIX:
+        return v.cast(pl.Datetime("us")).dt.epoch("s").cast(pl.String)
     if f.kind in (Kind.DATE, Kind.DATETIME) and f.format:
         return v.dt.strftime(f.format)
     return to_text(v, f.kind)
@@ -132,8 +136,9 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
             if use.code == "future_date":
                 params.setdefault("today", today)
             inst = CheckInstance(
-                index=len(checks), field=f, check=check, code=target.code_for(use.code),
-                severity=use.severity, params=params, template=target.message_for(use.code),
+                index=len(checks), field=f, check=check,
+                code=use.code_as or target.code_for(use.code), severity=use.severity,
+                params=params, template=use.message or target.message_for(use.code),
                 header=header, letter=letter, order=order,
             )
             order += 1
@@ -148,6 +153,8 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
                 fn_params["today"] = today
             if use.code == "unmapped_value":
                 fn_params["flag"] = pl.col(unmapped(f.source))
+            if "fields" in fn_params:
+                fn_params["fields"] = _other_fields(target, fn_params["fields"], f)
             valid = check.fn(pl.col(value(f.name)), r, **fn_params)
             if f.source in compiled.strict_maps and use.code != "unmapped_value":
                 valid = valid | pl.col(unmapped(f.source))  # an unknown value is reported once
@@ -157,6 +164,9 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
         by_name = {f.name: f for f in target.fields}
         _add_cross(checks, target, decl, [by_name[k] for k in decl.keys],
                    [by_name[k] for k in decl.fields], compiled, value)
+    if target.group is not None and target.group.same_sign:
+        outputs.append(_sign(target.group.same_sign))
+        _add_same_sign(checks, target, compiled)
     fed = {}
     for f in target.fields:
         fed.setdefault(f.source, f)
@@ -222,6 +232,44 @@ def _add_cross(checks: list[CheckInstance], target: Target, decl: CrossRowDecl,
             template=target.message_for(code), header=header, letter=letter,
             order=10_000 + len(checks), cross=spec,
             label=group if decl.kind == "unique" else label(subject)))
+
+
+def _other_fields(target: Target, names: Any, f: TargetField) -> list[pl.Expr]:
+    """A check's ``fields:`` parameter (other target fields of the line) as value columns."""
+    known = {x.name for x in target.fields}
+    names = [names] if isinstance(names, str) else list(names)
+    for name in names:
+        if name not in known:
+            raise TargetError(f"check on {f.name!r} names unknown field {name!r}",
+                              where=str(target.path or target.name))
+    return [pl.col(value(n)) for n in names]
+
+
+def sign_column(name: str) -> str:
+    """Frame column: 'sold' or 'returned' after the sign of target field ``name``."""
+    return f"s:{name}"
+
+
+def _sign(name: str) -> pl.Expr:
+    v = pl.col(value(name))
+    return (pl.when(v < 0).then(pl.lit("returned")).when(v.is_not_null()).then(pl.lit("sold"))
+            .alias(sign_column(name)))
+
+
+def _add_same_sign(checks: list[CheckInstance], target: Target,
+                   compiled: CompiledRules) -> None:
+    """The group's ``same_sign`` field: sold and returned lines never share one record."""
+    assert target.group is not None and target.group.same_sign
+    f = next(x for x in target.fields if x.name == target.group.same_sign)
+    key = next(x for x in target.fields if x.name == target.group.by[0])
+    check = get_check("mixed_return")
+    header, letter = compiled.sources.get(key.source, (None, None))
+    checks.append(CheckInstance(
+        index=len(checks), field=key, check=check, code=target.code_for(check.code),
+        severity=check.severity, params={}, template=target.message_for(check.code),
+        header=header, letter=letter, order=10_000 + len(checks),
+        cross=CrossRowSpec("consistent", tuple(value(k) for k in target.group.by),
+                           sign_column(f.name))))
 
 
 def value_expr(inst: CheckInstance, compiled: CompiledRules) -> pl.Expr:
