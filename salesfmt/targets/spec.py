@@ -43,7 +43,7 @@ _SUGAR = {
     "unique": ("duplicate", None),
 }
 _FIELD_KEYS = {"name", "from", "type", "format", "checks", "severity", "formula", "description",
-               "codes", "messages", *_SUGAR}
+               "codes", "messages", "constant", "default", *_SUGAR}
 _TOP_KEYS = {"name", "description", "seed", "output", "success", "error", "messages", "codes",
              "fields", "options", "unique", "consistent", "group", "variants"}
 _GROUP_KEYS = {"by", "items", "record", "same_sign"}
@@ -73,6 +73,8 @@ class TargetField:
     decimals: int | None = None
     description: str = ""
     column: str | None = None
+    constant: Any = None
+    default: Any = None
 
     @property
     def template_column(self) -> str:
@@ -129,10 +131,12 @@ def _field(spec: dict[str, Any], where: str) -> TargetField:
     unknown = set(spec) - _FIELD_KEYS
     if unknown:
         raise TargetError(f"unknown key {sorted(unknown)[0]!r}", where=where)
-    for key in ("name", "from", "type"):
+    for key in ("name", "type"):
         if key not in spec:
             raise TargetError(f"missing key {key!r}", where=where)
-    if spec["from"] not in FIELDS:
+    if "from" not in spec and "constant" not in spec and "default" not in spec:
+        raise TargetError("missing key 'from' (or 'constant' / 'default')", where=where)
+    if "from" in spec and spec["from"] not in FIELDS:
         raise TargetError(f"unknown canonical field {spec['from']!r}", where=where)
     try:
         kind = Kind(spec["type"])
@@ -160,7 +164,9 @@ def _field(spec: dict[str, Any], where: str) -> TargetField:
                                (spec.get("codes") or {}).get(code),
                                (spec.get("messages") or {}).get(code)))
     return TargetField(
-        name=spec["name"], source=spec["from"], kind=kind, required=bool(spec.get("required")),
+        name=spec["name"], source=spec.get("from", ""), kind=kind,
+        required=bool(spec.get("required")), constant=spec.get("constant"),
+        default=spec.get("default"),
         checks=tuple(checks), format=spec.get("format"), decimals=spec.get("decimals"),
         description=spec.get("description", ""), column=spec.get("column"),
     )

@@ -106,7 +106,8 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
     Raises TargetError before any row is read when a required field has no source at all.
     """
     unfed = [f for f in target.fields
-             if f.required and f.source not in compiled.mapped and f.source not in compiled.missing]
+             if f.required and f.constant is None and f.default is None
+             and f.source not in compiled.mapped and f.source not in compiled.missing]
     if unfed:
         names = ", ".join(f"{f.name} (canonical {f.source})" for f in unfed)
         raise TargetError(f"rules {compiled.rules.name!r} map nothing to required field(s) "
@@ -114,17 +115,13 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
     values, outputs, checks, row_checks = [], [], [], []
     missing = []
     order = 0
+    base = {f.name: _base_value(f, compiled) for f in target.fields}
     for f in target.fields:
-        src_kind = FIELDS[f.source].kind
-        if f.source in compiled.mapped:
-            v = _convert(pl.col(typed(f.source)), src_kind, f.kind)
-            r = pl.col(parsed_text(f.source))
-        else:
-            v = pl.lit(None, dtype=pl.String)
-            v = _convert(v, Kind.TEXT, f.kind) if f.kind is not Kind.TEXT else v
-            r = pl.lit(None, dtype=pl.String)
-            if f.source in compiled.missing:
-                missing.append((f, compiled.missing[f.source]))
+        v, r = base[f.name]
+        if f.default is not None:
+            v = pl.coalesce(v, _default(f, base, target))
+        if f.source in compiled.missing:
+            missing.append((f, compiled.missing[f.source]))
         values.append(v.alias(value(f.name)))
         header, letter = compiled.sources.get(f.source, (None, None))
         uses = list(f.checks)
@@ -232,6 +229,36 @@ def _add_cross(checks: list[CheckInstance], target: Target, decl: CrossRowDecl,
             template=target.message_for(code), header=header, letter=letter,
             order=10_000 + len(checks), cross=spec,
             label=group if decl.kind == "unique" else label(subject)))
+
+
+def _literal(f: TargetField, x: Any) -> pl.Expr:
+    text = pl.lit(str(x).lower() if isinstance(x, bool) else str(x), dtype=pl.String)
+    return text if f.kind is Kind.TEXT else parse(f.kind, text)
+
+
+def _base_value(f: TargetField, compiled: CompiledRules) -> tuple[pl.Expr, pl.Expr]:
+    """(typed value, text it was parsed from) of a field before its default applies."""
+    if f.constant is not None:
+        return _literal(f, f.constant), pl.lit(str(f.constant), dtype=pl.String)
+    if f.source in compiled.mapped:
+        v = _convert(pl.col(typed(f.source)), FIELDS[f.source].kind, f.kind)
+        return v, pl.col(parsed_text(f.source))
+    v = pl.lit(None, dtype=pl.String)
+    return (_convert(v, Kind.TEXT, f.kind) if f.kind is not Kind.TEXT else v,
+            pl.lit(None, dtype=pl.String))
+
+
+def _default(f: TargetField, base: dict[str, tuple[pl.Expr, pl.Expr]],
+             target: Target) -> pl.Expr:
+    """``default: 0`` (a literal) or ``default: "{quantitySold}"`` (another field's value)."""
+    text = str(f.default)
+    if text.startswith("{") and text.endswith("}"):
+        other = text[1:-1]
+        if other not in base:
+            raise TargetError(f"default of {f.name!r} names unknown field {other!r}",
+                              where=str(target.path or target.name))
+        return base[other][0]
+    return _literal(f, f.default)
 
 
 def _other_fields(target: Target, names: Any, f: TargetField) -> list[pl.Expr]:

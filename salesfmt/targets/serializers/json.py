@@ -142,6 +142,11 @@ class _Buffered(AtomicWriter):
         raise NotImplementedError
 
 
+def _slices(texts: pl.Series, size: int) -> list[pl.Series]:
+    """Zero-copy slices of ``size`` records."""
+    return [texts.slice(i, size) for i in range(0, texts.len(), size)]
+
+
 def _joined(texts: pl.Series, separator: str) -> bytes:
     """The texts joined into one string by polars (no Python list of records)."""
     return texts.str.join(separator).item().encode("utf-8")
@@ -173,7 +178,7 @@ class JsonLinesWriter(_Buffered):
 
     def _emit(self, records: pl.DataFrame) -> None:
         with self.tmp.open("wb") as fh:
-            for chunk in records[_JSON].iter_slices(50_000):
+            for chunk in _slices(records[_JSON], 50_000):
                 _write_lines(fh, chunk)
 
 
@@ -185,7 +190,7 @@ class JsonWriter(_Buffered):
     def _emit(self, records: pl.DataFrame) -> None:
         size = int(self.target.options.get("payload_size") or DEFAULT_PAYLOAD_SIZE)
         wrapper = self.target.options.get("wrapper", "records")
-        chunks = list(records[_JSON].iter_slices(size)) or [pl.Series(_JSON, [], pl.String)]
+        chunks = _slices(records[_JSON], size) or [pl.Series(_JSON, [], pl.String)]
         self.paths = [self.path] if len(chunks) == 1 else [
             self.path.with_name(f"{self.path.stem}.{i:03d}{self.path.suffix}")
             for i in range(1, len(chunks) + 1)]
