@@ -43,7 +43,7 @@ _SUGAR = {
     "unique": ("duplicate", None),
 }
 _FIELD_KEYS = {"name", "from", "type", "format", "checks", "severity", "formula", "description",
-               "codes", "messages", "constant", "default", *_SUGAR}
+               "codes", "messages", "constant", "default", "column", *_SUGAR}
 _TOP_KEYS = {"name", "description", "seed", "output", "success", "error", "messages", "codes",
              "fields", "options", "unique", "consistent", "group", "variants"}
 _GROUP_KEYS = {"by", "items", "record", "same_sign"}
