@@ -17,10 +17,11 @@ from salesfmt.problems import Severity, concat_problems, empty_problems, file_pr
 from salesfmt.readers import ReadOptions, Source, open_source
 from salesfmt.readers._source import ROW
 from salesfmt.rules import CompiledRules, RuleSet, compile_rules, header_scorer
+from salesfmt.rules.compiler import raw
 from salesfmt.targets import Target, TargetPlan, plan_target
 from salesfmt.targets.records import RecordLines
 from salesfmt.targets.serializers import AtomicWriter, open_writer
-from salesfmt.targets.validate import LINE, message_expr, ok, value_expr
+from salesfmt.targets.validate import LINE, message_expr, ok, out, value, value_expr
 
 __all__ = ["Result", "run", "read_options"]
 
@@ -139,45 +140,58 @@ def run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None 
     return result
 
 
+def _kept_columns(plan: TargetPlan, compiled: CompiledRules) -> list[str]:
+    """Columns the batch loop needs after the lazy stage; the rest is pruned by polars
+    (projection pushdown drops parsers of canonical fields the target does not use)."""
+    shown = {raw(f.source) for f in plan.target.fields if f.source in compiled.mapped}
+    base = [ROW, SEQ, *(value(f.name) for f in plan.target.fields),
+            *(out(f.name) for f in plan.target.fields)]
+    crossed = {c for chk in plan.checks if chk.cross is not None
+               for c in (*chk.cross.keys, chk.cross.value) if c is not None}
+    return [*base, *sorted((shown | crossed) - set(base)),
+            *(e.meta.output_name() for e in plan.row_checks)]
+
+
 def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, result: Result,
                  frames: list[pl.DataFrame], writer: AtomicWriter | None) -> None:
     cross = CrossRowState({c.index: c.cross for c in plan.checks if c.cross is not None})
     records = RecordLines(plan.target)
     errors = [pl.col(ok(c.index)) for c in plan.checks if c.severity is Severity.ERROR]
     every = [pl.col(ok(c.index)) for c in plan.checks]
+    kept = _kept_columns(plan, compiled)
+    written = [ROW, LINE, SEQ, *(value(f.name) for f in plan.target.fields),
+               *(out(f.name) for f in plan.target.fields)]
     next_line = 2
     for batch in source.batches():
         result.rows_read += batch.height
-        lf = batch.lazy()
+        lf = batch.lazy().filter(~compiled.skip)
         for layer in compiled.layers:
             lf = lf.with_columns(layer)
-        df = lf.with_columns(compiled.skip.alias("__skip")).collect()
-        skipped = int(df["__skip"].sum())
-        result.rows_skipped += skipped
-        if skipped:
-            df = df.filter(~pl.col("__skip"))
-        df = df.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + next_line).alias(SEQ))
+        if compiled.skip_fields is not None:
+            lf = lf.filter(~compiled.skip_fields)
+        df = (lf.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + next_line).alias(SEQ))
+              .with_columns(plan.values)
+              .with_columns([*plan.outputs, *plan.row_checks])
+              .select(kept).collect())
+        result.rows_skipped += batch.height - df.height
         next_line += df.height
-        df = (df.lazy().with_columns(plan.values)
-              .with_columns([*plan.outputs, *plan.row_checks]).collect())
         df = records.assign(df)
         df = cross.apply(df, ok("{}"))
-        df = df.with_columns(
-            (~pl.all_horizontal(errors) if errors else pl.lit(False)).alias("__bad"),
-            (~pl.all_horizontal(every) if every else pl.lit(False)).alias("__flag"),
-        )
-        flagged = df.filter(pl.col("__flag"))
-        if flagged.height:
-            frames.extend(_extract(flagged, plan, compiled, source.sheet))
-        rejected = records.track(df, "__bad")
-        if writer is not None and rejected is not None:
-            writer.reject(rejected)
-        bad = int(df["__bad"].sum())
-        result.rows_rejected += bad
-        good = df.filter(~pl.col("__bad")) if bad else df
-        result.rows_out += good.height
+        masks = df.select(
+            (~pl.all_horizontal(errors) if errors else pl.repeat(False, pl.len())).alias("bad"),
+            (~pl.all_horizontal(every) if every else pl.repeat(False, pl.len())).alias("flag"))
+        bad, flag = masks["bad"], masks["flag"]
+        if flag.any():
+            frames.extend(_extract(df.filter(flag), plan, compiled, source.sheet))
+        lines = records.track(df, bad)
+        if writer is not None and lines is not None:
+            writer.reject(lines)
+        rejected = int(bad.sum())
+        result.rows_rejected += rejected
+        result.rows_out += df.height - rejected
         if writer is not None:
-            writer.write(good)
+            good = df.select(written)
+            writer.write(good.filter(~bad) if rejected else good)
     moved = records.good_lines_rejected()  # a record is sent or rejected as a whole
     result.rows_out -= moved
     result.rows_rejected += moved

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv as _csv
 import io
+import mmap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -51,6 +52,16 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
+def _contains(path: Path, needle: bytes) -> bool:
+    """True when the file holds ``needle`` anywhere (memchr over a memory map: fast)."""
+    with path.open("rb") as fh:
+        try:
+            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+                return mm.find(needle) >= 0
+        except ValueError:  # empty file
+            return False
+
+
 def open_csv(path: Path, options: ReadOptions, scorer: HeaderScorer | None) -> Source:
     """Open a delimited text file as a :class:`Source`."""
     encoding = options.encoding or detect_encoding(path)
@@ -77,6 +88,9 @@ def open_csv(path: Path, options: ReadOptions, scorer: HeaderScorer | None) -> S
         data_path = to_utf8_file(path, encoding)
         cleanup.append(lambda: data_path.unlink(missing_ok=True))
 
+    # Records span several lines only through quoted newlines: no quote char, no counting.
+    multiline = _contains(data_path, options.quote_char.encode("utf-8"))
+
     def batches() -> Iterator[pl.DataFrame]:
         lf = pl.scan_csv(
             data_path,
@@ -95,7 +109,7 @@ def open_csv(path: Path, options: ReadOptions, scorer: HeaderScorer | None) -> S
                 continue
             newlines = pl.sum_horizontal(
                 pl.col(n).str.count_matches("\n").fill_null(0) for n in names
-            ).cast(pl.Int64)
+            ).cast(pl.Int64) if multiline else pl.lit(0, dtype=pl.Int64)
             batch = batch.with_columns(
                 (pl.int_range(pl.len(), dtype=pl.Int64) + offset
                  + newlines.cum_sum() - newlines).alias(ROW)

@@ -70,7 +70,8 @@ class CompiledRules:
 
     rules: RuleSet
     layers: list[list[pl.Expr]]
-    skip: pl.Expr
+    skip: pl.Expr  # over raw columns: evaluated before any parsing
+    skip_fields: pl.Expr | None = None  # skip rules on canonical fields: after parsing
     sources: dict[str, tuple[str, str]] = field(default_factory=dict)
     mapped: set[str] = field(default_factory=set)
     missing: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -182,7 +183,8 @@ def compile_rules(rules: RuleSet, source: Source) -> CompiledRules:
     headers = source.headers
     letters = dict(zip(headers, source.column_letters, strict=True))
     first: list[pl.Expr] = []
-    compiled = CompiledRules(rules=rules, layers=[first], skip=pl.lit(False))
+    parsed: list[pl.Expr] = []  # a second layer: parsers read the m: column computed once
+    compiled = CompiledRules(rules=rules, layers=[first, parsed], skip=pl.lit(False))
     templates: dict[str, list[str]] = {}
     for name, rule in rules.fields.items():
         kind = FIELDS[name].kind
@@ -214,8 +216,8 @@ def compile_rules(rules: RuleSet, source: Source) -> CompiledRules:
         else:
             continue
         compiled.mapped.add(name)
-        first += [shown.alias(raw(name)), text.alias(parsed_text(name)),
-                  parse(kind, text, rule.parse).alias(typed(name)), flag.alias(unmapped(name))]
+        first += [shown.alias(raw(name)), text.alias(parsed_text(name)), flag.alias(unmapped(name))]
+        parsed.append(parse(kind, pl.col(parsed_text(name)), rule.parse).alias(typed(name)))
     for name in _order_templates(templates, where):
         template = rules.fields[name].template
         parts: list[pl.Expr | str] = []
@@ -236,8 +238,27 @@ def compile_rules(rules: RuleSet, source: Source) -> CompiledRules:
             pl.lit(False).alias(unmapped(name)),
         ])
         compiled.mapped.add(name)
-    blank_row = pl.all_horizontal(
-        [(pl.col(h).is_null() | (pl.col(h).str.strip_chars() == "")) for h in headers])
-    skips = [e for e in (_skip_expr(s, headers) for s in rules.skip) if e is not None]
-    compiled.skip = pl.any_horizontal([blank_row, *skips])
+    on_columns = [e for s in rules.skip if s.column and (e := _skip_expr(s, headers)) is not None]
+    on_fields = [e for s in rules.skip if s.field and (e := _skip_expr(s, headers)) is not None]
+    compiled.skip = pl.any_horizontal([blank_rows(headers), *on_columns])
+    compiled.skip_fields = pl.any_horizontal(on_fields) if on_fields else None
     return compiled
+
+
+def blank_rows(headers: list[str]) -> pl.Expr:
+    """True for rows whose cells are all empty or whitespace.
+
+    Checks one column at a time over the rows not yet known to hold text, so a normal
+    file costs about one pass over its first column.
+    """
+
+    def mask(cells: pl.Series) -> pl.Series:
+        todo = pl.int_range(len(cells), dtype=pl.UInt32, eager=True)
+        for h in headers:
+            col = cells.struct.field(h).gather(todo)
+            todo = todo.filter(~col.str.contains(r"\S").fill_null(False))
+            if todo.len() == 0:
+                break
+        return pl.repeat(False, len(cells), eager=True).scatter(todo, True)
+
+    return pl.struct(headers).map_batches(mask, return_dtype=pl.Boolean, is_elementwise=True)

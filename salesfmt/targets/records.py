@@ -68,13 +68,13 @@ class RecordLines:
         self.seen = new if self.seen is None else pl.concat([self.seen, new])
         return df.drop(_NEW, _START, _NULLKEY)
 
-    def track(self, df: pl.DataFrame, bad: str) -> pl.Series | None:
+    def track(self, df: pl.DataFrame, bad: pl.Series) -> pl.Series | None:
         """Remember which records have a bad line; the record lines rejected in this batch."""
         if not self.keys:
             return None
-        rejected = df.filter(pl.col(bad)).select(pl.col(LINE).unique())
+        rejected = df.filter(bad).select(pl.col(LINE).unique())
         self._bad.append(rejected)
-        self._good.append(df.filter(~pl.col(bad)).group_by(LINE).len())
+        self._good.append(df.filter(~bad).group_by(LINE).len())
         return rejected[LINE]
 
     def good_lines_rejected(self) -> int:
