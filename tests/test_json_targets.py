@@ -208,3 +208,11 @@ def test_clean_file_gives_the_success_shape(cli, tmp_path: Path) -> None:
               "--today", TODAY, "--format", "json")
     assert res.code == 0
     assert res.json() == {"status": 201, "requests": 2}
+
+
+def test_json_strings_escape_everything_rfc8259_requires() -> None:
+    from salesfmt.targets.serializers.json import json_string
+
+    values = ["".join(map(chr, range(40))), 'a"b\\c', "ünï €", '\\"', "\u2028", "", None]
+    got = pl.DataFrame({"v": values}).select(json_string(pl.col("v")).alias("j"))["j"].to_list()
+    assert [None if g is None else json.loads(g) for g in got] == values
