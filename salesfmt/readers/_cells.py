@@ -10,8 +10,6 @@ digits (Excel's precision) taken from the cell's real float value.
 
 from __future__ import annotations
 
-from datetime import date, time
-
 import polars as pl
 
 __all__ = ["DATETIME_RE", "LOSSY_NUMBER_RE", "excel_datetime_text", "excel_number_text",
@@ -31,24 +29,30 @@ def excel_datetime_text(cell: pl.Expr, *, shift_1904: bool = False) -> pl.Expr:
     """Datetime texts as shown: date, date+time, time of day, or ``[h]:mm:ss`` duration.
 
     Serials under 60 days from either epoch (1899-12-31 or 1904-01-01) are times and
-    durations, never dates of a sale. ``shift_1904`` corrects cells calamine decoded with
-    the 1900 epoch in a 1904 workbook.
+    durations, never dates of a sale. Plain string slicing, no parsing, on the common path.
+    ``shift_1904`` corrects cells calamine decoded with the 1900 epoch in a 1904 workbook.
     """
-    ts = cell.str.strptime(pl.Datetime("ms"), "%Y-%m-%d %H:%M:%S%.f", strict=False)
+    text = cell
     if shift_1904:
-        ts = ts + pl.duration(days=_EPOCH_GAP_DAYS)
-    day = ts.dt.date()
-    d1900 = (day - pl.lit(date(1899, 12, 31))).dt.total_days()
-    d1904 = (day - pl.lit(date(1904, 1, 1))).dt.total_days()
-    days = pl.when(d1900.is_between(0, _DURATION_DAYS, closed="left")).then(d1900) \
-        .when(d1904.is_between(0, _DURATION_DAYS, closed="left")).then(d1904)
+        ts = cell.str.strptime(pl.Datetime("ms"), "%Y-%m-%d %H:%M:%S%.f", strict=False)
+        text = (ts + pl.duration(days=_EPOCH_GAP_DAYS)).dt.strftime("%Y-%m-%d %H:%M:%S")
+    year, month = text.str.slice(0, 4), text.str.slice(5, 2).cast(pl.Int32, strict=False)
+    day = text.str.slice(8, 2).cast(pl.Int32, strict=False)
+    feb = pl.when(month == 2).then(31).otherwise(0)
+    early = month.is_in([1, 2])
+    days = (
+        pl.when((year == "1899") & (month == 12) & (day == 31)).then(0)
+        .when((year == "1900") & early).then(day + feb)
+        .when((year == "1904") & early).then(day - 1 + feb)
+    )
+    clock = text.str.slice(11)                       # HH:MM:SS[.fff]
+    hours = days * 24 + text.str.slice(11, 2).cast(pl.Int32, strict=False)
     shown = (
-        pl.when(days == 0).then(ts.dt.strftime("%H:%M:%S"))
-        .when(days > 0)
-        .then(pl.concat_str([(days * 24 + ts.dt.hour()).cast(pl.String),
-                             ts.dt.strftime(":%M:%S")]))
-        .when(ts.dt.time() == pl.lit(time(0))).then(ts.dt.strftime("%Y-%m-%d"))
-        .otherwise(ts.dt.strftime("%Y-%m-%d %H:%M:%S"))
+        pl.when(days == 0).then(clock)
+        .when(days < _DURATION_DAYS)
+        .then(pl.concat_str([hours.cast(pl.String), text.str.slice(13)]))
+        .when(text.str.ends_with(" 00:00:00")).then(text.str.slice(0, 10))
+        .otherwise(text)
     )
     return pl.when(cell.str.contains(DATETIME_RE)).then(shown).otherwise(cell)
 

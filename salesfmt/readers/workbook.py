@@ -11,6 +11,7 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import fastexcel
@@ -140,6 +141,15 @@ def _pick(reader: fastexcel.ExcelReader, wanted: str | int | None, states: dict[
     return idx, _load(reader, idx, path, dtypes="string")
 
 
+def _guess(names: list[str], wanted: str | int | None, states: dict[str, str]) -> str | None:
+    """The sheet :func:`_pick` will most likely choose, to scan its XML meanwhile."""
+    if wanted is None:
+        return next((n for n in names if states.get(n) not in _HIDDEN), None)
+    if isinstance(wanted, int) or wanted.isdigit():
+        return names[int(wanted) - 1] if 1 <= int(wanted) <= len(names) else None
+    return wanted
+
+
 def _fix_cells(grid: pl.DataFrame, reader: fastexcel.ExcelReader, idx: int, path: Path,
                meta: XlsxMeta | None) -> pl.DataFrame:
     """Datetimes and numbers as Excel shows them (see :mod:`._cells`)."""
@@ -224,13 +234,18 @@ def open_workbook(path: Path, kind: Kind, options: ReadOptions,
     reader = _open(path, kind)
     meta = read_meta(path) if kind is Kind.XLSX else None
     states = _states(reader, meta)
-    idx, sheet = _pick(reader, options.sheet, states, path)
-    name = reader.sheet_names[idx]
+    guess = _guess(reader.sheet_names, options.sheet, states)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # zlib and calamine both release the GIL
+        scan = pool.submit(scan_sheet, path, meta.parts.get(guess, "")) if meta else None
+        idx, sheet = _pick(reader, options.sheet, states, path)
+        name = reader.sheet_names[idx]
+        marks = scan.result() if scan is not None else SheetMarks()
+    if meta is not None and name != guess:
+        marks = scan_sheet(path, meta.parts.get(name, ""))
     cols = sheet.available_columns()
     col0 = cols[0].absolute_index if cols else 0
     grid = sheet.to_polars()
     grid = _fix_cells(grid, reader, idx, path, meta)
-    marks = scan_sheet(path, meta.parts.get(name, "")) if meta else SheetMarks()
     grid = _put_errors(grid, marks, col0)
     fmt = kind.value if kind is not Kind.XLSX else path.suffix.lower().lstrip(".")
     if fmt not in ("xlsx", "xlsm"):
