@@ -33,7 +33,7 @@ from salesfmt.readers._source import (
     HeaderScorer,
     ReadOptions,
     Source,
-    detect_header,
+    header_index,
     header_problems,
     unique_headers,
 )
@@ -256,11 +256,8 @@ def open_workbook(path: Path, kind: Kind, options: ReadOptions,
         return Source(headers=[], original_headers=[], column_letters=[], header_row=0,
                       _batches=lambda: iter(()), **base)
     top = grid.head(HEADER_SEARCH_ROWS).rows()
-    header_idx = (options.header_row - 1) if options.header_row else detect_header(
-        [[c or "" for c in r] for r in top], scorer)
-    if header_idx >= grid.height:
-        raise InputError(f"header row {header_idx + 1} is beyond the end of sheet {name!r} "
-                         f"({grid.height} rows)", where=str(path))
+    header_idx = header_index([[c or "" for c in r] for r in top], options, scorer, str(path),
+                              available=grid.height, what=f"sheet {name!r}")
     letters = [column_letter(col0 + i) for i in range(grid.width)]
     names, originals = unique_headers(list(grid.row(header_idx)), letters)
     data = grid.slice(header_idx + 1)
