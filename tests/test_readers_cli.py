@@ -128,3 +128,10 @@ def test_workbook_footer_is_skipped_by_the_rule_not_reported() -> None:
                   "-t", "bulk-csv", "--today", TODAY)
     assert run.code == 1, run.err
     assert "+ 1 skipped" in run.err and "sheet 'Weekly sales'" in run.err
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared/corpus not found")
+def test_checking_an_empty_sheet_is_a_clean_error() -> None:
+    run = run_cli("check", CORPUS / "calamine/empty_sheet.xlsx", "-r", "kassa-nl",
+                  "-t", "bulk-csv", "--today", TODAY)
+    _assert_refused(run, "sheet 'Sheet1' has no cells")
