@@ -23,6 +23,8 @@ LOSSY_NUMBER_RE = r"^-?\d+\.\d{9}$|^-?[\d.]{17,}$"
 _DURATION_DAYS = 60
 #: 1904-system serials read as 1900-system are 1462 days early.
 _EPOCH_GAP_DAYS = 1462
+#: Floats hold every whole number below 2**53 exactly.
+_EXACT = 2.0**53
 
 
 def excel_datetime_text(cell: pl.Expr, *, shift_1904: bool = False) -> pl.Expr:
@@ -73,7 +75,10 @@ def fastexcel_float_text(x: pl.Expr) -> pl.Expr:
 
 
 def excel_number_text(x: pl.Expr) -> pl.Expr:
-    """Float ``x`` to 15 significant digits, integers without a decimal point."""
+    """Float ``x`` as Excel shows it: whole numbers exactly (up to 2**53, no ``.0``), others
+    to 15 significant digits."""
+    exact = (x == x.round()) & (x.abs() < _EXACT)
     r = x.round_sig_figs(15)
-    small = r.abs() < 1e15
-    return pl.when(small & (r == r.round())).then(_integral_text(r)).otherwise(r.cast(pl.String))
+    return (pl.when(exact).then(_integral_text(x))
+            .when((r == r.round()) & (r.abs() < _EXACT)).then(_integral_text(r))
+            .otherwise(r.cast(pl.String)))

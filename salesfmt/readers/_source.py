@@ -33,7 +33,7 @@ class ReadOptions:
     escape_char: str | None = None  # e.g. "\\": read by the (slower) Python csv fallback
     skip_initial_space: bool = False  # ``a, "b"``: spaces before a quote (fallback only)
     sheet: str | int | None = None
-    header_row: int | None = None  # 1-based
+    header_row: int | None = None  # 1-based: sheet row, or CSV record (= line unless quoted newlines precede)
     batch_size: int = 250_000
 
 
