@@ -13,7 +13,7 @@ from __future__ import annotations
 import polars as pl
 
 __all__ = ["DATETIME_RE", "LOSSY_NUMBER_RE", "excel_datetime_text", "excel_number_text",
-           "fastexcel_float_text"]
+           "fastexcel_float_text", "duration_text"]
 
 #: How fastexcel renders a datetime cell as text.
 DATETIME_RE = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?$"
@@ -82,3 +82,16 @@ def excel_number_text(x: pl.Expr) -> pl.Expr:
     return (pl.when(exact).then(_integral_text(x))
             .when((r == r.round()) & (r.abs() < _EXACT)).then(_integral_text(r))
             .otherwise(r.cast(pl.String)))
+
+
+def duration_text(d: pl.Expr) -> pl.Expr:
+    """A duration as ``[h]:mm:ss`` (with ``.fff`` when it has milliseconds)."""
+    ms = d.dt.total_milliseconds()
+    secs = ms // 1000
+    frac = ms % 1000
+    two = [(secs // 60 % 60), (secs % 60)]
+    parts = [(secs // 3600).cast(pl.String)] + [
+        pl.lit(":") + p.cast(pl.String).str.zfill(2) for p in two]
+    text = pl.concat_str(parts)
+    return pl.when(frac == 0).then(text).otherwise(
+        pl.concat_str([text, pl.lit("."), frac.cast(pl.String).str.zfill(3)]))

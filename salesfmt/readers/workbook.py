@@ -22,6 +22,7 @@ from salesfmt.problems import PROBLEM_SCHEMA, Severity, column_letter, empty_pro
 from salesfmt.readers._cells import (
     DATETIME_RE,
     LOSSY_NUMBER_RE,
+    duration_text,
     excel_datetime_text,
     excel_number_text,
     fastexcel_float_text,
@@ -178,6 +179,19 @@ def _fix_cells(grid: pl.DataFrame, reader: fastexcel.ExcelReader, idx: int, path
     return grid
 
 
+def _ods_durations(grid: pl.DataFrame, reader: fastexcel.ExcelReader, idx: int,
+                   path: Path) -> pl.DataFrame:
+    """ODS time/duration cells (``PT10H10M10S``) read as empty text; take them as durations."""
+    gaps = [c for c in grid.columns if grid[c].null_count()] if grid.height else []
+    if not gaps:
+        return grid
+    spans = _load(reader, idx, path, use_columns=gaps, dtypes="duration").to_polars()
+    spans.columns = [f"__d{i}" for i in range(spans.width)]
+    return pl.concat([grid, spans], how="horizontal").with_columns(
+        pl.col(c).fill_null(duration_text(pl.col(f"__d{i}"))) for i, c in enumerate(gaps)
+    ).drop(spans.columns)
+
+
 def _marks_problems(marks: SheetMarks, sheet: str, header_row: int, col0: int,
                     names: list[str]) -> pl.DataFrame:
     rows = []
@@ -246,6 +260,8 @@ def open_workbook(path: Path, kind: Kind, options: ReadOptions,
     col0 = cols[0].absolute_index if cols else 0
     grid = sheet.to_polars()
     grid = _fix_cells(grid, reader, idx, path, meta)
+    if kind is Kind.ODS:
+        grid = _ods_durations(grid, reader, idx, path)
     grid = _put_errors(grid, marks, col0)
     fmt = kind.value if kind is not Kind.XLSX else path.suffix.lower().lstrip(".")
     if fmt not in ("xlsx", "xlsm"):
