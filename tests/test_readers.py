@@ -180,3 +180,10 @@ def test_zip_bomb_is_refused_before_decompression(tmp_path: Path) -> None:
     _bomb(path, 9_000)
     with pytest.raises(InputError, match="zip bomb"):
         open_source(path, limits=small)
+
+
+def test_workbook_size_limit(tmp_path: Path) -> None:
+    path = tmp_path / "w.xlsx"
+    _workbook(path)
+    with pytest.raises(InputError, match="over the 0 MB limit"):
+        open_source(path, limits=Limits(max_file_bytes=1000))
