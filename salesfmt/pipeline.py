@@ -12,13 +12,15 @@ from pathlib import Path
 import polars as pl
 
 from salesfmt.checks import render_message
-from salesfmt.checks.crossrow import CrossRowState, first_line, first_value
+from salesfmt.checks.crossrow import SEQ, CrossRowState, first_line, first_value
+from salesfmt.errors import InputError
 from salesfmt.problems import Severity, concat_problems, empty_problems, file_problem
 from salesfmt.readers import ReadOptions, Source, open_source
 from salesfmt.readers._source import ROW
 from salesfmt.rules import CompiledRules, RuleSet, compile_rules, header_scorer
 from salesfmt.rules.compiler import raw
 from salesfmt.targets import Target, TargetPlan, plan_target
+from salesfmt.targets.records import RecordLines
 from salesfmt.targets.serializers import AtomicWriter, open_writer
 from salesfmt.targets.validate import LINE, message_expr, ok, out, value, value_expr
 
@@ -62,7 +64,8 @@ class Result:
 def read_options(rules: RuleSet, **overrides: object) -> ReadOptions:
     """Reader options: command-line overrides first, then the rule file, else detection."""
     opts = ReadOptions(encoding=rules.encoding, delimiter=rules.delimiter,
-                       quote_char=rules.quote_char, sheet=rules.sheet,
+                       quote_char=rules.quote_char, escape_char=rules.escape_char,
+                       sheet=rules.sheet,
                        header_row=rules.header_row)
     for key, val in overrides.items():
         if val is not None:
@@ -121,15 +124,18 @@ def run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None 
     today = today or date.today()
     options = read_options(rules, **read_overrides)
     with open_source(path, options, header_scorer(rules)) as source:
+        if not source.headers:  # an empty sheet reads fine, but there is nothing to check
+            raise InputError(f"sheet {source.sheet!r} has no cells" if source.sheet
+                             else "no header row", where=str(path))
         compiled = compile_rules(rules, source)
         plan = plan_target(target, compiled, today=today)
         result = Result(path=path, rules=rules, target=target, source=source)
         writer: AtomicWriter | None = open_writer(output, target) if output else None
         try:
-            frames = [source.problems, *compiled.problems,
+            frames = [*compiled.problems,
                       *_missing_column_problems(plan, compiled, source.sheet)]
-            _run_batches(source, compiled, plan, result, frames, writer)
-            result.problems = concat_problems(frames)
+            placed = _run_batches(source, compiled, plan, result, frames, writer)
+            result.problems = concat_problems([_place(source.problems, placed), *frames])
             if writer is not None:
                 if strict and not result.clean:
                     writer.abort()
@@ -143,6 +149,15 @@ def run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None 
     return result
 
 
+def _place(problems: pl.DataFrame, placed: list[pl.DataFrame]) -> pl.DataFrame:
+    """Reader problems that name a source row get that row's output line."""
+    if not placed or problems.height == 0:
+        return problems
+    lines = pl.concat(placed).rename({ROW: "row", LINE: "__l"})
+    return (problems.join(lines, on="row", how="left", maintain_order="left")
+            .with_columns(pl.coalesce("line", "__l").alias("line")).drop("__l"))
+
+
 def _kept_columns(plan: TargetPlan, compiled: CompiledRules) -> list[str]:
     """Columns the batch loop needs after the lazy stage; the rest is pruned by polars
     (projection pushdown drops parsers of canonical fields the target does not use)."""
@@ -150,7 +165,7 @@ def _kept_columns(plan: TargetPlan, compiled: CompiledRules) -> list[str]:
     fields = list({f.name: f for f in [*plan.target.fields, *(c.field for c in plan.checks)]
                    }.values())
     shown = {raw(f.source) for f in fields if f.source in compiled.mapped}
-    base = [ROW, LINE, *(value(f.name) for f in fields), *(out(f.name) for f in fields)]
+    base = [ROW, SEQ, *(value(f.name) for f in fields), *(out(f.name) for f in fields)]
     crossed = {c for chk in plan.checks if chk.cross is not None
                for c in (*chk.cross.keys, chk.cross.value) if c is not None}
     return [*base, *sorted((shown | crossed) - set(base)),
@@ -158,37 +173,53 @@ def _kept_columns(plan: TargetPlan, compiled: CompiledRules) -> list[str]:
 
 
 def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, result: Result,
-                 frames: list[pl.DataFrame], writer: AtomicWriter | None) -> None:
+                 frames: list[pl.DataFrame], writer: AtomicWriter | None) -> list[pl.DataFrame]:
+    """Returns (source row, output line) for the rows the reader reported problems on."""
     cross = CrossRowState({c.index: c.cross for c in plan.checks if c.cross is not None})
+    records = RecordLines(plan.target)
     errors = [pl.col(ok(c.index)) for c in plan.checks if c.severity is Severity.ERROR]
     every = [pl.col(ok(c.index)) for c in plan.checks]
     kept = _kept_columns(plan, compiled)
-    written = [ROW, LINE, *(value(f.name) for f in plan.target.fields),
+    written = [ROW, LINE, SEQ, *(value(f.name) for f in plan.target.fields),
                *(out(f.name) for f in plan.target.fields)]
     next_line = 2
+    placed: list[pl.DataFrame] = []
     for batch in source.batches():
+        marked = source.problems.filter(pl.col("row").is_not_null())  # read per batch: grows
+        rejects = marked.filter(pl.col("severity") == Severity.ERROR.value)["row"]
         result.rows_read += batch.height
         lf = batch.lazy().filter(~compiled.skip)
         for layer in compiled.layers:
             lf = lf.with_columns(layer)
         if compiled.skip_fields is not None:
             lf = lf.filter(~compiled.skip_fields)
-        df = (lf.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + next_line).alias(LINE))
+        df = (lf.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + next_line).alias(SEQ))
               .with_columns(plan.values)
               .with_columns([*plan.outputs, *plan.row_checks])
               .select(kept).collect())
         result.rows_skipped += batch.height - df.height
         next_line += df.height
+        df = records.assign(df)
         df = cross.apply(df, ok("{}"))
+        if marked.height:
+            placed.append(df.filter(pl.col(ROW).is_in(marked["row"].implode())).select(ROW, LINE))
         masks = df.select(
-            (~pl.all_horizontal(errors) if errors else pl.repeat(False, pl.len())).alias("bad"),
+            ((~pl.all_horizontal(errors) if errors else pl.repeat(False, pl.len()))
+             | pl.col(ROW).is_in(rejects.implode())).alias("bad"),
             (~pl.all_horizontal(every) if every else pl.repeat(False, pl.len())).alias("flag"))
         bad, flag = masks["bad"], masks["flag"]
         if flag.any():
             frames.extend(_extract(df.filter(flag), plan, compiled, source.sheet))
+        lines = records.track(df, bad)
+        if writer is not None and lines is not None:
+            writer.reject(lines)
         rejected = int(bad.sum())
         result.rows_rejected += rejected
         result.rows_out += df.height - rejected
         if writer is not None:
             good = df.select(written)
             writer.write(good.filter(~bad) if rejected else good)
+    moved = records.good_lines_rejected()  # a record is sent or rejected as a whole
+    result.rows_out -= moved
+    result.rows_rejected += moved
+    return placed

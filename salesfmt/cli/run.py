@@ -15,7 +15,7 @@ from salesfmt.errors import ExitCode, OutputError
 from salesfmt.pipeline import Result, run
 from salesfmt.report import ReportFormat, envelope, render
 from salesfmt.rules import load_rules
-from salesfmt.targets import load_target
+from salesfmt.targets import load_target, with_options
 from salesfmt.targets.serializers import extension
 from salesfmt.util import atomic_write_text
 
@@ -24,7 +24,8 @@ __all__ = ["check", "convert"]
 
 def _run(file: str, rules: str, target: str, **kw: Any) -> Result:
     ruleset = load_rules(rules)
-    tgt = load_target(target)
+    tgt = with_options(load_target(target, kw.pop("variant")),
+                       payload_size=kw.pop("payload_size", None))
     reader = {k: kw.pop(k) for k in ("sheet", "encoding", "delimiter", "header_row")}
     return run(file, ruleset, tgt, **kw, **reader)
 
@@ -66,6 +67,8 @@ def _output_path(file: str, target: str, output: str) -> Path:
               help="Output file, or a folder (the file is named after the input).")
 @click.option("--strict", is_flag=True, help="Write no converted output if any line has an error.")
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
+@click.option("--payload-size", type=click.IntRange(min=1), default=None,
+              help="Records per JSON payload file (targets that split payloads, e.g. wallie).")
 def convert(file: str, rules: str, target: str, output: str, strict: bool, force: bool,
             max_errors: int, with_source: bool, **kw: Any) -> None:
     """Convert FILE for a target: good lines to the output, the JSON report beside it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,9 +10,10 @@ from pathlib import Path
 import polars as pl
 
 from salesfmt.errors import InputError
-from salesfmt.problems import empty_problems
+from salesfmt.problems import PROBLEM_SCHEMA, Severity, empty_problems
 
-__all__ = ["ReadOptions", "Source", "HeaderScorer", "ROW", "detect_header", "unique_headers"]
+__all__ = ["ReadOptions", "Source", "HeaderScorer", "ROW", "detect_header", "unique_headers",
+           "header_problems", "header_index"]
 
 #: Name of the source-row column every batch carries.
 ROW = "__row"
@@ -29,8 +31,10 @@ class ReadOptions:
     encoding: str | None = None
     delimiter: str | None = None
     quote_char: str = '"'
+    escape_char: str | None = None  # e.g. "\\": read by the (slower) Python csv fallback
+    skip_initial_space: bool = False  # ``a, "b"``: spaces before a quote (fallback only)
     sheet: str | int | None = None
-    header_row: int | None = None  # 1-based
+    header_row: int | None = None  # 1-based: sheet row, or CSV record (= line unless quoted newlines precede)
     batch_size: int = 250_000
 
 
@@ -48,6 +52,8 @@ class Source:
     encoding: str | None = None
     delimiter: str | None = None
     sheets: list[str] = field(default_factory=list)
+    #: Sheet name → visible, hidden, veryhidden, chart or unreadable (workbooks only).
+    sheet_states: dict[str, str] = field(default_factory=dict)
     problems: pl.DataFrame = field(default_factory=empty_problems)
     _batches: Callable[[], Iterator[pl.DataFrame]] | None = None
     _cleanup: list[Callable[[], None]] = field(default_factory=list)
@@ -74,7 +80,12 @@ class Source:
 
 
 def detect_header(rows: list[list[str]], scorer: HeaderScorer | None) -> int:
-    """0-based index of the header among the first rows: best alias score, else fullest row."""
+    """0-based index of the header among the first rows.
+
+    The row with the best alias score wins; without one, the first row filled at least
+    60% as much as the fullest (and with two cells or more): title lines above the header
+    hold one or two cells, while a ragged data row further down may be longer than it.
+    """
     rows = rows[:HEADER_SEARCH_ROWS]
     if not rows:
         return 0
@@ -84,11 +95,31 @@ def detect_header(rows: list[list[str]], scorer: HeaderScorer | None) -> int:
         if best > 0:
             return scores.index(best)
     filled = [sum(1 for c in r if c and c.strip()) for r in rows]
-    return filled.index(max(filled))
+    most = max(filled)
+    need = max(2, math.ceil(0.6 * most))
+    if most < need:
+        return filled.index(most)
+    return next(i for i, n in enumerate(filled) if n >= need)
 
 
-def unique_headers(cells: list[str | None]) -> tuple[list[str], list[str]]:
-    """Column names from header cells: blanks named by position, duplicates numbered.
+def header_index(rows: list[list[str]], options: ReadOptions, scorer: HeaderScorer | None,
+                 where: str, available: int | None = None, what: str = "the file") -> int:
+    """0-based header row: forced by ``options.header_row`` or detected; InputError if it
+    lies beyond the ``available`` rows (default: ``rows``)."""
+    idx = (options.header_row - 1) if options.header_row else detect_header(rows, scorer)
+    available = len(rows) if available is None else available
+    if idx >= available:
+        from salesfmt.errors import InputError
+
+        raise InputError(f"header row {idx + 1} is beyond the end of {what} ({available} "
+                         "rows)", where=where)
+    return idx
+
+
+def unique_headers(cells: list[str | None], letters: list[str] | None = None
+                   ) -> tuple[list[str], list[str]]:
+    """Column names from header cells: blanks named by their column letter (the sheet's own
+    when ``letters`` is given), duplicates numbered.
 
     Returns (names, originals); originals keep the header text exactly as in the file.
     """
@@ -98,7 +129,7 @@ def unique_headers(cells: list[str | None]) -> tuple[list[str], list[str]]:
     names: list[str] = []
     seen: dict[str, int] = {}
     for i, text in enumerate(originals):
-        name = text or f"(column {column_letter(i)})"
+        name = text or f"(column {letters[i] if letters else column_letter(i)})"
         if name in seen:
             seen[name] += 1
             name = f"{name} ({seen[name]})"
@@ -106,3 +137,25 @@ def unique_headers(cells: list[str | None]) -> tuple[list[str], list[str]]:
             seen[name] = 1
         names.append(name)
     return names, originals
+
+
+def header_problems(names: list[str], originals: list[str], letters: list[str], row: int,
+                    sheet: str | None) -> pl.DataFrame:
+    """Warnings for blank and duplicate header cells, naming the column each was given."""
+    seen: set[str] = set()
+    rows = []
+    for name, text, letter in zip(names, originals, letters, strict=True):
+        if not text:
+            rows.append(("blank_header", f"column {letter} has no header; it is named "
+                                         f"{name!r}", name, letter))
+        elif text in seen:
+            rows.append(("duplicate_header", f"header {text!r} appears more than once; "
+                                             f"column {letter} is named {name!r}", name, letter))
+        seen.add(text)
+    if not rows:
+        return empty_problems()
+    return pl.DataFrame(
+        [{"line": None, "sheet": sheet, "row": row, "column": letter, "header": name,
+          "field": None, "code": code, "severity": Severity.WARNING.value, "message": msg,
+          "value": None, "order": -1} for code, msg, name, letter in rows],
+        schema=PROBLEM_SCHEMA)

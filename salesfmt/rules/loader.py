@@ -301,6 +301,7 @@ def load_rules(name_or_path: str | Path) -> RuleSet:
         encoding=inp.get("encoding"),
         delimiter=inp.get("delimiter"),
         quote_char=inp.get("quote_char", '"'),
+        escape_char=inp.get("escape_char"),
         sheet=inp.get("sheet"),
         header_row=None if header_row in (None, "auto") else int(header_row),
         fields=fields,

@@ -62,6 +62,7 @@ class RuleSet:
     encoding: str | None = None
     delimiter: str | None = None
     quote_char: str = '"'
+    escape_char: str | None = None
     sheet: str | int | None = None
     header_row: int | None = None
     fields: dict[str, FieldRule] = field(default_factory=dict)
