@@ -201,9 +201,9 @@ def derived_order(rules: RuleSet) -> list[list[str]]:
     while len(done) < len(derived):
         ready = [n for n, deps in derived.items() if n not in done and deps <= done]
         if not ready:
-            cycle = ", ".join(sorted(set(derived) - done))
-            raise RuleError(f"derived fields read each other in a cycle: {cycle}",
-                            where=str(rules.path or rules.name))
+            stuck = sorted(set(derived) - done)
+            raise RuleError(f"derived fields read each other in a cycle: {', '.join(stuck)}",
+                            where=rules.fields[stuck[0]].where or str(rules.path or rules.name))
         layers.append(ready)
         done |= set(ready)
     return layers
