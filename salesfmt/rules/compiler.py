@@ -338,8 +338,9 @@ def _derived(rule: FieldRule, compiled: CompiledRules, resolve: Any, column: Any
                 parts.append(to_text(resolve(ref).expr, FIELDS[ref].kind))
         text = pl.concat_str(parts) if parts else pl.lit("")
         compiled.mapped.add(name)
-        return [text.alias(raw(name)), text.alias(parsed_text(name)),
-                parse(kind, text, rule.parse).alias(typed(name)),
+        # text built from parsed values is already clean: no second text parse
+        value = text if kind is Kind.TEXT else parse(kind, text, rule.parse)
+        return [text.alias(raw(name)), text.alias(parsed_text(name)), value.alias(typed(name)),
                 pl.lit(False).alias(unmapped(name))]
     assert rule.expr is not None
     try:
