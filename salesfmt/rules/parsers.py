@@ -36,6 +36,8 @@ _CURRENCY = r"^[A-Z]{3}\s*|\s*[A-Z]{3}$|[€$£¥₹₽₩¤]"
 _GROUP = "\\s\u00a0\u202f'"  # spaces, no-break spaces and apostrophes group thousands too
 # Stripped from both ends of every cell: whitespace, no-break spaces, zero-width and BOM.
 _BLANKS = " \t\r\n\v\f\u00a0\u2007\u202f\u3000\u200b\u200c\u200d\u2060\ufeff"
+# Characters that NFC can change: combining marks, Hangul jamo, canonical singletons.
+_NOT_NFC = r"[\p{M}\u1100-\u11ff\u212a\u212b\u2126\u0340\u0341\u0343\u0374\u037e\u0387\uf900-\ufaff]"
 _EDGE_CURRENCY = "€$£¥₹₽₩¤" + _BLANKS  # signs at either end: strip, then cast
 # ISO 8601 offsets are dropped: the wall-clock time as written is kept.
 _OFFSET = r"(Z|[+-]\d{2}:?\d{2})$"
@@ -94,12 +96,17 @@ def _clean(raw: pl.Expr) -> pl.Expr:
 
 def _text(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
     def clean(s: pl.Series) -> pl.Series:
-        s = s.str.strip_chars()
-        wide = s.str.contains(r"[^\x00-\x7f]").fill_null(False)
-        if wide.any():  # only non-ASCII cells can need NFC or hold invisible characters
+        s = s.str.strip_chars(_BLANKS)
+        nbytes = s.str.len_bytes()
+        wide = (nbytes != s.str.len_chars()).fill_null(False)  # non-ASCII cells only
+        if wide.any():
             idx = wide.arg_true()
-            s = s.scatter(idx, _on(s.gather(idx), lambda v: _clean(v).str.normalize("NFC")))
-        return _on(s, lambda v: pl.when(v.str.len_bytes() > 0).then(v))
+            sub = s.gather(idx)
+            odd = sub.str.contains(_NOT_NFC).fill_null(False)  # marks, jamo, singletons
+            if odd.any():
+                at = odd.arg_true()
+                s = s.scatter(idx.gather(at), sub.gather(at).str.normalize("NFC"))
+        return s.zip_with((nbytes > 0).fill_null(False), pl.Series([None], dtype=pl.String))
 
     return raw.map_batches(clean, return_dtype=pl.String, is_elementwise=True)
 
