@@ -5,6 +5,7 @@ Batches bound memory; cross-row checks (uniqueness) keep only a key → first-li
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -16,11 +17,15 @@ from salesfmt.problems import Severity, concat_problems, empty_problems, file_pr
 from salesfmt.readers import ReadOptions, Source, open_source
 from salesfmt.readers._source import ROW
 from salesfmt.rules import CompiledRules, RuleSet, compile_rules, header_scorer
+from salesfmt.rules.compiler import typed
 from salesfmt.targets import Target, TargetPlan, plan_target
 from salesfmt.targets.serializers import AtomicWriter, open_writer
 from salesfmt.targets.validate import LINE, CheckInstance, message_expr, ok, value, value_expr
 
-__all__ = ["Result", "run", "read_options"]
+__all__ = ["Result", "run", "read_options", "RAW_ROWS"]
+
+#: How many flagged rows keep their raw partner cells (``Result.raw_rows``) for reports.
+RAW_ROWS = 1000
 
 
 @dataclass
@@ -37,6 +42,10 @@ class Result:
     rows_rejected: int = 0
     problems: pl.DataFrame = field(default_factory=empty_problems)
     output: Path | None = None
+    #: ``__row`` + the partner's columns (as text) of the first RAW_ROWS flagged rows.
+    raw_rows: pl.DataFrame = field(default_factory=pl.DataFrame)
+    #: First and last sale day of the converted rows (None when there is no sale date).
+    sale_dates: tuple[date, date] | None = None
 
     @property
     def errors(self) -> pl.DataFrame:
@@ -130,8 +139,12 @@ def _missing_column_problems(plan: TargetPlan, sheet: str | None) -> list[pl.Dat
 
 
 def run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None = None,
-        output: Path | None = None, strict: bool = False, **read_overrides: object) -> Result:
-    """Check (and, with ``output``, convert) one partner file; problems are collected."""
+        output: Path | None = None, strict: bool = False,
+        progress: Callable[[int], None] | None = None, **read_overrides: object) -> Result:
+    """Check (and, with ``output``, convert) one partner file; problems are collected.
+
+    ``progress`` is called with the number of rows read after every batch.
+    """
     path = Path(path)
     today = today or date.today()
     options = read_options(rules, **read_overrides)
@@ -142,7 +155,7 @@ def run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None 
         writer: AtomicWriter | None = open_writer(output, target) if output else None
         try:
             frames = [source.problems, *_missing_column_problems(plan, source.sheet)]
-            _run_batches(source, compiled, plan, result, frames, writer)
+            _run_batches(source, compiled, plan, result, frames, writer, progress)
             result.problems = concat_problems(frames)
             if writer is not None:
                 if strict and not result.clean:
@@ -158,7 +171,8 @@ def run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None 
 
 
 def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, result: Result,
-                 frames: list[pl.DataFrame], writer: AtomicWriter | None) -> None:
+                 frames: list[pl.DataFrame], writer: AtomicWriter | None,
+                 progress: Callable[[int], None] | None = None) -> None:
     uniques = _Uniques(plan.checks)
     errors = [pl.col(ok(c.index)) for c in plan.checks if c.severity is Severity.ERROR]
     every = [pl.col(ok(c.index)) for c in plan.checks]
@@ -185,9 +199,36 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
         flagged = df.filter(pl.col("__flag"))
         if flagged.height:
             frames.extend(_extract(flagged, plan, compiled, source.sheet))
+            _keep_raw(result, flagged.select([ROW, *source.headers]))
         bad = int(df["__bad"].sum())
         result.rows_rejected += bad
         good = df.filter(~pl.col("__bad")) if bad else df
         result.rows_out += good.height
+        _track_sale_dates(result, good)
         if writer is not None:
             writer.write(good)
+        if progress is not None:
+            progress(result.rows_read)
+
+
+def _keep_raw(result: Result, flagged: pl.DataFrame) -> None:
+    """Keep the partner's cells of the first RAW_ROWS flagged rows (reports show them)."""
+    room = RAW_ROWS - result.raw_rows.height
+    if room > 0:
+        part = flagged.head(room)
+        result.raw_rows = pl.concat([result.raw_rows, part]) if result.raw_rows.width else part
+
+
+def _track_sale_dates(result: Result, good: pl.DataFrame) -> None:
+    """First and last sale day of the converted rows, across batches (names the output)."""
+    col = typed("sold_at")
+    if col not in good.columns or good.height == 0:
+        return
+    days = good.select(pl.col(col).cast(pl.Date).min().alias("lo"),
+                       pl.col(col).cast(pl.Date).max().alias("hi")).row(0)
+    if days[0] is None:
+        return
+    lo, hi = days
+    if result.sale_dates is not None:
+        lo, hi = min(lo, result.sale_dates[0]), max(hi, result.sale_dates[1])
+    result.sale_dates = (lo, hi)

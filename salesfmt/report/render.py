@@ -8,16 +8,25 @@ from enum import StrEnum
 from typing import Any
 
 from salesfmt.report.envelope import envelope
+from salesfmt.report.html import MAX_LINES, html_report
 from salesfmt.report.terminal import summary
 
 __all__ = ["ReportFormat", "RENDERERS", "render"]
 
 
 class ReportFormat(StrEnum):
-    """Formats ``check --format`` can print on stdout."""
+    """Report formats: on stdout (``check --format``) or in a file (``salesfmt report``)."""
 
     TEXT = "text"
     JSON = "json"
+    HTML = "html"
+
+    @classmethod
+    def for_path(cls, path: str, default: ReportFormat | None = None) -> ReportFormat:
+        """The format a report file's extension asks for (.html, .json, .txt)."""
+        suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
+        return {"htm": cls.HTML, "html": cls.HTML, "json": cls.JSON,
+                "txt": cls.TEXT}.get(suffix, default or cls.HTML)
 
 
 def _json(result: Any, **opts: Any) -> str:
@@ -27,12 +36,17 @@ def _json(result: Any, **opts: Any) -> str:
 
 
 def _text(result: Any, **opts: Any) -> str:
-    return summary(result, color=opts.get("color", False)) + "\n"
+    return summary(result, color=opts.get("color", False), report=opts.get("report")) + "\n"
+
+
+def _html(result: Any, **opts: Any) -> str:
+    return html_report(result, max_lines=opts.get("max_lines", MAX_LINES))
 
 
 RENDERERS: dict[ReportFormat, Callable[..., str]] = {
     ReportFormat.TEXT: _text,
     ReportFormat.JSON: _json,
+    ReportFormat.HTML: _html,
 }
 
 
