@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
+from salesfmt.errors import OutputError
 from salesfmt.report.envelope import envelope
 from salesfmt.report.html import MAX_LINES, html_report
 from salesfmt.report.terminal import summary
 
-__all__ = ["ReportFormat", "RENDERERS", "render"]
+__all__ = ["ReportFormat", "RENDERERS", "render", "write_report"]
 
 
 class ReportFormat(StrEnum):
@@ -53,3 +55,16 @@ RENDERERS: dict[ReportFormat, Callable[..., str]] = {
 def render(fmt: ReportFormat, result: Any, **opts: Any) -> str:
     """Render ``result`` in ``fmt``."""
     return RENDERERS[fmt](result, **opts)
+
+
+def write_report(fmt: ReportFormat, result: Any, path: str | Path, **opts: Any) -> Path:
+    """Render ``result`` in ``fmt`` and write it to ``path`` atomically."""
+    from salesfmt.util import atomic_write_text
+
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise OutputError("report folder does not exist", where=str(path.parent))
+    if Path(result.path).exists() and path.resolve() == Path(result.path).resolve():
+        raise OutputError("refusing to overwrite the input file", where=str(path))
+    atomic_write_text(path, render(fmt, result, **opts))
+    return path

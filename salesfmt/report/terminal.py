@@ -57,9 +57,10 @@ def summary(result: Any, *, color: bool = False, report: str | Path | None = Non
     status = (paint("clean", "32") if n_err == 0
               else paint(f"{n_err} error(s) on {err_lines} line(s)", "31"))
     lines.append(f"problems: {status}, {paint(str(n_warn), '33') if n_warn else 0} warning(s)")
-    if p.height > TOP:
+    top = _top(p) if p.height > TOP else p.clear()
+    if top.height and int(top["n"].max()) > 1:
         lines.append("top problems:")
-        for row in _top(p).iter_rows(named=True):
+        for row in top.iter_rows(named=True):
             sev = "31" if row["severity"] == Severity.ERROR.value else "33"
             first = f"line {row['line']}" if row["line"] is not None else "file"
             count = paint(f"{row['n']:>7}×", sev)
