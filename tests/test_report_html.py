@@ -45,3 +45,48 @@ def test_raw_cells_of_flagged_rows_are_kept_and_highlighted() -> None:
     qty = next(g for g in groups if g["row"] == 8)
     bad = [c for c in qty["cells"] if c["bad"]]
     assert [(c["letter"], c["header"], c["value"]) for c in bad] == [("E", "Qty", "0")]
+
+
+def _million_problems(result, n: int = 1_000_000):
+    """``result`` with a synthetic problem table of ``n`` problems, two per line."""
+    from dataclasses import replace
+
+    import polars as pl
+
+    from salesfmt.pipeline import RAW_ROWS
+    from salesfmt.problems import PROBLEM_SCHEMA
+
+    src = result.source
+    idx = pl.int_range(0, n, eager=True)
+    k = len(src.column_letters)
+    codes = pl.Series(["invalid_number", "required", "not_allowed", "too_long", "formula_like"])
+    problems = pl.DataFrame({
+        "line": idx // 2 + 2,
+        "sheet": pl.repeat(None, n, dtype=pl.String, eager=True),
+        "row": idx // 2 + 2,
+        "column": pl.Series(src.column_letters).gather(idx % k),
+        "header": pl.Series(src.original_headers).gather(idx % k),
+        "field": pl.Series(src.headers).gather(idx % k).str.to_uppercase(),
+        "code": codes.gather(idx % 5),
+        "severity": pl.Series(["error"] * 4 + ["warning"]).gather(idx % 5),
+        "message": pl.repeat("FIELD is not a valid number", n, eager=True),
+        "value": idx.cast(pl.String),
+        "order": idx % k,
+    }, schema=PROBLEM_SCHEMA)
+    rows = RAW_ROWS
+    raw = pl.DataFrame({"__row": pl.int_range(2, rows + 2, eager=True),
+                        **{h: pl.repeat(f"cell {h}", rows, eager=True) for h in src.headers}})
+    return replace(result, problems=problems, raw_rows=raw)
+
+
+def test_a_million_problems_stay_within_the_size_bound() -> None:
+    result = _million_problems(_result("charity-lottery-web.csv", "charity-web"))
+    html = render(ReportFormat.HTML, result)
+    assert len(html.encode("utf-8")) < 5_000_000
+    assert 'id="n-errors" data-value="800000"' in html
+    assert 'id="n-warnings" data-value="200000"' in html
+    assert 'id="n-error-lines" data-value="500000"' in html
+    assert html.count('<article class="group') == 500
+    assert 'id="n-hidden-lines" data-value="499500"' in html
+    assert 'id="n-hidden-problems" data-value="999000"' in html
+    assert "lists the first 500 problem lines in full" in html

@@ -126,9 +126,9 @@ def _chart(title: str, p: pl.DataFrame, label: pl.Expr) -> dict[str, Any]:
     top = max((b["n"] for b in bars), default=1)
     for i, b in enumerate(bars):
         b["y"] = i * 26
-        b["width"] = round(300 * b["n"] / top, 1)
-        b["err_width"] = round(300 * b["errors"] / top, 1)
-        b["short"] = b["label"] if len(b["label"]) <= 28 else b["label"][:27] + "…"
+        b["width"] = round(200 * b["n"] / top, 1)
+        b["err_width"] = round(200 * b["errors"] / top, 1)
+        b["short"] = b["label"] if len(b["label"]) <= 24 else b["label"][:23] + "…"
     return {"title": title, "bars": bars, "height": max(len(bars) * 26, 26)}
 
 

@@ -1,0 +1,82 @@
+"""The terminal summary and the progress bar: colour and progress only on a terminal."""
+
+from __future__ import annotations
+
+import io
+import os
+import pty
+import subprocess
+import sys
+import time
+
+from conftest import ROOT, SAMPLES, TODAY, run_cli
+
+from salesfmt.report import Progress
+
+ARGS = ["-r", "kassa-nl", "-t", "bulk-csv", "--today", TODAY]
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_draws_on_a_terminal_after_the_delay_and_clears_itself() -> None:
+    stream = _Tty()
+    with Progress(stream, delay=0.0) as bar:
+        bar.update(250_000)
+        time.sleep(0.35)
+    text = stream.getvalue()
+    assert "250,000 rows" in text
+    assert text.endswith("\r\x1b[2K")
+
+
+def test_progress_is_silent_for_short_work_and_off_a_terminal() -> None:
+    quick, piped = _Tty(), io.StringIO()
+    with Progress(quick, delay=5.0) as bar:
+        bar.update(10)
+    with Progress(piped, delay=0.0) as bar:
+        bar.update(10)
+        time.sleep(0.2)
+    assert quick.getvalue() == "" and piped.getvalue() == ""
+
+
+def test_plain_summary_and_clean_json_when_piped() -> None:
+    res = run_cli("check", SAMPLES / "kassa-export-nl.csv", *ARGS, "--format", "json")
+    assert res.code == 1
+    assert res.json()["error"]["extended"]["error_lines"] == 7
+    assert "\x1b[" not in res.err and "\r" not in res.err
+    assert "rows: 25 read = 17 converted + 7 rejected + 1 skipped" in res.err
+    assert "problems: 7 error(s) on 7 line(s), 0 warning(s)" in res.err
+
+
+def test_summary_says_where_the_html_report_is(tmp_path) -> None:
+    html = tmp_path / "r.html"
+    res = run_cli("check", SAMPLES / "kassa-export-nl.csv", *ARGS, "--html", html)
+    assert res.code == 1
+    assert html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert res.err.rstrip().endswith(f"full report: {html}")
+    assert f"… and 2 more (see {html})" in res.err
+
+
+def test_colour_on_a_terminal() -> None:
+    leader, follower = pty.openpty()
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    proc = subprocess.Popen([sys.executable, "-m", "salesfmt", "check",
+                             str(SAMPLES / "kassa-export-nl.csv"), *ARGS],
+                            stdout=subprocess.DEVNULL, stderr=follower, cwd=ROOT, env=env)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=60)
+    os.close(leader)
+    text = b"".join(chunks).decode("utf-8")
+    assert proc.returncode == 1
+    assert "\x1b[31m7 error(s) on 7 line(s)\x1b[0m" in text
