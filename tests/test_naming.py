@@ -118,7 +118,7 @@ def _convert(out: Path, ledger: Path, *extra: str) -> list:
 def test_parallel_converts_get_different_names(tmp_path: Path) -> None:
     out, ledger = tmp_path / "out", tmp_path / "ledger.sqlite"
     out.mkdir()
-    procs = [subprocess.Popen(_convert(out, ledger, "--date", "20-04-2020"),
+    procs = [subprocess.Popen(_convert(out, ledger, "--upload-name", "--date", "20-04-2020"),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(3)]
     for p in procs:
@@ -132,7 +132,9 @@ def test_parallel_converts_get_different_names(tmp_path: Path) -> None:
 def test_convert_names_output_from_rule_channel_and_warns_on_same_content(tmp_path: Path) -> None:
     out, ledger = tmp_path / "out", tmp_path / "ledger.sqlite"
     out.mkdir()
-    first = run_cli(*_convert(out, ledger)[3:])
+    plain = run_cli(*_convert(out, ledger)[3:-2])  # no --upload-name: named after the input
+    assert plain.code == 1 and (out / "charity-lottery-web.csv").is_file()
+    first = run_cli(*_convert(out, ledger, "--upload-name")[3:])
     assert "warning: the same content" not in first.err
     # the sample spans several sales days: the name takes --today
     assert (out / "charity-lotery_01-11-2026_1.csv").is_file()
@@ -151,7 +153,7 @@ def test_convert_takes_the_date_of_a_one_day_file(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     res = run_cli("convert", src, "-r", "charity-web", "-t", "bulk-csv", "--today", TODAY,
-                  "-o", out, "--ledger", tmp_path / "l.sqlite")
+                  "-o", out, "--ledger", tmp_path / "l.sqlite", "--upload-name")
     assert res.code == 0, res.err
     assert (out / "charity-lotery_01-10-2026_1.csv").is_file()
     assert "the file's only sales day" in res.err

@@ -74,26 +74,31 @@ def _output_path(file: str, target: str, output: str) -> Path:
               help="Output file, or a folder (the file is named after the input).")
 @click.option("--strict", is_flag=True, help="Write no converted output if any line has an error.")
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
-@click.option("--channel", default=None,
-              help="With -o DIR: name the output {channel}_{dd-mm-yyyy}_{batch} "
-                   "[default: the rule file's channel:].")
+@click.option("--upload-name", is_flag=True,
+              help="With -o DIR: name the output {channel}_{dd-mm-yyyy}_{batch} (SPEC §4), "
+                   "channel from --channel or the rule file's channel:.")
+@click.option("--channel", default=None, help="Channel key for --upload-name (implies it).")
 @click.option("--date", "day", callback=parse_day, default=None, metavar="DD-MM-YYYY",
               help="Date in the output name [default: the file's one sales day, else today].")
 @click.option("--ledger", default=None, metavar="PATH",
               help="Ledger of names produced [default: $SALESFMT_LEDGER, else "
                    "~/.local/state/salesfmt/ledger.sqlite].")
 def convert(file: str, rules: str, target: str, output: str, strict: bool, force: bool,
-            max_errors: int, with_source: bool, channel: str | None, day: Any,
-            ledger: str | None, **kw: Any) -> None:
+            max_errors: int, with_source: bool, upload_name: bool, channel: str | None,
+            day: Any, ledger: str | None, **kw: Any) -> None:
     """Convert FILE for a target: good lines to the output, the JSON report beside it."""
     out = _output_path(file, target, output)
-    channel = channel or load_rules(rules).channel
-    named = (NamedOutput(out.parent, channel, ext=out.suffix, ledger=ledger, day=day,
-                         today=kw.get("today")) if channel and out.parent == Path(output)
-             else None)
+    named = None
+    if upload_name or channel:
+        channel = channel or load_rules(rules).channel
+        if not channel or out.parent != Path(output):
+            raise click.UsageError("--upload-name needs -o DIR and --channel or a rule file "
+                                   "with channel:")
+        named = NamedOutput(out.parent, channel, ext=out.suffix, ledger=ledger, day=day,
+                            today=kw.get("today"))
     report_path = out.with_name(out.stem + ".report.json")
     out = named.pending if named else out
-    for p in (out, report_path):
+    for p in (out,) if named else (out, report_path):
         if Path(file).exists() and p.resolve() == Path(file).resolve():
             raise OutputError("refusing to overwrite the input file", where=str(p))
         if p.exists() and not force:
@@ -104,6 +109,8 @@ def convert(file: str, rules: str, target: str, output: str, strict: bool, force
             result.output, notes = named.finish(result)
             report_path = result.output.with_name(result.output.stem + ".report.json")
             click.echo("\n".join(notes), err=True)
+        elif named and report_path.exists() and not force:
+            raise OutputError("already exists (use --force to overwrite)", where=str(report_path))
     finally:
         if named:
             named.abort()
