@@ -126,3 +126,22 @@ def test_planted_markup_is_shown_as_text_and_never_runs(browser, tmp_path: Path)
     assert SCRIPT in body and IMG in body
     assert f"PRODUCT_CODE has no mapping for value '{SCRIPT}'" in body
     _shot(browser, "report-planted-markup.png", 1200)
+
+
+def test_report_prints_within_the_page_width(browser, tmp_path: Path) -> None:
+    import base64
+
+    from selenium.webdriver.common.print_page_options import PrintOptions
+
+    html, _ = _report(tmp_path, SAMPLES / "weekly-sales-uk.xlsx", "tillpoint-uk")
+    assert _open(browser, html, width=760) == []  # about an A4 page at 96 dpi
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert browser.execute_script(
+            "return document.documentElement.scrollWidth <= window.innerWidth")
+        _shot(browser, "report-print-media.png", 760)
+        pdf = base64.b64decode(browser.print_page(PrintOptions()))
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    assert pdf.startswith(b"%PDF")
+    (ARTIFACTS / "report-weekly-sales-uk.pdf").write_bytes(pdf)

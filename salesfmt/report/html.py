@@ -69,6 +69,8 @@ def report_context(result: Any, *, max_lines: int = MAX_LINES) -> dict[str, Any]
                    "problems": lined.height - shown.height, "max_lines": max_lines},
         "file_problems": _with_hints(result, file_level.head(max_lines).to_dicts()),
         "file_problems_hidden": max(file_level.height - max_lines, 0),
+        "columns_cut": max(len(result.source.headers) - MAX_COLUMNS, 0),
+        "max_columns": MAX_COLUMNS,
     }
 
 
