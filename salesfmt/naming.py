@@ -227,6 +227,18 @@ class Ledger:
         return [n for (n,) in self._db.execute(
             "SELECT name FROM names WHERE sha256 = ? ORDER BY created, name", (sha256,))]
 
+    def record(self, name: str, *, sha256: str | None = None, source: str | None = None) -> bool:
+        """Mark ``name`` as used (e.g. uploaded by other means); False if already known."""
+        problems = check_name(name)
+        if problems:
+            raise ValueError(f"{name}: {problems[0]}")
+        channel, day, batch = Path(name).name.rsplit(".", 1)[0].split("_")
+        cur = self._db.execute(
+            "INSERT OR IGNORE INTO names (name, channel, day, batch, sha256, source, created) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (Path(name).name, channel, day, int(batch), sha256, source, _now()))
+        return cur.rowcount == 1
+
     @contextmanager
     def reserve(self, channel: str, day: date, *, folder: Path | None = None,
                 sha256: str | None = None, source: str | None = None,
@@ -244,13 +256,16 @@ class Ledger:
             self._db.execute(
                 "INSERT INTO names (name, channel, day, batch, sha256, source, created) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (name, key, day.strftime(DATE_FORMAT), batch, sha256, source,
-                 datetime.now(UTC).isoformat(timespec="microseconds")))
+                (name, key, day.strftime(DATE_FORMAT), batch, sha256, source, _now()))
             yield Reservation(name, batch, earlier)
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def _smallest_unused(used: set[int]) -> int:

@@ -160,3 +160,15 @@ def test_convert_takes_the_date_of_a_one_day_file(tmp_path: Path) -> None:
     suggested = run_cli("name", src, "-r", "charity-web", "--today", TODAY,
                         "--ledger", tmp_path / "l.sqlite", "--dir", out)
     assert suggested.out.strip() == "charity-lotery_01-10-2026_2.csv"
+
+
+def test_recorded_names_are_not_handed_out(tmp_path: Path) -> None:
+    ledger = tmp_path / "ledger.sqlite"
+    rec = run_cli("name", "--record", "direct-mail_20-04-2020_1.csv", "--ledger", ledger)
+    assert rec.code == 0 and "recorded" in rec.out
+    assert "already in" in run_cli("name", "--record", "direct-mail_20-04-2020_1.csv",
+                                   "--ledger", ledger).out
+    bad = run_cli("name", "--record", "direct_mail_20-4-2020_1.csv", "--ledger", ledger)
+    assert bad.code == 2 and "'_' inside the channel" in bad.err
+    nxt = run_cli("name", "--channel", "direct_mail", "--date", "20-04-2020", "--ledger", ledger)
+    assert nxt.out.strip() == "direct-mail_20-04-2020_2.csv"

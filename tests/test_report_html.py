@@ -90,3 +90,18 @@ def test_a_million_problems_stay_within_the_size_bound() -> None:
     assert 'id="n-hidden-lines" data-value="499500"' in html
     assert 'id="n-hidden-problems" data-value="999000"' in html
     assert "lists the first 500 problem lines in full" in html
+
+
+def test_fix_hint_follows_a_code_the_target_renamed() -> None:
+    from dataclasses import replace
+
+    from salesfmt.checks import get_check
+
+    result = _result("weekly-sales-uk.xlsx", "tillpoint-uk")
+    target = replace(result.target, codes={"too_long": "field.lengthExceeded"})
+    problems = result.problems.with_columns(
+        result.problems["code"].replace({"too_long": "field.lengthExceeded"}))
+    renamed = replace(result, target=target, problems=problems)
+    hints = {p["code"]: p["hint"] for g in report_context(renamed)["groups"]
+             for p in g["problems"]}
+    assert hints["field.lengthExceeded"] == get_check("too_long").explanation

@@ -27,7 +27,7 @@ def test_progress_draws_on_a_terminal_after_the_delay_and_clears_itself() -> Non
         bar.update(250_000)
         time.sleep(0.35)
     text = stream.getvalue()
-    assert "250,000 rows" in text
+    assert "checking… 250,000 rows checked" in text
     assert text.endswith("\r\x1b[2K")
 
 
@@ -80,3 +80,23 @@ def test_colour_on_a_terminal() -> None:
     text = b"".join(chunks).decode("utf-8")
     assert proc.returncode == 1
     assert "\x1b[31m7 error(s) on 7 line(s)\x1b[0m" in text
+
+
+def test_summary_ranks_the_most_frequent_problems() -> None:
+    from dataclasses import replace
+    from datetime import date
+
+    import polars as pl
+
+    from salesfmt import load_rules, load_target, run
+    from salesfmt.report import summary
+
+    result = run(SAMPLES / "kassa-export-nl.csv", load_rules("kassa-nl"), load_target("bulk-csv"),
+                 today=date(2026, 11, 1))
+    p = result.problems
+    many = pl.concat([p, p.filter(pl.col("code") == "invalid_email")
+                      .select(pl.all().repeat_by(4).explode())])
+    text = summary(replace(result, problems=many), report="r.html")
+    ranked = text.split("top problems:\n")[1].splitlines()
+    assert ranked[0].split() == ["5×", "EMAIL", "invalid_email", "(first", "on", "line", "15)"]
+    assert text.endswith("full report: r.html")

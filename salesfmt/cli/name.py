@@ -45,9 +45,11 @@ def _sale_dates(file: str, rules: str | None, target: str, today: date | None) -
               help="Fix 'today' (default: the real date).")
 @click.option("--check", "to_check", default=None, metavar="NAME",
               help="Check NAME against the convention instead (exit 0 fine, 1 not).")
+@click.option("--record", "to_record", default=None, metavar="NAME",
+              help="Record NAME in the ledger as used (a file uploaded by other means).")
 def name(file: str | None, channel: str | None, day: date | None, ledger: str | None,
          folder: str | None, rules: str | None, target: str, today: date | None,
-         to_check: str | None) -> None:
+         to_check: str | None, to_record: str | None) -> None:
     """Suggest the next upload file name {channel}_{dd-mm-yyyy}_{batch}.csv, or check one.
 
     The batch is the smallest positive number not used for that channel and date in the
@@ -61,6 +63,14 @@ def name(file: str | None, channel: str | None, day: date | None, ledger: str | 
         if not problems:
             click.echo(f"{to_check}: follows {{channel}}_{{dd-mm-yyyy}}_{{batch}}.csv")
         raise click.exceptions.Exit(ExitCode.PROBLEMS if problems else ExitCode.CLEAN)
+    if to_record is not None:
+        with Ledger(ledger) as book:
+            try:
+                added = book.record(to_record)
+            except ValueError as exc:
+                raise SalesfmtError(str(exc), where=str(book.path)) from None
+            click.echo(f"{to_record}: {'recorded' if added else 'already in'} {book.path}")
+        return
     if channel is None and file is not None and rules is not None:
         from salesfmt.rules import load_rules
 

@@ -88,7 +88,7 @@ class Progress:
     """
 
     def __init__(self, stream: TextIO, *, enabled: bool = True, delay: float = 1.0,
-                 label: str = "reading") -> None:
+                 label: str = "checking") -> None:
         isatty = getattr(stream, "isatty", lambda: False)
         self.stream = stream
         self.enabled = enabled and bool(isatty())
@@ -109,8 +109,8 @@ class Progress:
         pos = tick % (2 * width - 2)
         pos = pos if pos < width else 2 * width - 2 - pos
         bar = "".join("█" if abs(i - pos) <= 1 else "░" for i in range(width))
-        return (f"\r{bar} {self.label}: {self.rows:,} rows · "
-                f"{time.monotonic() - self._start:.0f} s ")
+        done = f" {self.rows:,} rows checked ·" if self.rows else ""
+        return f"\r{bar} {self.label}…{done} {time.monotonic() - self._start:.0f} s "
 
     def _loop(self) -> None:
         if self._stop.wait(self.delay):
