@@ -105,3 +105,15 @@ def test_fix_hint_follows_a_code_the_target_renamed() -> None:
     hints = {p["code"]: p["hint"] for g in report_context(renamed)["groups"]
              for p in g["problems"]}
     assert hints["field.lengthExceeded"] == get_check("too_long").explanation
+
+
+def test_long_cells_are_cut(tmp_path: Path) -> None:
+    from salesfmt.report.html import MAX_TEXT
+
+    lines = (SAMPLES / "charity-lottery-web.csv").read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace("Weekly draw", "W" * 100_000)
+    src = tmp_path / "long.csv"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    html = render(ReportFormat.HTML, _result("", "charity-web", src))
+    assert len(html) < 60_000
+    assert f"({100_000 - MAX_TEXT:,} more characters)" in html

@@ -14,6 +14,7 @@ import polars as pl
 
 from salesfmt.checks import get_check
 from salesfmt.problems import Severity
+from salesfmt.readers._source import ROW
 from salesfmt.resources import templates_dir
 
 __all__ = ["MAX_LINES", "MAX_BARS", "MAX_COLUMNS", "html_report", "report_context"]
@@ -24,6 +25,8 @@ MAX_LINES = 500
 MAX_BARS = 15
 #: Partner columns shown per original row (very wide files are cut, and say so).
 MAX_COLUMNS = 60
+#: Characters shown of one cell or value; longer text is cut and says how much is left.
+MAX_TEXT = 300
 
 _ERR = pl.col("severity") == Severity.ERROR.value
 _DELIMITERS = {",": "comma (,)", ";": "semicolon (;)", "\t": "tab", "|": "pipe (|)"}
@@ -81,7 +84,7 @@ def _file_facts(result: Any) -> dict[str, Any]:
     except OSError:
         size = None
     return {
-        "name": path.name, "path": str(path), "size": size, "size_text": _size(size),
+        "name": path.name, "size": size, "size_text": _size(size),
         "format": src.format, "encoding": src.encoding,
         "delimiter": _DELIMITERS.get(src.delimiter or "", src.delimiter),
         "sheet": src.sheet, "header_row": src.header_row,
@@ -93,11 +96,21 @@ def _file_facts(result: Any) -> dict[str, Any]:
 def _size(n: int | None) -> str:
     if n is None:
         return "unknown"
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:,} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
-        n /= 1024  # type: ignore[assignment]
-    return str(n)
+    if n < 1024:
+        return f"{n:,} bytes"
+    value, unit = n / 1024, "KB"
+    for bigger in ("MB", "GB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, bigger
+    return f"{value:,.1f} {unit}"
+
+
+def _clip(text: str | None) -> str | None:
+    """Cell text for the page: long values cut at MAX_TEXT characters, saying so."""
+    if text is None or len(text) <= MAX_TEXT:
+        return text
+    return f"{text[:MAX_TEXT]}… ({len(text) - MAX_TEXT:,} more characters)"
 
 
 def _counts(result: Any, p: pl.DataFrame) -> dict[str, int]:
@@ -148,7 +161,8 @@ def _hints(result: Any) -> dict[str, str]:
 
 def _with_hints(result: Any, problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
     hints = _hints(result)
-    return [{**pr, "hint": hints.get(pr["code"], "")} for pr in problems]
+    return [{**pr, "hint": hints.get(pr["code"], ""), "value": _clip(pr["value"]),
+             "message": _clip(pr["message"])} for pr in problems]
 
 
 def _groups(result: Any, shown: pl.DataFrame) -> list[dict[str, Any]]:
@@ -159,9 +173,9 @@ def _groups(result: Any, shown: pl.DataFrame) -> list[dict[str, Any]]:
     raw = result.raw_rows
     originals: dict[int, list[str | None]] = {}
     if raw.width and shown.height:
-        wanted = raw.filter(pl.col("__row").is_in(shown.get_column("row").implode()))
+        wanted = raw.filter(pl.col(ROW).is_in(shown.get_column("row").implode()))
         cols = [c for c in names if c in wanted.columns]
-        for rec in wanted.select(["__row", *cols]).iter_rows():
+        for rec in wanted.select([ROW, *cols]).iter_rows():
             originals[rec[0]] = list(rec[1:])
     groups: list[dict[str, Any]] = []
     by_line: dict[int, dict[str, Any]] = {}
@@ -179,6 +193,6 @@ def _groups(result: Any, shown: pl.DataFrame) -> list[dict[str, Any]]:
     for g in groups:
         values = originals.get(g["row"])
         g["cells"] = None if values is None else [
-            {"letter": letter, "header": label, "value": v, "bad": letter in g["bad"]}
+            {"letter": letter, "header": label, "value": _clip(v), "bad": letter in g["bad"]}
             for letter, label, v in zip(src.column_letters, labels, values, strict=False)]
     return groups
