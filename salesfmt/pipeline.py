@@ -13,14 +13,15 @@ from pathlib import Path
 import polars as pl
 
 from salesfmt.checks import render_message
+from salesfmt.checks.crossrow import CrossRowState, first_line, first_value
 from salesfmt.problems import Severity, concat_problems, empty_problems, file_problem
 from salesfmt.readers import ReadOptions, Source, open_source
 from salesfmt.readers._source import ROW
 from salesfmt.rules import CompiledRules, RuleSet, compile_rules, header_scorer
-from salesfmt.rules.compiler import typed
+from salesfmt.rules.compiler import raw, typed
 from salesfmt.targets import Target, TargetPlan, plan_target
 from salesfmt.targets.serializers import AtomicWriter, open_writer
-from salesfmt.targets.validate import LINE, CheckInstance, message_expr, ok, value, value_expr
+from salesfmt.targets.validate import LINE, message_expr, ok, out, value, value_expr
 
 __all__ = ["Result", "run", "read_options", "RAW_ROWS"]
 
@@ -69,36 +70,13 @@ class Result:
 def read_options(rules: RuleSet, **overrides: object) -> ReadOptions:
     """Reader options: command-line overrides first, then the rule file, else detection."""
     opts = ReadOptions(encoding=rules.encoding, delimiter=rules.delimiter,
-                       quote_char=rules.quote_char, sheet=rules.sheet,
+                       quote_char=rules.quote_char, escape_char=rules.escape_char,
+                       sheet=rules.sheet,
                        header_row=rules.header_row)
     for key, val in overrides.items():
         if val is not None:
             setattr(opts, key, val)
     return opts
-
-
-class _Uniques:
-    """Key → first line for every uniqueness check, across batches."""
-
-    def __init__(self, checks: list[CheckInstance]) -> None:
-        self.checks = [c for c in checks if c.check.cross_row]
-        self.seen: dict[int, pl.DataFrame] = {}
-
-    def apply(self, df: pl.DataFrame) -> pl.DataFrame:
-        for inst in self.checks:
-            key = value(inst.field.name)
-            first = f"first:{inst.index}"
-            firsts = (df.lazy().filter(pl.col(key).is_not_null())
-                      .group_by(key).agg(pl.col(LINE).min().alias(first)))
-            if inst.index in self.seen:
-                firsts = pl.concat([self.seen[inst.index].lazy(), firsts]).group_by(key).agg(
-                    pl.col(first).min())
-            table = firsts.collect()
-            self.seen[inst.index] = table
-            df = df.join(table, on=key, how="left", maintain_order="left",
-                         nulls_equal=False).with_columns(
-                (pl.col(first).is_null() | (pl.col(first) == pl.col(LINE))).alias(ok(inst.index)))
-        return df
 
 
 def _extract(df: pl.DataFrame, plan: TargetPlan, compiled: CompiledRules,
@@ -108,7 +86,11 @@ def _extract(df: pl.DataFrame, plan: TargetPlan, compiled: CompiledRules,
         sub = df.filter(~pl.col(ok(inst.index)))
         if sub.height == 0:
             continue
-        extra = {"first_line": pl.col(f"first:{inst.index}")} if inst.check.cross_row else {}
+        extra = {}
+        if inst.cross is not None:
+            extra["first_line"] = pl.col(first_line(inst.index))
+            if inst.cross.value is not None:
+                extra["first_value"] = pl.col(first_value(inst.index)).cast(pl.String)
         shown = value_expr(inst, compiled)
         frames.append(sub.rechunk().select(
             pl.col(LINE).cast(pl.Int64).alias("line"),
@@ -126,11 +108,13 @@ def _extract(df: pl.DataFrame, plan: TargetPlan, compiled: CompiledRules,
     return frames
 
 
-def _missing_column_problems(plan: TargetPlan, sheet: str | None) -> list[pl.DataFrame]:
+def _missing_column_problems(plan: TargetPlan, compiled: CompiledRules,
+                             sheet: str | None) -> list[pl.DataFrame]:
     out = []
     for f, aliases in plan.missing_columns:
         msg = render_message(plan.target.message_for("missing_column"),
-                             {"column": f.name, "aliases": ", ".join(aliases)}, {})
+                             {"column": f.name, "aliases": ", ".join(aliases),
+                              **compiled.hints.get(f.source, {})}, {})
         text = pl.select(msg).item()
         sev = Severity.ERROR if f.required else Severity.WARNING
         out.append(file_problem("missing_column", text, severity=sev, sheet=sheet,
@@ -154,9 +138,11 @@ def run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None 
         result = Result(path=path, rules=rules, target=target, source=source)
         writer: AtomicWriter | None = open_writer(output, target) if output else None
         try:
-            frames = [source.problems, *_missing_column_problems(plan, source.sheet)]
-            _run_batches(source, compiled, plan, result, frames, writer, progress)
-            result.problems = concat_problems(frames)
+            frames = [*compiled.problems,
+                      *_missing_column_problems(plan, compiled, source.sheet)]
+            placed = _run_batches(source, compiled, plan, result, frames, writer,
+                                  progress)
+            result.problems = concat_problems([_place(source.problems, placed), *frames])
             if writer is not None:
                 if strict and not result.clean:
                     writer.abort()
@@ -170,65 +156,98 @@ def run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None 
     return result
 
 
+def _place(problems: pl.DataFrame, placed: list[pl.DataFrame]) -> pl.DataFrame:
+    """Reader problems that name a source row get that row's output line."""
+    if not placed or problems.height == 0:
+        return problems
+    lines = pl.concat(placed).rename({ROW: "row", LINE: "__l"})
+    return (problems.join(lines, on="row", how="left", maintain_order="left")
+            .with_columns(pl.coalesce("line", "__l").alias("line")).drop("__l"))
+
+
+def _kept_columns(plan: TargetPlan, compiled: CompiledRules) -> list[str]:
+    """Columns the batch loop needs after the lazy stage; the rest is pruned by polars
+    (projection pushdown drops parsers of canonical fields the target does not use)."""
+    # target fields, and the fields only checked because they feed one (rules' hidden inputs)
+    fields = list({f.name: f for f in [*plan.target.fields, *(c.field for c in plan.checks)]
+                   }.values())
+    shown = {raw(f.source) for f in fields if f.source in compiled.mapped}
+    base = [ROW, LINE, *(value(f.name) for f in fields), *(out(f.name) for f in fields)]
+    crossed = {c for chk in plan.checks if chk.cross is not None
+               for c in (*chk.cross.keys, chk.cross.value) if c is not None}
+    return [*base, *sorted((shown | crossed) - set(base)),
+            *(e.meta.output_name() for e in plan.row_checks)]
+
+
 def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, result: Result,
                  frames: list[pl.DataFrame], writer: AtomicWriter | None,
-                 progress: Callable[[int], None] | None = None) -> None:
-    uniques = _Uniques(plan.checks)
+                 progress: Callable[[int], None] | None = None) -> list[pl.DataFrame]:
+    """Returns (source row, output line) for the rows the reader reported problems on."""
+    cross = CrossRowState({c.index: c.cross for c in plan.checks if c.cross is not None})
     errors = [pl.col(ok(c.index)) for c in plan.checks if c.severity is Severity.ERROR]
     every = [pl.col(ok(c.index)) for c in plan.checks]
+    kept = _kept_columns(plan, compiled)
+    day = typed("sold_at")  # kept for the upload file name's date
+    if "sold_at" in compiled.mapped and day not in kept:
+        kept.append(day)
+    written = [ROW, LINE, *(value(f.name) for f in plan.target.fields),
+               *(out(f.name) for f in plan.target.fields)]
     next_line = 2
+    placed: list[pl.DataFrame] = []
     for batch in source.batches():
+        marked = source.problems.filter(pl.col("row").is_not_null())  # read per batch: grows
+        rejects = marked.filter(pl.col("severity") == Severity.ERROR.value)["row"]
         result.rows_read += batch.height
-        lf = batch.lazy()
+        lf = batch.lazy().filter(~compiled.skip)
         for layer in compiled.layers:
             lf = lf.with_columns(layer)
-        df = lf.with_columns(compiled.skip.alias("__skip")).collect()
-        skipped = int(df["__skip"].sum())
-        result.rows_skipped += skipped
-        if skipped:
-            df = df.filter(~pl.col("__skip"))
-        df = df.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + next_line).alias(LINE))
+        if compiled.skip_fields is not None:
+            lf = lf.filter(~compiled.skip_fields)
+        df = (lf.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + next_line).alias(LINE))
+              .with_columns(plan.values)
+              .with_columns([*plan.outputs, *plan.row_checks])
+              .select(kept).collect())
+        result.rows_skipped += batch.height - df.height
         next_line += df.height
-        df = (df.lazy().with_columns(plan.values)
-              .with_columns([*plan.outputs, *plan.row_checks]).collect())
-        df = uniques.apply(df)
-        df = df.with_columns(
-            (~pl.all_horizontal(errors) if errors else pl.lit(False)).alias("__bad"),
-            (~pl.all_horizontal(every) if every else pl.lit(False)).alias("__flag"),
-        )
-        flagged = df.filter(pl.col("__flag"))
-        if flagged.height:
-            frames.extend(_extract(flagged, plan, compiled, source.sheet))
-            _keep_raw(result, flagged.select([ROW, *source.headers]))
-        bad = int(df["__bad"].sum())
-        result.rows_rejected += bad
-        good = df.filter(~pl.col("__bad")) if bad else df
-        result.rows_out += good.height
-        _track_sale_dates(result, good)
+        df = cross.apply(df, ok("{}"))
+        if marked.height:
+            placed.append(df.filter(pl.col(ROW).is_in(marked["row"].implode())).select(ROW, LINE))
+        masks = df.select(
+            ((~pl.all_horizontal(errors) if errors else pl.repeat(False, pl.len()))
+             | pl.col(ROW).is_in(rejects.implode())).alias("bad"),
+            (~pl.all_horizontal(every) if every else pl.repeat(False, pl.len())).alias("flag"))
+        bad, flag = masks["bad"], masks["flag"]
+        if flag.any():
+            frames.extend(_extract(df.filter(flag), plan, compiled, source.sheet))
+        if flag.any() or marked.height:
+            _keep_raw(result, batch, pl.concat([df[ROW].filter(flag), marked["row"]]))
+        rejected = int(bad.sum())
+        result.rows_rejected += rejected
+        result.rows_out += df.height - rejected
+        if day in df.columns:
+            _track_sale_dates(result, df.filter(~bad) if rejected else df, day)
         if writer is not None:
-            writer.write(good)
+            good = df.select(written)
+            writer.write(good.filter(~bad) if rejected else good)
         if progress is not None:
             progress(result.rows_read)
+    return placed
 
 
-def _keep_raw(result: Result, flagged: pl.DataFrame) -> None:
-    """Keep the partner's cells of the first RAW_ROWS flagged rows (reports show them)."""
+def _keep_raw(result: Result, batch: pl.DataFrame, rows: pl.Series) -> None:
+    """Keep the partner's cells of the first RAW_ROWS rows with problems (reports show them)."""
     room = RAW_ROWS - result.raw_rows.height
     if room > 0:
-        part = flagged.head(room)
+        part = batch.filter(pl.col(ROW).is_in(rows.implode())).head(room)
         result.raw_rows = pl.concat([result.raw_rows, part]) if result.raw_rows.width else part
 
 
-def _track_sale_dates(result: Result, good: pl.DataFrame) -> None:
+def _track_sale_dates(result: Result, good: pl.DataFrame, day: str) -> None:
     """First and last sale day of the converted rows, across batches (names the output)."""
-    col = typed("sold_at")
-    if col not in good.columns or good.height == 0:
+    days = pl.col(day).cast(pl.Date)
+    lo, hi = good.select(days.min().alias("lo"), days.max().alias("hi")).row(0)
+    if lo is None:
         return
-    days = good.select(pl.col(col).cast(pl.Date).min().alias("lo"),
-                       pl.col(col).cast(pl.Date).max().alias("hi")).row(0)
-    if days[0] is None:
-        return
-    lo, hi = days
     if result.sale_dates is not None:
         lo, hi = min(lo, result.sale_dates[0]), max(hi, result.sale_dates[1])
     result.sale_dates = (lo, hi)

@@ -11,6 +11,7 @@ import yaml
 
 from salesfmt.canonical import FIELDS, Kind
 from salesfmt.checks import get_check
+from salesfmt.checks.crossrow import CrossRowDecl
 from salesfmt.errors import TargetError
 from salesfmt.problems import Severity
 from salesfmt.resources import targets_dir
@@ -41,7 +42,7 @@ _SUGAR = {
 _FIELD_KEYS = {"name", "from", "type", "format", "checks", "severity", "formula", "description",
                *_SUGAR}
 _TOP_KEYS = {"name", "description", "seed", "output", "success", "error", "messages", "codes",
-             "fields", "options"}
+             "fields", "options", "unique", "consistent"}
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class Target:
         default_factory=lambda: {"code": 400,
                                  "message": "File content contains one or more errors"})
     options: dict[str, Any] = field(default_factory=dict)
+    cross: tuple[CrossRowDecl, ...] = ()
     path: Path | None = None
 
     def message_for(self, code: str) -> str:
@@ -132,6 +134,32 @@ def _field(spec: dict[str, Any], where: str) -> TargetField:
     )
 
 
+def _names(value: Any) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _cross(data: dict[str, Any], fields: tuple[TargetField, ...], where: str
+           ) -> tuple[CrossRowDecl, ...]:
+    """Top-level ``unique: [[A, B], …]`` and ``consistent: [{group: A, fields: [B, C]}]``."""
+    known = {f.name for f in fields}
+    decls = []
+    for key in data.get("unique") or []:
+        decls.append(CrossRowDecl("unique", _names(key)))
+    for i, spec in enumerate(data.get("consistent") or []):
+        if not isinstance(spec, dict) or set(spec) - {"group", "fields", "severity"} \
+                or "group" not in spec or "fields" not in spec:
+            raise TargetError("consistent entries need 'group' and 'fields'",
+                              where=f"{where}: consistent[{i}]")
+        sev = Severity(spec["severity"]) if spec.get("severity") else None
+        decls.append(CrossRowDecl("consistent", _names(spec["group"]), _names(spec["fields"]),
+                                  sev))
+    for decl in decls:
+        for name in (*decl.keys, *decl.fields):
+            if name not in known:
+                raise TargetError(f"{decl.kind} names unknown field {name!r}", where=where)
+    return tuple(decls)
+
+
 def list_targets() -> list[Path]:
     """Bundled target declarations, sorted by name."""
     return sorted(targets_dir().glob("*.yaml"))
@@ -163,4 +191,5 @@ def load_target(name_or_path: str) -> Target:
         if key in data:
             kwargs[key] = data[key]
     return Target(name=data.get("name", path.stem), description=data.get("description", ""),
-                  output=data.get("output", "csv"), fields=fields, path=path, **kwargs)
+                  output=data.get("output", "csv"), fields=fields, path=path,
+                  cross=_cross(data, fields, str(path)), **kwargs)

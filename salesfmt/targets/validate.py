@@ -3,7 +3,7 @@ output text and one "is valid" column per check use. Problems are collected, nev
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -11,11 +11,20 @@ import polars as pl
 
 from salesfmt.canonical import FIELDS, Kind
 from salesfmt.checks import Check, get_check, render_message
+from salesfmt.checks.crossrow import CrossRowDecl, CrossRowSpec
 from salesfmt.errors import TargetError
 from salesfmt.problems import Severity
-from salesfmt.rules.compiler import CompiledRules, parsed_text, raw, to_text, typed, unmapped
+from salesfmt.rules.compiler import (
+    CompiledRules,
+    hidden_inputs,
+    parsed_text,
+    raw,
+    to_text,
+    typed,
+    unmapped,
+)
 from salesfmt.rules.parsers import parse
-from salesfmt.targets.spec import CheckUse, Target, TargetField
+from salesfmt.targets.spec import TYPE_CHECK, CheckUse, Target, TargetField
 
 __all__ = ["CheckInstance", "TargetPlan", "plan_target", "value", "out", "ok", "LINE",
            "message_expr", "value_expr"]
@@ -52,6 +61,8 @@ class CheckInstance:
     header: str | None
     letter: str | None
     order: int
+    cross: CrossRowSpec | None = None
+    label: str | None = None
 
 
 @dataclass
@@ -107,7 +118,12 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
     values, outputs, checks, row_checks = [], [], [], []
     missing = []
     order = 0
-    for f in target.fields:
+    # canonical fields the target does not output but that feed one it does: checked too
+    hidden = [TargetField(n, n, FIELDS[n].kind, False, tuple(
+        CheckUse(TYPE_CHECK[FIELDS[n].kind], {}, Severity.ERROR)
+        for _ in [0] if FIELDS[n].kind in TYPE_CHECK))
+        for n in hidden_inputs(compiled, {f.source for f in target.fields})]
+    for f in [*target.fields, *hidden]:
         src_kind = FIELDS[f.source].kind
         if f.source in compiled.mapped:
             v = _convert(pl.col(typed(f.source)), src_kind, f.kind)
@@ -123,6 +139,8 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
         uses = list(f.checks)
         if f.source in compiled.strict_maps:
             uses.insert(0, CheckUse("unmapped_value", {}, Severity.ERROR))
+        for code, flag in compiled.flags.get(f.source, ()):  # rule-raised cell flags
+            uses.insert(0, CheckUse(code, {"flag": flag}, get_check(code).severity))
         for use in uses:
             check = get_check(use.code)
             params = dict(use.params)
@@ -135,7 +153,10 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
             )
             order += 1
             checks.append(inst)
-            if check.cross_row or check.fn is None:
+            if check.cross_row:
+                checks[-1] = _with_cross(inst, CrossRowSpec("unique", (value(f.name),)))
+                continue
+            if check.fn is None:
                 continue
             fn_params = {k: v for k, v in params.items() if k != "today"}
             if use.code == "future_date":
@@ -147,7 +168,77 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
                 valid = valid | pl.col(unmapped(f.source))  # an unknown value is reported once
             row_checks.append(valid.fill_null(True).alias(ok(inst.index)))
         outputs.append(_output_text(f).alias(out(f.name)))
+    for decl in target.cross:
+        by_name = {f.name: f for f in target.fields}
+        _add_cross(checks, target, decl, [by_name[k] for k in decl.keys],
+                   [by_name[k] for k in decl.fields], compiled, value)
+    fed = {}
+    for f in target.fields:
+        fed.setdefault(f.source, f)
+    for decl in compiled.cross:
+        unfed = [n for n in (*decl.keys, *decl.fields) if n not in compiled.mapped]
+        if unfed:
+            raise TargetError(f"rules {compiled.rules.name!r}: cross-row rule names field(s) "
+                              f"with no source: {', '.join(unfed)}")
+        _add_cross(checks, target, decl, [_Canon(n, fed.get(n)) for n in decl.keys],
+                   [_Canon(n, fed.get(n)) for n in decl.fields], compiled, typed)
+    overrides = compiled.rules.severity  # a rule file may up- or downgrade a check code
+    checks = [replace(c, severity=overrides.get(c.check.code, c.severity)) for c in checks]
     return TargetPlan(target, values, outputs, checks, row_checks, missing)
+
+
+@dataclass(frozen=True)
+class _Canon:
+    """A canonical field named by a rule file's cross-row rule, with the target field it feeds."""
+
+    name: str
+    fed: TargetField | None
+
+    @property
+    def label(self) -> str:
+        return self.fed.name if self.fed else self.name
+
+    @property
+    def source(self) -> str:
+        return self.name
+
+
+def _with_cross(inst: CheckInstance, spec: CrossRowSpec, label: str | None = None
+                ) -> CheckInstance:
+    from dataclasses import replace
+
+    return replace(inst, cross=spec, label=label)
+
+
+def _add_cross(checks: list[CheckInstance], target: Target, decl: CrossRowDecl,
+               keys: list[Any], fields: list[Any], compiled: CompiledRules, column: Any) -> None:
+    """Check instances for one declared cross-row rule (target or rule file)."""
+
+    def label(x: Any) -> str:
+        return x.label if isinstance(x, _Canon) else x.name
+
+    def field_of(x: Any) -> TargetField:
+        if isinstance(x, _Canon):
+            return x.fed or TargetField(x.name, x.name, FIELDS[x.name].kind, False, ())
+        return x
+
+    key_cols = tuple(column(x.name) for x in keys)
+    group = " + ".join(label(k) for k in keys)
+    code = "duplicate" if decl.kind == "unique" else "inconsistent"
+    check = get_check(code)
+    for subject in (fields if decl.kind == "consistent" else [keys[0]]):
+        f = field_of(subject)
+        source = subject.source if isinstance(subject, _Canon) else f.source
+        header, letter = compiled.sources.get(source, (None, None))
+        spec = CrossRowSpec(decl.kind, key_cols,
+                            column(subject.name) if decl.kind == "consistent" else None)
+        checks.append(CheckInstance(
+            index=len(checks), field=f, check=check, code=target.code_for(code),
+            severity=decl.severity or check.severity,
+            params={"group": group} if decl.kind == "consistent" else {},
+            template=target.message_for(code), header=header, letter=letter,
+            order=10_000 + len(checks), cross=spec,
+            label=group if decl.kind == "unique" else label(subject)))
 
 
 def value_expr(inst: CheckInstance, compiled: CompiledRules) -> pl.Expr:
@@ -160,7 +251,7 @@ def value_expr(inst: CheckInstance, compiled: CompiledRules) -> pl.Expr:
 def message_expr(inst: CheckInstance, value_text: pl.Expr,
                  extra: dict[str, pl.Expr] | None = None) -> pl.Expr:
     """The problem message for rows failing ``inst``, in the target's wording."""
-    static: dict[str, object] = {"column": inst.field.name}
+    static: dict[str, object] = {"column": inst.label or inst.field.name}
     for k, v in inst.params.items():
         static[k] = ", ".join(map(str, v)) if isinstance(v, list | tuple) else v
     return render_message(inst.template, static, {"value": value_text, **(extra or {})})

@@ -1,0 +1,73 @@
+"""check + convert of an N-row partner CSV to bulk-csv, against bare polars read_csv +
+write_csv of the same file, each step in a fresh process, measured in the same run.
+
+Usage: python benchmarks/bench_convert.py [--rows 1000000] [--repeat 3] [--rules FILE]
+Prints seconds, peak RSS and the ratio to the baseline (median of --repeat runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from generate import generate  # noqa: E402
+
+_STEP = r"""
+import json, resource, sys, time
+from datetime import date
+from pathlib import Path
+kind, src, out, rules = sys.argv[1:5]
+t0 = time.perf_counter()
+if kind == "baseline":
+    import polars as pl
+    pl.read_csv(src, separator=";", infer_schema=False).write_csv(out)
+else:
+    from salesfmt import load_rules, load_target, run
+    res = run(src, load_rules(rules), load_target("bulk-csv"), today=date(2026, 11, 1),
+              output=Path(out) if kind == "convert" else None)
+    assert res.rows_read == res.rows_out + res.rows_rejected + res.rows_skipped
+elapsed = time.perf_counter() - t0
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": elapsed, "peak_mib": peak}))
+"""
+
+
+def step(kind: str, src: Path, rules: Path) -> dict[str, float]:
+    """Run one measured step in a fresh interpreter (imports excluded from the timing)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out.csv"
+        proc = subprocess.run([sys.executable, "-c", _STEP, kind, str(src), str(out), str(rules)],
+                              capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--rules", type=Path, default=HERE / "bench-partner.yaml")
+    a = ap.parse_args()
+    src = generate(a.rows)
+    print(f"input: {src} ({src.stat().st_size / 2**20:.1f} MiB, {a.rows} rows)")
+    results: dict[str, list[dict[str, float]]] = {"baseline": [], "check": [], "convert": []}
+    for _ in range(a.repeat):
+        for kind in results:
+            results[kind].append(step(kind, src, a.rules))
+    base = statistics.median(r["seconds"] for r in results["baseline"])
+    print(f"{'step':<10}{'seconds':>9}{'ratio':>8}{'peak MiB':>10}")
+    for kind, runs in results.items():
+        secs = statistics.median(r["seconds"] for r in runs)
+        peak = max(r["peak_mib"] for r in runs)
+        print(f"{kind:<10}{secs:>9.2f}{secs / base:>7.2f}x{peak:>10.0f}")
+
+
+if __name__ == "__main__":
+    main()
