@@ -39,7 +39,7 @@ def _exit(result: Result) -> None:
 @source_options
 @click.option("--format", "fmt", type=click.Choice([f.value for f in ReportFormat]),
               default=ReportFormat.TEXT.value, show_default=True,
-              help="What to print on stdout: text summary or the server's JSON envelope.")
+              help="What to print on stdout: text summary, the server's JSON envelope or HTML.")
 @click.option("--html", "html", default=None, metavar="PATH",
               help="Also write the HTML report for the partner to PATH.")
 def check(file: str, rules: str, target: str, fmt: str, max_errors: int, with_source: bool,
