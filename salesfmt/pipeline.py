@@ -13,13 +13,15 @@ from pathlib import Path
 import polars as pl
 
 from salesfmt.checks import render_message
-from salesfmt.checks.crossrow import CrossRowState, first_line, first_value
+from salesfmt.checks.crossrow import SEQ, CrossRowState, first_line, first_value
+from salesfmt.errors import InputError
 from salesfmt.problems import Severity, concat_problems, empty_problems, file_problem
 from salesfmt.readers import ReadOptions, Source, open_source
 from salesfmt.readers._source import ROW
 from salesfmt.rules import CompiledRules, RuleSet, compile_rules, header_scorer
 from salesfmt.rules.compiler import raw, typed
 from salesfmt.targets import Target, TargetPlan, plan_target
+from salesfmt.targets.records import RecordLines
 from salesfmt.targets.serializers import AtomicWriter, open_writer
 from salesfmt.targets.validate import LINE, message_expr, ok, out, value, value_expr
 
@@ -133,6 +135,9 @@ def run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None 
     today = today or date.today()
     options = read_options(rules, **read_overrides)
     with open_source(path, options, header_scorer(rules)) as source:
+        if not source.headers:  # an empty sheet reads fine, but there is nothing to check
+            raise InputError(f"sheet {source.sheet!r} has no cells" if source.sheet
+                             else "no header row", where=str(path))
         compiled = compile_rules(rules, source)
         plan = plan_target(target, compiled, today=today)
         result = Result(path=path, rules=rules, target=target, source=source)
@@ -172,7 +177,7 @@ def _kept_columns(plan: TargetPlan, compiled: CompiledRules) -> list[str]:
     fields = list({f.name: f for f in [*plan.target.fields, *(c.field for c in plan.checks)]
                    }.values())
     shown = {raw(f.source) for f in fields if f.source in compiled.mapped}
-    base = [ROW, LINE, *(value(f.name) for f in fields), *(out(f.name) for f in fields)]
+    base = [ROW, SEQ, *(value(f.name) for f in fields), *(out(f.name) for f in fields)]
     crossed = {c for chk in plan.checks if chk.cross is not None
                for c in (*chk.cross.keys, chk.cross.value) if c is not None}
     return [*base, *sorted((shown | crossed) - set(base)),
@@ -184,13 +189,14 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
                  progress: Callable[[int], None] | None = None) -> list[pl.DataFrame]:
     """Returns (source row, output line) for the rows the reader reported problems on."""
     cross = CrossRowState({c.index: c.cross for c in plan.checks if c.cross is not None})
+    records = RecordLines(plan.target)
     errors = [pl.col(ok(c.index)) for c in plan.checks if c.severity is Severity.ERROR]
     every = [pl.col(ok(c.index)) for c in plan.checks]
     kept = _kept_columns(plan, compiled)
     day = typed("sold_at")  # kept for the upload file name's date
     if "sold_at" in compiled.mapped and day not in kept:
         kept.append(day)
-    written = [ROW, LINE, *(value(f.name) for f in plan.target.fields),
+    written = [ROW, LINE, SEQ, *(value(f.name) for f in plan.target.fields),
                *(out(f.name) for f in plan.target.fields)]
     next_line = 2
     placed: list[pl.DataFrame] = []
@@ -203,12 +209,13 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
             lf = lf.with_columns(layer)
         if compiled.skip_fields is not None:
             lf = lf.filter(~compiled.skip_fields)
-        df = (lf.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + next_line).alias(LINE))
+        df = (lf.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + next_line).alias(SEQ))
               .with_columns(plan.values)
               .with_columns([*plan.outputs, *plan.row_checks])
               .select(kept).collect())
         result.rows_skipped += batch.height - df.height
         next_line += df.height
+        df = records.assign(df)
         df = cross.apply(df, ok("{}"))
         if marked.height:
             placed.append(df.filter(pl.col(ROW).is_in(marked["row"].implode())).select(ROW, LINE))
@@ -221,6 +228,9 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
             frames.extend(_extract(df.filter(flag), plan, compiled, source.sheet))
         if flag.any() or marked.height:
             _keep_raw(result, batch, pl.concat([df[ROW].filter(flag), marked["row"]]))
+        lines = records.track(df, bad)
+        if writer is not None and lines is not None:
+            writer.reject(lines)
         rejected = int(bad.sum())
         result.rows_rejected += rejected
         result.rows_out += df.height - rejected
@@ -231,6 +241,9 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
             writer.write(good.filter(~bad) if rejected else good)
         if progress is not None:
             progress(result.rows_read)
+    moved = records.good_lines_rejected()  # a record is sent or rejected as a whole
+    result.rows_out -= moved
+    result.rows_rejected += moved
     return placed
 
 

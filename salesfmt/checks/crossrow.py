@@ -14,9 +14,13 @@ import polars as pl
 
 from salesfmt.problems import Severity
 
-__all__ = ["CrossRowDecl", "CrossRowSpec", "CrossRowState", "first_line", "first_value"]
+__all__ = ["CrossRowDecl", "CrossRowSpec", "CrossRowState", "first_line", "first_value", "LINE",
+           "SEQ"]
 
 LINE = "__line"
+#: Row identity (1 per partner line kept). Equals ``LINE`` for flat targets; for grouped
+#: targets several rows share a record's LINE, so first occurrences are found by SEQ.
+SEQ = "__seq"
 
 
 def first_line(index: int) -> str:
@@ -53,41 +57,50 @@ class CrossRowSpec:
 
 
 class CrossRowState:
-    """First occurrences per check, carried across batches (grows with distinct keys only)."""
+    """First occurrences per key, carried across batches (grows with distinct keys only).
+
+    Checks on the same key share one first-occurrence table and one join per batch (a
+    grouped target's consistency checks all key on the record id).
+    """
 
     def __init__(self, specs: dict[int, CrossRowSpec]) -> None:
         self.specs = specs
-        self.seen: dict[int, pl.DataFrame] = {}
+        self.by_keys: dict[tuple[str, ...], list[int]] = {}
+        for index, spec in specs.items():
+            self.by_keys.setdefault(spec.keys, []).append(index)
+        self.seen: dict[tuple[str, ...], pl.DataFrame] = {}
 
     def apply(self, df: pl.DataFrame, ok_column: str = "ok:{}") -> pl.DataFrame:
         """Add ``ok:i``, ``first:i`` (and ``firstval:i``) for every cross-row check."""
-        for index, spec in self.specs.items():
-            keys = list(spec.keys)
-            fl, fv = first_line(index), first_value(index)
-            aggs = [pl.col(LINE).min().alias(fl)]
-            if spec.value is not None:
-                aggs.append(pl.col(spec.value).sort_by(LINE).first().alias(fv))
+        for n, (keys, indexes) in enumerate(self.by_keys.items()):
+            fs, fl = f"firstseq:k{n}", f"first:k{n}"
+            values = {self.specs[i].value for i in indexes} - {None}
+            named = {v: f"firstval:k{n}:{j}" for j, v in enumerate(sorted(values))}
+            # rows arrive in __seq order, so a group's first row is its first occurrence
+            aggs = [pl.col(SEQ).first().alias(fs), pl.col(LINE).first().alias(fl),
+                    *[pl.col(v).first().alias(name) for v, name in named.items()]]
             firsts = (df.lazy().filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys))
-                      .group_by(keys).agg(aggs).collect())
-            seen = self.seen.get(index)
+                      .group_by(list(keys)).agg(aggs).collect())
+            seen = self.seen.get(keys)
             if seen is not None:
-                firsts = pl.concat([seen, firsts.join(seen, on=keys, how="anti")],
+                firsts = pl.concat([seen, firsts.join(seen, on=list(keys), how="anti")],
                                    how="vertical_relaxed")
-            self.seen[index] = firsts
+            self.seen[keys] = firsts
             # join a narrow frame: the batch's other columns are not copied by the join
-            narrow = df.select(list(dict.fromkeys([*keys, LINE, *([spec.value] if spec.value else [])])))
-            joined = narrow.join(firsts, on=keys, how="left", maintain_order="left",
+            narrow = df.select(list(dict.fromkeys([*keys, SEQ, LINE, *sorted(values)])))
+            joined = narrow.join(firsts, on=list(keys), how="left", maintain_order="left",
                                  nulls_equal=False)
-            same_line = pl.col(fl).is_null() | (pl.col(fl) == pl.col(LINE))
-            if spec.value is None:
-                valid = same_line
-            else:
-                valid = same_line | pl.col(spec.value).eq_missing(pl.col(fv))
-            added = joined.select(*aggs_names(fl, fv, spec), valid.alias(ok_column.format(index)))
-            df = df.hstack(added.get_columns())
+            same_line = pl.col(fs).is_null() | (pl.col(fs) == pl.col(SEQ))
+            cols = []
+            for index in indexes:
+                spec = self.specs[index]
+                cols.append(pl.col(fl).alias(first_line(index)))
+                if spec.value is None:
+                    valid = same_line
+                else:
+                    fv = pl.col(named[spec.value])
+                    cols.append(fv.alias(first_value(index)))
+                    valid = same_line | pl.col(spec.value).eq_missing(fv)
+                cols.append(valid.alias(ok_column.format(index)))
+            df = df.hstack(joined.select(cols).get_columns())
         return df
-
-
-def aggs_names(fl: str, fv: str, spec: CrossRowSpec) -> list[str]:
-    """The first-occurrence columns a check adds to the batch."""
-    return [fl, fv] if spec.value is not None else [fl]

@@ -46,6 +46,8 @@ def source_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--delimiter", default=None, help="Force the CSV delimiter."),
         click.option("--header-row", type=click.IntRange(min=1), default=None,
                      help="Force the 1-based header row."),
+        click.option("--variant", default=None,
+                     help="Column variant of the target (see its declaration's variants:)."),
         click.option("--today", callback=parse_today, default=None, metavar="YYYY-MM-DD",
                      help="Fix 'today' for future-date checks (default: the real date)."),
         click.option("--max-errors", type=click.IntRange(min=0), default=DEFAULT_CAP,

@@ -16,7 +16,7 @@ from salesfmt.naming import NamedOutput
 from salesfmt.pipeline import Result, run
 from salesfmt.report import Progress, ReportFormat, envelope, render, write_report
 from salesfmt.rules import load_rules
-from salesfmt.targets import load_target
+from salesfmt.targets import load_target, with_options
 from salesfmt.targets.serializers import extension
 from salesfmt.util import atomic_write_text
 
@@ -25,7 +25,8 @@ __all__ = ["check", "convert"]
 
 def _run(file: str, rules: str, target: str, *, show_progress: bool = True, **kw: Any) -> Result:
     ruleset = load_rules(rules)
-    tgt = load_target(target)
+    tgt = with_options(load_target(target, kw.pop("variant")),
+                       payload_size=kw.pop("payload_size", None))
     reader = {k: kw.pop(k) for k in ("sheet", "encoding", "delimiter", "header_row")}
     with Progress(sys.stderr, enabled=show_progress) as bar:
         return run(file, ruleset, tgt, progress=bar.update, **kw, **reader)
@@ -74,6 +75,8 @@ def _output_path(file: str, target: str, output: str) -> Path:
               help="Output file, or a folder (the file is named after the input).")
 @click.option("--strict", is_flag=True, help="Write no converted output if any line has an error.")
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
+@click.option("--payload-size", type=click.IntRange(min=1), default=None,
+              help="Records per JSON payload file (targets that split payloads, e.g. wallie).")
 @click.option("--upload-name", is_flag=True,
               help="With -o DIR: name the output {channel}_{dd-mm-yyyy}_{batch} (SPEC §4), "
                    "channel from --channel or the rule file's channel:.")
@@ -107,7 +110,7 @@ def convert(file: str, rules: str, target: str, output: str, strict: bool, force
         result = _run(file, rules, target, output=out, strict=strict, **kw)
         if named and result.output is not None:
             result.output, notes = named.finish(result)
-            report_path = result.output.with_name(result.output.stem + ".report.json")
+            report_path = named.report or report_path
             click.echo("\n".join(notes), err=True)
         elif named and report_path.exists() and not force:
             raise OutputError("already exists (use --force to overwrite)", where=str(report_path))

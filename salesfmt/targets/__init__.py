@@ -1,6 +1,7 @@
 """Targets: declared ingest formats, their checks and their serializers."""
 
-from salesfmt.targets.spec import Target, TargetField, list_targets, load_target
+from salesfmt.targets.spec import Target, TargetField, list_targets, load_target, with_options
 from salesfmt.targets.validate import TargetPlan, plan_target
 
-__all__ = ["Target", "TargetField", "TargetPlan", "list_targets", "load_target", "plan_target"]
+__all__ = ["Target", "TargetField", "TargetPlan", "list_targets", "load_target", "plan_target",
+           "with_options"]

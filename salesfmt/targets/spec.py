@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -15,8 +15,11 @@ from salesfmt.checks.crossrow import CrossRowDecl
 from salesfmt.errors import TargetError
 from salesfmt.problems import Severity
 from salesfmt.resources import targets_dir
+from salesfmt.targets import checks as _checks  # noqa: F401  (registers the target checks)
+from salesfmt.targets.variants import apply_variant
 
-__all__ = ["CheckUse", "TargetField", "Target", "load_target", "list_targets", "TYPE_CHECK"]
+__all__ = ["CheckUse", "Group", "TargetField", "Target", "load_target", "list_targets",
+           "with_options", "TYPE_CHECK"]
 
 #: The parse check a target field of each kind gets automatically.
 TYPE_CHECK = {
@@ -40,9 +43,10 @@ _SUGAR = {
     "unique": ("duplicate", None),
 }
 _FIELD_KEYS = {"name", "from", "type", "format", "checks", "severity", "formula", "description",
-               *_SUGAR}
+               "codes", "messages", "constant", "default", "column", *_SUGAR}
 _TOP_KEYS = {"name", "description", "seed", "output", "success", "error", "messages", "codes",
-             "fields", "options", "unique", "consistent"}
+             "fields", "options", "unique", "consistent", "group", "variants"}
+_GROUP_KEYS = {"by", "items", "record", "same_sign"}
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,8 @@ class CheckUse:
     code: str
     params: dict[str, Any]
     severity: Severity
+    code_as: str | None = None
+    message: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,29 @@ class TargetField:
     format: str | None = None
     decimals: int | None = None
     description: str = ""
+    column: str | None = None
+    constant: Any = None
+    default: Any = None
+
+    @property
+    def template_column(self) -> str:
+        """The column of the target's template this field fills (its name before renames)."""
+        return self.column or self.name
+
+
+@dataclass(frozen=True)
+class Group:
+    """Grouped targets: lines sharing ``by`` form one record (a sale, a transaction).
+
+    ``record`` fields are sent once per record (from its first line); the others go into
+    the ``items`` list. ``same_sign`` names a field whose sign must agree within a record
+    (a return is its own sale).
+    """
+
+    by: tuple[str, ...]
+    items: str
+    record: tuple[str, ...]
+    same_sign: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +113,9 @@ class Target:
                                  "message": "File content contains one or more errors"})
     options: dict[str, Any] = field(default_factory=dict)
     cross: tuple[CrossRowDecl, ...] = ()
+    group: Group | None = None
+    variant: str | None = None
+    variants: tuple[str, ...] = ()
     path: Path | None = None
 
     def message_for(self, code: str) -> str:
@@ -99,10 +131,12 @@ def _field(spec: dict[str, Any], where: str) -> TargetField:
     unknown = set(spec) - _FIELD_KEYS
     if unknown:
         raise TargetError(f"unknown key {sorted(unknown)[0]!r}", where=where)
-    for key in ("name", "from", "type"):
+    for key in ("name", "type"):
         if key not in spec:
             raise TargetError(f"missing key {key!r}", where=where)
-    if spec["from"] not in FIELDS:
+    if "from" not in spec and "constant" not in spec and "default" not in spec:
+        raise TargetError("missing key 'from' (or 'constant' / 'default')", where=where)
+    if "from" in spec and spec["from"] not in FIELDS:
         raise TargetError(f"unknown canonical field {spec['from']!r}", where=where)
     try:
         kind = Kind(spec["type"])
@@ -126,11 +160,15 @@ def _field(spec: dict[str, Any], where: str) -> TargetField:
             check = get_check(code)
         except KeyError as exc:
             raise TargetError(str(exc.args[0]), where=where) from None
-        checks.append(CheckUse(code, params, severities.get(code, check.severity)))
+        checks.append(CheckUse(code, params, severities.get(code, check.severity),
+                               (spec.get("codes") or {}).get(code),
+                               (spec.get("messages") or {}).get(code)))
     return TargetField(
-        name=spec["name"], source=spec["from"], kind=kind, required=bool(spec.get("required")),
+        name=spec["name"], source=spec.get("from", ""), kind=kind,
+        required=bool(spec.get("required")), constant=spec.get("constant"),
+        default=spec.get("default"),
         checks=tuple(checks), format=spec.get("format"), decimals=spec.get("decimals"),
-        description=spec.get("description", ""),
+        description=spec.get("description", ""), column=spec.get("column"),
     )
 
 
@@ -160,14 +198,36 @@ def _cross(data: dict[str, Any], fields: tuple[TargetField, ...], where: str
     return tuple(decls)
 
 
+def _group(data: dict[str, Any], fields: tuple[TargetField, ...], where: str) -> Group | None:
+    spec = data.get("group")
+    if spec is None:
+        return None
+    if not isinstance(spec, dict) or set(spec) - _GROUP_KEYS or not {"by", "items"} <= set(spec):
+        raise TargetError("group needs 'by' and 'items' (and may have 'record', 'same_sign')",
+                          where=f"{where}: group")
+    group = Group(_names(spec["by"]), spec["items"], _names(spec.get("record") or ()),
+                  spec.get("same_sign"))
+    known = {f.name for f in fields}
+    for name in (*group.by, *group.record, *([group.same_sign] if group.same_sign else [])):
+        if name not in known:
+            raise TargetError(f"group names unknown field {name!r}", where=f"{where}: group")
+    return group
+
+
+def with_options(target: Target, **options: Any) -> Target:
+    """``target`` with some ``options:`` overridden (e.g. payload_size from the command line)."""
+    given = {k: v for k, v in options.items() if v is not None}
+    return replace(target, options={**target.options, **given}) if given else target
+
+
 def list_targets() -> list[Path]:
     """Bundled target declarations, sorted by name."""
     return sorted(targets_dir().glob("*.yaml"))
 
 
 @cache
-def load_target(name_or_path: str) -> Target:
-    """Load a bundled target by name, or a declaration file by path."""
+def load_target(name_or_path: str, variant: str | None = None) -> Target:
+    """Load a bundled target by name, or a declaration file by path (optionally a variant)."""
     path = Path(name_or_path)
     if not (path.suffix in (".yaml", ".yml") and path.is_file()):
         path = targets_dir() / f"{name_or_path}.yaml"
@@ -183,6 +243,9 @@ def load_target(name_or_path: str) -> Target:
     unknown = set(data) - _TOP_KEYS
     if unknown:
         raise TargetError(f"unknown key {sorted(unknown)[0]!r}", where=str(path))
+    variants = tuple(data.get("variants") or {})
+    if variant is not None:
+        data = apply_variant(data, variant, str(path))
     fields = tuple(_field(f, f"{path}: fields[{i}]") for i, f in enumerate(data.get("fields", [])))
     if not fields:
         raise TargetError("declares no fields", where=str(path))
@@ -192,4 +255,5 @@ def load_target(name_or_path: str) -> Target:
             kwargs[key] = data[key]
     return Target(name=data.get("name", path.stem), description=data.get("description", ""),
                   output=data.get("output", "csv"), fields=fields, path=path,
-                  cross=_cross(data, fields, str(path)), **kwargs)
+                  cross=_cross(data, fields, str(path)), group=_group(data, fields, str(path)),
+                  variant=variant, variants=variants, **kwargs)

@@ -26,10 +26,12 @@ from salesfmt.rules.compiler import (
 from salesfmt.rules.parsers import parse
 from salesfmt.targets.spec import TYPE_CHECK, CheckUse, Target, TargetField
 
-__all__ = ["CheckInstance", "TargetPlan", "plan_target", "value", "out", "ok", "LINE",
-           "message_expr", "value_expr"]
+__all__ = ["CheckInstance", "TargetPlan", "plan_target", "value", "out", "ok", "LINE", "UNIX",
+           "message_expr", "value_expr", "sign_column"]
 
 LINE = "__line"
+#: ``format: unix`` on a date/date-time field: seconds since 1970-01-01 (UTC), a JSON number.
+UNIX = "unix"
 
 
 def value(name: str) -> str:
@@ -99,6 +101,8 @@ def _output_text(f: TargetField) -> pl.Expr:
     v = pl.col(value(f.name))
     if f.kind is Kind.DECIMAL and f.decimals is not None:
         return v.cast(pl.Decimal(38, f.decimals)).cast(pl.String)
+    if f.kind in (Kind.DATE, Kind.DATETIME) and f.format == UNIX:
+        return v.cast(pl.Datetime("us")).dt.epoch("s").cast(pl.String)
     if f.kind in (Kind.DATE, Kind.DATETIME) and f.format:
         return v.dt.strftime(f.format)
     return to_text(v, f.kind)
@@ -110,7 +114,8 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
     Raises TargetError before any row is read when a required field has no source at all.
     """
     unfed = [f for f in target.fields
-             if f.required and f.source not in compiled.mapped and f.source not in compiled.missing]
+             if f.required and f.constant is None and f.default is None
+             and f.source not in compiled.mapped and f.source not in compiled.missing]
     if unfed:
         names = ", ".join(f"{f.name} (canonical {f.source})" for f in unfed)
         raise TargetError(f"rules {compiled.rules.name!r} map nothing to required field(s) "
@@ -123,17 +128,13 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
         CheckUse(TYPE_CHECK[FIELDS[n].kind], {}, Severity.ERROR)
         for _ in [0] if FIELDS[n].kind in TYPE_CHECK))
         for n in hidden_inputs(compiled, {f.source for f in target.fields})]
+    base = {f.name: _base_value(f, compiled) for f in [*target.fields, *hidden]}
     for f in [*target.fields, *hidden]:
-        src_kind = FIELDS[f.source].kind
-        if f.source in compiled.mapped:
-            v = _convert(pl.col(typed(f.source)), src_kind, f.kind)
-            r = pl.col(parsed_text(f.source))
-        else:
-            v = pl.lit(None, dtype=pl.String)
-            v = _convert(v, Kind.TEXT, f.kind) if f.kind is not Kind.TEXT else v
-            r = pl.lit(None, dtype=pl.String)
-            if f.source in compiled.missing:
-                missing.append((f, compiled.missing[f.source]))
+        v, r = base[f.name]
+        if f.default is not None:
+            v = pl.coalesce(v, _default(f, base, target))
+        if f.source in compiled.missing:
+            missing.append((f, compiled.missing[f.source]))
         values.append(v.alias(value(f.name)))
         header, letter = compiled.sources.get(f.source, (None, None))
         uses = list(f.checks)
@@ -147,8 +148,9 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
             if use.code == "future_date":
                 params.setdefault("today", today)
             inst = CheckInstance(
-                index=len(checks), field=f, check=check, code=target.code_for(use.code),
-                severity=use.severity, params=params, template=target.message_for(use.code),
+                index=len(checks), field=f, check=check,
+                code=use.code_as or target.code_for(use.code), severity=use.severity,
+                params=params, template=use.message or target.message_for(use.code),
                 header=header, letter=letter, order=order,
             )
             order += 1
@@ -163,6 +165,8 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
                 fn_params["today"] = today
             if use.code == "unmapped_value":
                 fn_params["flag"] = pl.col(unmapped(f.source))
+            if "fields" in fn_params:
+                fn_params["fields"] = _other_fields(target, fn_params["fields"], f)
             valid = check.fn(pl.col(value(f.name)), r, **fn_params)
             if f.source in compiled.strict_maps and use.code != "unmapped_value":
                 valid = valid | pl.col(unmapped(f.source))  # an unknown value is reported once
@@ -172,6 +176,9 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
         by_name = {f.name: f for f in target.fields}
         _add_cross(checks, target, decl, [by_name[k] for k in decl.keys],
                    [by_name[k] for k in decl.fields], compiled, value)
+    if target.group is not None and target.group.same_sign:
+        outputs.append(_sign(target.group.same_sign))
+        _add_same_sign(checks, target, compiled)
     fed = {}
     for f in target.fields:
         fed.setdefault(f.source, f)
@@ -239,6 +246,74 @@ def _add_cross(checks: list[CheckInstance], target: Target, decl: CrossRowDecl,
             template=target.message_for(code), header=header, letter=letter,
             order=10_000 + len(checks), cross=spec,
             label=group if decl.kind == "unique" else label(subject)))
+
+
+def _literal(f: TargetField, x: Any) -> pl.Expr:
+    text = pl.lit(str(x).lower() if isinstance(x, bool) else str(x), dtype=pl.String)
+    return text if f.kind is Kind.TEXT else parse(f.kind, text)
+
+
+def _base_value(f: TargetField, compiled: CompiledRules) -> tuple[pl.Expr, pl.Expr]:
+    """(typed value, text it was parsed from) of a field before its default applies."""
+    if f.constant is not None:
+        return _literal(f, f.constant), pl.lit(str(f.constant), dtype=pl.String)
+    if f.source in compiled.mapped:
+        v = _convert(pl.col(typed(f.source)), FIELDS[f.source].kind, f.kind)
+        return v, pl.col(parsed_text(f.source))
+    v = pl.lit(None, dtype=pl.String)
+    return (_convert(v, Kind.TEXT, f.kind) if f.kind is not Kind.TEXT else v,
+            pl.lit(None, dtype=pl.String))
+
+
+def _default(f: TargetField, base: dict[str, tuple[pl.Expr, pl.Expr]],
+             target: Target) -> pl.Expr:
+    """``default: 0`` (a literal) or ``default: "{quantitySold}"`` (another field's value)."""
+    text = str(f.default)
+    if text.startswith("{") and text.endswith("}"):
+        other = text[1:-1]
+        if other not in base:
+            raise TargetError(f"default of {f.name!r} names unknown field {other!r}",
+                              where=str(target.path or target.name))
+        return base[other][0]
+    return _literal(f, f.default)
+
+
+def _other_fields(target: Target, names: Any, f: TargetField) -> list[pl.Expr]:
+    """A check's ``fields:`` parameter (other target fields of the line) as value columns."""
+    known = {x.name for x in target.fields}
+    names = [names] if isinstance(names, str) else list(names)
+    for name in names:
+        if name not in known:
+            raise TargetError(f"check on {f.name!r} names unknown field {name!r}",
+                              where=str(target.path or target.name))
+    return [pl.col(value(n)) for n in names]
+
+
+def sign_column(name: str) -> str:
+    """Frame column: 'sold' or 'returned' after the sign of target field ``name``."""
+    return f"s:{name}"
+
+
+def _sign(name: str) -> pl.Expr:
+    v = pl.col(value(name))
+    return (pl.when(v < 0).then(pl.lit("returned")).when(v.is_not_null()).then(pl.lit("sold"))
+            .alias(sign_column(name)))
+
+
+def _add_same_sign(checks: list[CheckInstance], target: Target,
+                   compiled: CompiledRules) -> None:
+    """The group's ``same_sign`` field: sold and returned lines never share one record."""
+    assert target.group is not None and target.group.same_sign
+    f = next(x for x in target.fields if x.name == target.group.same_sign)
+    key = next(x for x in target.fields if x.name == target.group.by[0])
+    check = get_check("mixed_return")
+    header, letter = compiled.sources.get(key.source, (None, None))
+    checks.append(CheckInstance(
+        index=len(checks), field=key, check=check, code=target.code_for(check.code),
+        severity=check.severity, params={}, template=target.message_for(check.code),
+        header=header, letter=letter, order=10_000 + len(checks),
+        cross=CrossRowSpec("consistent", tuple(value(k) for k in target.group.by),
+                           sign_column(f.name))))
 
 
 def value_expr(inst: CheckInstance, compiled: CompiledRules) -> pl.Expr:

@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 
 from salesfmt.targets.serializers._atomic import AtomicWriter
 from salesfmt.targets.serializers.csv import CsvWriter
+from salesfmt.targets.serializers.json import JsonLinesWriter, JsonWriter
+from salesfmt.targets.serializers.xlsx import XlsxTemplateWriter
 from salesfmt.targets.spec import Target
 
-__all__ = ["OutputShape", "AtomicWriter", "open_writer", "WRITERS"]
+__all__ = ["OutputShape", "AtomicWriter", "open_writer", "extension", "WRITERS"]
 
 
 class OutputShape(StrEnum):
     """Output shapes a target can declare."""
 
     CSV = "csv"
+    XLSX = "xlsx"
+    JSON = "json"
+    JSONL = "jsonl"
 
 
-WRITERS: dict[OutputShape, Callable[[Path, Target], AtomicWriter]] = {
+WRITERS: dict[OutputShape, type[AtomicWriter]] = {
     OutputShape.CSV: CsvWriter,
+    OutputShape.XLSX: XlsxTemplateWriter,
+    OutputShape.JSON: JsonWriter,
+    OutputShape.JSONL: JsonLinesWriter,
 }
 
 
@@ -31,4 +38,4 @@ def open_writer(path: Path, target: Target) -> AtomicWriter:
 
 def extension(target: Target) -> str:
     """File extension of ``target``'s output."""
-    return {OutputShape.CSV: ".csv"}[OutputShape(target.output)]
+    return WRITERS[OutputShape(target.output)].extension

@@ -29,6 +29,9 @@ class AtomicWriter:
         """Write a batch of good rows (target output columns)."""
         raise NotImplementedError
 
+    def reject(self, lines: pl.Series) -> None:
+        """Records (output lines) with an error: grouped writers drop them whole."""
+
     def finish(self) -> None:
         """Flush anything buffered into ``self.tmp`` (before commit)."""
 
