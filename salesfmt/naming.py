@@ -144,12 +144,13 @@ def default_ledger_path() -> Path:
     return Path(state) / "salesfmt" / "ledger.sqlite"
 
 
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in chunks."""
+def file_sha256(*paths: Path) -> str:
+    """SHA-256 of the files' bytes, one after the other, read in chunks."""
     digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
+    for path in paths:
+        with Path(path).open("rb") as fh:
+            for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                digest.update(chunk)
     return digest.hexdigest()
 
 
@@ -289,22 +290,35 @@ class NamedOutput:
         self.folder, self.channel, self.ext = Path(folder), channel, ext
         self.ledger, self.day, self.today = ledger, day, today or date.today()
         self.pending = self.folder / f".salesfmt-pending-{os.getpid()}-{uuid.uuid4().hex[:8]}{ext}"
+        #: Where the JSON report goes once the output is named: ``{name}.report.json``.
+        self.report: Path | None = None
+
+    def _produced(self) -> list[Path]:
+        """The pending file, or the numbered payloads (``.001``, ...) a splitting writer made."""
+        if self.pending.exists():
+            return [self.pending]
+        return sorted(self.folder.glob(f"{self.pending.stem}.[0-9][0-9][0-9]{self.ext}"))
 
     def finish(self, result: Any) -> tuple[Path, list[str]]:
-        """Name the converted file (``result.output``); returns its path and notes to show."""
+        """Name the converted file(s); returns the (first) named path and notes to show."""
         day, why = choose_date(result.sale_dates, self.day, self.today)
-        digest = file_sha256(self.pending)
+        produced = self._produced()
+        digest = file_sha256(*produced)
         with Ledger(self.ledger) as ledger, ledger.reserve(
                 self.channel, day, folder=self.folder, sha256=digest,
                 source=str(result.path), ext=self.ext) as got:
-            final = self.folder / got.name
-            os.replace(self.pending, final)
+            stem = got.name[: -len(self.ext)] if self.ext else got.name
+            finals = [self.folder / (stem + p.name[len(self.pending.stem):]) for p in produced]
+            for src, dst in zip(produced, finals, strict=True):
+                os.replace(src, dst)
+        self.report = self.folder / f"{stem}.report.json"
         notes = [f"name: {got.name} (date: {why}; ledger {ledger.path})"]
         if got.same_content:
             notes.append(f"warning: the same content was already produced as "
                          f"{', '.join(got.same_content)}")
-        return final, notes
+        return finals[0], notes
 
     def abort(self) -> None:
-        """Drop the pending file (nothing was named)."""
-        self.pending.unlink(missing_ok=True)
+        """Drop the pending file(s) (nothing was named)."""
+        for path in self._produced():
+            path.unlink(missing_ok=True)

@@ -172,3 +172,18 @@ def test_recorded_names_are_not_handed_out(tmp_path: Path) -> None:
     assert bad.code == 2 and "'_' inside the channel" in bad.err
     nxt = run_cli("name", "--channel", "direct_mail", "--date", "20-04-2020", "--ledger", ledger)
     assert nxt.out.strip() == "direct-mail_20-04-2020_2.csv"
+
+
+def test_split_payloads_share_one_upload_name(tmp_path: Path) -> None:
+    out, ledger = tmp_path / "out", tmp_path / "ledger.sqlite"
+    out.mkdir()
+    args = ["convert", SAMPLES / "pos-lines-returns.csv", "-r", "pos-lines", "-t", "wallie",
+            "--today", TODAY, "-o", out, "--payload-size", "2", "--upload-name",
+            "--date", "05-10-2026", "--ledger", ledger]
+    first, second = run_cli(*args), run_cli(*args)
+    assert first.code == second.code == 1, first.err
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["retail-pos_05-10-2026_1.001.json", "retail-pos_05-10-2026_1.002.json",
+                     "retail-pos_05-10-2026_1.report.json", "retail-pos_05-10-2026_2.001.json",
+                     "retail-pos_05-10-2026_2.002.json", "retail-pos_05-10-2026_2.report.json"]
+    assert "already produced as retail-pos_05-10-2026_1.json" in second.err

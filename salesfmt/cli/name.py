@@ -18,13 +18,13 @@ __all__ = ["name"]
 
 def _sale_dates(file: str, rules: str | None, target: str, today: date | None) -> Any:
     """First and last sales day of FILE's convertible rows (a check run, nothing written)."""
-    from salesfmt.cli.run import _run
+    from salesfmt.pipeline import run
+    from salesfmt.rules import load_rules
+    from salesfmt.targets import load_target
 
     if rules is None:
         raise click.UsageError("FILE needs --rules to find its sales date")
-    result = _run(file, rules, target, today=today, sheet=None, encoding=None,
-                  delimiter=None, header_row=None)
-    return result.sale_dates
+    return run(file, load_rules(rules), load_target(target), today=today).sale_dates
 
 
 @cli.command()

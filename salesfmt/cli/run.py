@@ -110,7 +110,7 @@ def convert(file: str, rules: str, target: str, output: str, strict: bool, force
         result = _run(file, rules, target, output=out, strict=strict, **kw)
         if named and result.output is not None:
             result.output, notes = named.finish(result)
-            report_path = result.output.with_name(result.output.stem + ".report.json")
+            report_path = named.report or report_path
             click.echo("\n".join(notes), err=True)
         elif named and report_path.exists() and not force:
             raise OutputError("already exists (use --force to overwrite)", where=str(report_path))
