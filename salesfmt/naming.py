@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from salesfmt.errors import OutputError
+from salesfmt.util import publish
 
 __all__ = ["slug", "format_name", "check_name", "choose_date", "default_ledger_path",
            "file_sha256", "Ledger", "Reservation", "NamedOutput", "DATE_FORMAT"]
@@ -310,7 +311,7 @@ class NamedOutput:
             stem = got.name[: -len(self.ext)] if self.ext else got.name
             finals = [self.folder / (stem + p.name[len(self.pending.stem):]) for p in produced]
             for src, dst in zip(produced, finals, strict=True):
-                os.replace(src, dst)
+                publish(src, dst)
         self.report = self.folder / f"{stem}.report.json"
         notes = [f"name: {got.name} (date: {why}; ledger {ledger.path})"]
         if got.same_content:
