@@ -81,6 +81,17 @@ def read_options(rules: RuleSet, **overrides: object) -> ReadOptions:
     return opts
 
 
+def _shown(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """A typed value as a message shows it: ISO dates, whole seconds, plain decimals."""
+    if dtype == pl.Datetime:
+        return expr.dt.strftime("%Y-%m-%dT%H:%M:%S")
+    if dtype == pl.Date:
+        return expr.dt.strftime("%Y-%m-%d")
+    if dtype == pl.Decimal:
+        return expr.cast(pl.String).str.replace(r"(\.\d*?)0+$", "${1}").str.strip_suffix(".")
+    return expr.cast(pl.String)
+
+
 def _extract(df: pl.DataFrame, plan: TargetPlan, compiled: CompiledRules,
              sheet: str | None) -> list[pl.DataFrame]:
     frames = []
@@ -92,7 +103,8 @@ def _extract(df: pl.DataFrame, plan: TargetPlan, compiled: CompiledRules,
         if inst.cross is not None:
             extra["first_line"] = pl.col(first_line(inst.index))
             if inst.cross.value is not None:
-                extra["first_value"] = pl.col(first_value(inst.index)).cast(pl.String)
+                name = first_value(inst.index)
+                extra["first_value"] = _shown(pl.col(name), df.schema[name])
         shown = value_expr(inst, compiled)
         frames.append(sub.rechunk().select(
             pl.col(LINE).cast(pl.Int64).alias("line"),
