@@ -86,8 +86,11 @@ class CrossRowState:
                 firsts = pl.concat([seen, firsts.join(seen, on=list(keys), how="anti")],
                                    how="vertical_relaxed")
             self.seen[keys] = firsts
-            df = df.join(firsts, on=list(keys), how="left", maintain_order="left",
-                         nulls_equal=False)
+            # join on the key columns only and attach the result: a join on the whole batch
+            # (every parsed column) would copy all of it for a few new columns
+            found = df.select(list(keys)).join(firsts, on=list(keys), how="left",
+                                               maintain_order="left", nulls_equal=False)
+            df = df.with_columns(found.drop(list(keys)))
             same_line = pl.col(fs).is_null() | (pl.col(fs) == pl.col(SEQ))
             cols = []
             for index in indexes:

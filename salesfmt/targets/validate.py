@@ -3,7 +3,7 @@ output text and one "is valid" column per check use. Problems are collected, nev
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -174,7 +174,19 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
                               f"with no source: {', '.join(unfed)}")
         _add_cross(checks, target, decl, [_Canon(n, fed.get(n)) for n in decl.keys],
                    [_Canon(n, fed.get(n)) for n in decl.fields], compiled, typed)
-    return TargetPlan(target, values, outputs, checks, row_checks, missing)
+    return TargetPlan(target, values, outputs, _by_record(checks, target), row_checks, missing)
+
+
+def _by_record(checks: list[CheckInstance], target: Target) -> list[CheckInstance]:
+    """Consistency checks keyed on a grouped target's record key use the record's line
+    instead: the same groups (lines with an empty key are records of their own), but an
+    integer key, joined far faster than text ids."""
+    if target.group is None:
+        return checks
+    keys = tuple(value(k) for k in target.group.by)
+    return [_with_cross(c, replace(c.cross, keys=(LINE,)), c.label)
+            if c.cross is not None and c.cross.kind == "consistent" and c.cross.keys == keys
+            else c for c in checks]
 
 
 @dataclass(frozen=True)
