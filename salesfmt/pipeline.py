@@ -63,7 +63,8 @@ class Result:
 def read_options(rules: RuleSet, **overrides: object) -> ReadOptions:
     """Reader options: command-line overrides first, then the rule file, else detection."""
     opts = ReadOptions(encoding=rules.encoding, delimiter=rules.delimiter,
-                       quote_char=rules.quote_char, sheet=rules.sheet,
+                       quote_char=rules.quote_char, escape_char=rules.escape_char,
+                       sheet=rules.sheet,
                        header_row=rules.header_row)
     for key, val in overrides.items():
         if val is not None:
@@ -100,11 +101,13 @@ def _extract(df: pl.DataFrame, plan: TargetPlan, compiled: CompiledRules,
     return frames
 
 
-def _missing_column_problems(plan: TargetPlan, sheet: str | None) -> list[pl.DataFrame]:
+def _missing_column_problems(plan: TargetPlan, compiled: CompiledRules,
+                             sheet: str | None) -> list[pl.DataFrame]:
     out = []
     for f, aliases in plan.missing_columns:
         msg = render_message(plan.target.message_for("missing_column"),
-                             {"column": f.name, "aliases": ", ".join(aliases)}, {})
+                             {"column": f.name, "aliases": ", ".join(aliases),
+                              **compiled.hints.get(f.source, {})}, {})
         text = pl.select(msg).item()
         sev = Severity.ERROR if f.required else Severity.WARNING
         out.append(file_problem("missing_column", text, severity=sev, sheet=sheet,
@@ -124,9 +127,10 @@ def run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None 
         result = Result(path=path, rules=rules, target=target, source=source)
         writer: AtomicWriter | None = open_writer(output, target) if output else None
         try:
-            frames = [source.problems, *_missing_column_problems(plan, source.sheet)]
-            _run_batches(source, compiled, plan, result, frames, writer)
-            result.problems = concat_problems(frames)
+            frames = [*compiled.problems,
+                      *_missing_column_problems(plan, compiled, source.sheet)]
+            placed = _run_batches(source, compiled, plan, result, frames, writer)
+            result.problems = concat_problems([_place(source.problems, placed), *frames])
             if writer is not None:
                 if strict and not result.clean:
                     writer.abort()
@@ -140,12 +144,23 @@ def run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None 
     return result
 
 
+def _place(problems: pl.DataFrame, placed: list[pl.DataFrame]) -> pl.DataFrame:
+    """Reader problems that name a source row get that row's output line."""
+    if not placed or problems.height == 0:
+        return problems
+    lines = pl.concat(placed).rename({ROW: "row", LINE: "__l"})
+    return (problems.join(lines, on="row", how="left", maintain_order="left")
+            .with_columns(pl.coalesce("line", "__l").alias("line")).drop("__l"))
+
+
 def _kept_columns(plan: TargetPlan, compiled: CompiledRules) -> list[str]:
     """Columns the batch loop needs after the lazy stage; the rest is pruned by polars
     (projection pushdown drops parsers of canonical fields the target does not use)."""
-    shown = {raw(f.source) for f in plan.target.fields if f.source in compiled.mapped}
-    base = [ROW, SEQ, *(value(f.name) for f in plan.target.fields),
-            *(out(f.name) for f in plan.target.fields)]
+    # target fields, and the fields only checked because they feed one (rules' hidden inputs)
+    fields = list({f.name: f for f in [*plan.target.fields, *(c.field for c in plan.checks)]
+                   }.values())
+    shown = {raw(f.source) for f in fields if f.source in compiled.mapped}
+    base = [ROW, SEQ, *(value(f.name) for f in fields), *(out(f.name) for f in fields)]
     crossed = {c for chk in plan.checks if chk.cross is not None
                for c in (*chk.cross.keys, chk.cross.value) if c is not None}
     return [*base, *sorted((shown | crossed) - set(base) - {LINE}),  # LINE comes later
@@ -153,7 +168,8 @@ def _kept_columns(plan: TargetPlan, compiled: CompiledRules) -> list[str]:
 
 
 def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, result: Result,
-                 frames: list[pl.DataFrame], writer: AtomicWriter | None) -> None:
+                 frames: list[pl.DataFrame], writer: AtomicWriter | None) -> list[pl.DataFrame]:
+    """Returns (source row, output line) for the rows the reader reported problems on."""
     cross = CrossRowState({c.index: c.cross for c in plan.checks if c.cross is not None})
     records = RecordLines(plan.target)
     errors = [pl.col(ok(c.index)) for c in plan.checks if c.severity is Severity.ERROR]
@@ -162,7 +178,10 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
     written = [ROW, LINE, SEQ, *(value(f.name) for f in plan.target.fields),
                *(out(f.name) for f in plan.target.fields)]
     next_line = 2
+    placed: list[pl.DataFrame] = []
     for batch in source.batches():
+        marked = source.problems.filter(pl.col("row").is_not_null())  # read per batch: grows
+        rejects = marked.filter(pl.col("severity") == Severity.ERROR.value)["row"]
         result.rows_read += batch.height
         lf = batch.lazy().filter(~compiled.skip)
         for layer in compiled.layers:
@@ -177,8 +196,11 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
         next_line += df.height
         df = records.assign(df)
         df = cross.apply(df, ok("{}"))
+        if marked.height:
+            placed.append(df.filter(pl.col(ROW).is_in(marked["row"].implode())).select(ROW, LINE))
         masks = df.select(
-            (~pl.all_horizontal(errors) if errors else pl.repeat(False, pl.len())).alias("bad"),
+            ((~pl.all_horizontal(errors) if errors else pl.repeat(False, pl.len()))
+             | pl.col(ROW).is_in(rejects.implode())).alias("bad"),
             (~pl.all_horizontal(every) if every else pl.repeat(False, pl.len())).alias("flag"))
         bad, flag = masks["bad"], masks["flag"]
         if flag.any():
@@ -195,3 +217,4 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
     moved = records.good_lines_rejected()  # a record is sent or rejected as a whole
     result.rows_out -= moved
     result.rows_rejected += moved
+    return placed

@@ -14,7 +14,7 @@ import polars as pl
 
 from salesfmt.problems import Severity
 
-__all__ = ["Check", "REGISTRY", "register", "get_check", "render_message"]
+__all__ = ["Check", "REGISTRY", "register", "get_check", "all_checks", "render_message"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,13 @@ def get_check(code: str) -> Check:
         return REGISTRY[code]
     except KeyError:
         raise KeyError(f"unknown check {code!r}; known: {', '.join(sorted(REGISTRY))}") from None
+
+
+def all_checks() -> list[Check]:
+    """Every registered check, sorted by code."""
+    from salesfmt.checks import builtin  # noqa: F401  (registers the built-in checks)
+
+    return [REGISTRY[code] for code in sorted(REGISTRY)]
 
 
 def render_message(template: str, static: dict[str, object],

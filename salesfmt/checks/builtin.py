@@ -144,13 +144,39 @@ def inconsistent(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     return pl.lit(True)
 
 
-@register("missing_column", "no column for {column} in the file (looked for: {aliases})",
-          bad="rule maps last_name from 'Achternaam' but the file has no such header",
-          good="header row contains 'Achternaam'")
+@register("missing_column",
+          "no column for {column} in the file (looked for: {aliases}); closest headers: "
+          "{closest}; the file's headers: {headers}",
+          bad="rule maps last_name from 'Achternaam' but the header row says 'Achternam'",
+          good="header row contains 'Achternaam', or the rule lists 'Achternam' as an alias")
 def missing_column(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """The rule file names a column for a field the target needs, but none of its aliases
-    is in the file's header row. Every line then lacks the field."""
+    is in the file's header row, so every line lacks the field. The message lists the
+    file's headers and the closest ones with a similarity score (0-100): add the right
+    one to the field's `column:` aliases, or set `headers: {fuzzy: true, threshold: 85}`."""
     return pl.lit(True)
+
+
+@register("fuzzy_header", "header '{header}' taken for {column} by fuzzy match (score {score})",
+          bad="rule says 'Achternaam', file says 'Achternam': taken with score 95",
+          good="the rule lists the file's exact header as an alias", severity=Severity.WARNING)
+def fuzzy_header(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
+    """The rule file allows fuzzy header matching (`headers: {fuzzy: true}`) and a header
+    that is not one of the field's aliases was taken because it scored above the threshold.
+    Check it is the right column, then add it to the aliases to make the match exact."""
+    return pl.lit(True)
+
+
+@register("ambiguous_date",
+          "{column} '{value}' could be day-first or month-first; read day-first",
+          bad="Datum = 03/04/2026 with no date_formats or date_order in the rule",
+          good="Datum = 13/04/2026, or the rule sets date_order: dmy",
+          severity=Severity.WARNING)
+def ambiguous_date(value: pl.Expr, raw: pl.Expr, flag: str) -> pl.Expr:
+    """The rule fixes no day/month order (`date_formats` or `date_order`) and the date
+    reads differently day-first and month-first (03/04/2026: 3 April or 4 March). It is
+    read day-first and reported; set `date_order: dmy` (or mdy) in the rule's `parse:`."""
+    return ~pl.col(flag)
 
 
 # ISO 3166-1 alpha-2 codes (officially assigned).

@@ -1,16 +1,14 @@
-"""``salesfmt targets``, ``salesfmt rules list``, ``salesfmt fields``: what is bundled."""
+"""``salesfmt targets``, ``salesfmt fields``: what is bundled (rules: ``rules_cmd``)."""
 
 from __future__ import annotations
 
 import click
-import yaml
 
 from salesfmt.canonical import FIELDS
 from salesfmt.cli import cli
-from salesfmt.rules import list_rules
 from salesfmt.targets import list_targets, load_target
 
-__all__ = ["targets", "rules", "fields"]
+__all__ = ["targets", "fields"]
 
 
 @cli.command()
@@ -19,19 +17,6 @@ def targets() -> None:
     for path in list_targets():
         t = load_target(str(path))
         click.echo(f"{t.name:<24} {t.output:<6} {t.description}")
-
-
-@cli.group()
-def rules() -> None:
-    """Partner rule files."""
-
-
-@rules.command("list")
-def rules_list() -> None:
-    """List the bundled rule files, one line each."""
-    for path in list_rules():
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        click.echo(f"{path.stem:<28} {data.get('description', '')}")
 
 
 @cli.command()

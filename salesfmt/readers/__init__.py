@@ -9,11 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from salesfmt.errors import InputError
+from salesfmt.readers._sniff import LIMITS, Kind, Limits, sniff
 from salesfmt.readers._source import HeaderScorer, ReadOptions, Source
 from salesfmt.readers.csv import open_csv
 from salesfmt.readers.workbook import open_workbook
 
-__all__ = ["ReadOptions", "Source", "HeaderScorer", "open_source", "SUPPORTED_EXTENSIONS"]
+__all__ = ["ReadOptions", "Source", "HeaderScorer", "open_source", "SUPPORTED_EXTENSIONS",
+           "Limits", "LIMITS"]
 
 SUPPORTED_EXTENSIONS = {
     ".csv": "csv", ".tsv": "csv", ".txt": "csv",
@@ -21,21 +23,9 @@ SUPPORTED_EXTENSIONS = {
     ".ods": "workbook",
 }
 
-_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ZIP = b"PK\x03\x04"
-
-
-def _sniff(path: Path) -> str:
-    """Tell a workbook from text by its first bytes, not by its name."""
-    with path.open("rb") as fh:
-        head = fh.read(8)
-    if head.startswith(_OLE2) or head.startswith(_ZIP):
-        return "workbook"
-    return "csv"
-
 
 def open_source(path: str | Path, options: ReadOptions | None = None,
-                scorer: HeaderScorer | None = None) -> Source:
+                scorer: HeaderScorer | None = None, limits: Limits = LIMITS) -> Source:
     """Open a partner file for reading; raises InputError with a one-line reason."""
     path = Path(path)
     options = options or ReadOptions()
@@ -50,13 +40,13 @@ def open_source(path: str | Path, options: ReadOptions | None = None,
                          where=str(path))
     try:
         size = path.stat().st_size
+        with path.open("rb"):
+            pass
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", where=str(path)) from None
     if size == 0:
-        raise InputError("file is empty", where=str(path))
-    kind = _sniff(path)
-    if kind == "workbook":
-        return open_workbook(path, options, scorer)
-    if SUPPORTED_EXTENSIONS[ext] == "workbook":
-        raise InputError(f"not a {ext} workbook (no zip or OLE2 signature)", where=str(path))
-    return open_csv(path, options, scorer)
+        raise InputError("file is empty (0 bytes)", where=str(path))
+    kind = sniff(path, ext, limits)
+    if kind is Kind.TEXT:
+        return open_csv(path, options, scorer)
+    return open_workbook(path, kind, options, scorer)

@@ -9,41 +9,78 @@ from pathlib import Path
 
 from salesfmt.errors import InputError
 
-__all__ = ["detect_encoding", "to_utf8_file", "CHUNK"]
+__all__ = ["detect_encoding", "to_utf8_file", "check_decodes", "CHUNK", "WESTERN"]
 
 CHUNK = 1 << 20
+#: How much of the file charset-normalizer looks at; the winner is then checked on the whole.
+_SAMPLE = 4 << 20
+#: Partner files are Western European first: these are tried before any other code page.
+WESTERN = ["cp1252", "iso8859_15", "latin_1"]
+
+
+def check_decodes(path: Path, encoding: str) -> None:
+    """Decode the whole file strictly (streamed); InputError naming the line if it cannot."""
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    line = 1
+    with path.open("rb") as fh:
+        while True:
+            chunk = fh.read(CHUNK)
+            try:
+                text = decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                _raise_decode(path, encoding, chunk, exc, decoder, line)
+            line += text.count("\n")
+            if not chunk:
+                return
+
+
+def _raise_decode(path: Path, encoding: str, chunk: bytes, exc: UnicodeDecodeError,
+                  decoder: codecs.IncrementalDecoder, line: int) -> None:
+    before = decoder.getstate()[0] + chunk[: exc.start]
+    where_line = line + before.count(b"\n")
+    raise InputError(f"cannot decode byte 0x{chunk[exc.start]:02x} on line {where_line} as "
+                     f"{encoding} (force another one with --encoding or the rule file's "
+                     "input.encoding)", where=str(path)) from None
 
 
 def _decodes(path: Path, encoding: str) -> bool:
-    """True when the whole file decodes strictly in ``encoding`` (streamed in chunks)."""
-    decoder = codecs.getincrementaldecoder(encoding)("strict")
     try:
-        with path.open("rb") as fh:
-            while chunk := fh.read(CHUNK):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
+        check_decodes(path, encoding)
+    except InputError:
         return False
     return True
 
 
 def detect_encoding(path: Path) -> str:
-    """The file's encoding: BOM first, then strict UTF-8 over the whole file, then cp1252/latin-1."""
+    """The file's encoding, judged on the whole file.
+
+    A BOM decides; else strict UTF-8 over every byte; else charset-normalizer's best guess
+    among Western code pages (then any), accepted only if the whole file decodes in it.
+    """
+    from charset_normalizer import from_bytes
+
     with path.open("rb") as fh:
-        head = fh.read(4)
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
-        return "utf-16"
-    if _decodes(path, "utf-8"):
+        sample = fh.read(_SAMPLE)
+    for bom, name in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                      (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                      (codecs.BOM_UTF16_BE, "utf-16")):
+        if sample.startswith(bom):
+            return name
+    nul_heavy = sample.count(0) > len(sample) // 4
+    if not nul_heavy and _decodes(path, "utf-8"):
         return "utf-8"
-    if _decodes(path, "cp1252"):
-        return "cp1252"
+    for isolation in ([] if nul_heavy else [WESTERN]) + [None]:
+        best = from_bytes(sample, cp_isolation=isolation).best()
+        if best is not None and _decodes(path, best.encoding):
+            return best.encoding
     return "latin-1"
 
 
-def to_utf8_file(path: Path, encoding: str) -> Path:
-    """Transcode ``path`` to a temporary UTF-8 file chunk by chunk; errors name the line."""
+def to_utf8_file(path: Path, encoding: str, *, cr_only: bool = False) -> Path:
+    """Transcode ``path`` to a temporary UTF-8 file chunk by chunk; errors name the line.
+
+    ``cr_only`` (classic Mac files) turns every CR into LF, also inside quoted values.
+    """
     decoder = codecs.getincrementaldecoder(encoding)("strict")
     fd, tmp = tempfile.mkstemp(prefix="salesfmt-", suffix=".csv")
     line = 1
@@ -54,13 +91,9 @@ def to_utf8_file(path: Path, encoding: str) -> Path:
                 try:
                     text = decoder.decode(chunk, final=not chunk)
                 except UnicodeDecodeError as exc:
-                    before = decoder.getstate()[0] + chunk[: exc.start]
-                    where_line = line + before.count(b"\n")
-                    raise InputError(
-                        f"cannot decode byte 0x{chunk[exc.start]:02x} on line "
-                        f"{where_line} as {encoding}",
-                        where=str(path),
-                    ) from None
+                    _raise_decode(path, encoding, chunk, exc, decoder, line)
+                if cr_only:
+                    text = text.replace("\r", "\n")
                 dst.write(text.encode("utf-8"))
                 line += text.count("\n")
                 if not chunk:

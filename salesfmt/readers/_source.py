@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
-from salesfmt.problems import empty_problems
+from salesfmt.errors import InputError
+from salesfmt.problems import PROBLEM_SCHEMA, Severity, empty_problems
 
-__all__ = ["ReadOptions", "Source", "HeaderScorer", "ROW", "detect_header", "unique_headers"]
+__all__ = ["ReadOptions", "Source", "HeaderScorer", "ROW", "detect_header", "unique_headers",
+           "header_problems"]
 
 #: Name of the source-row column every batch carries.
 ROW = "__row"
@@ -28,6 +31,8 @@ class ReadOptions:
     encoding: str | None = None
     delimiter: str | None = None
     quote_char: str = '"'
+    escape_char: str | None = None  # e.g. "\\": read by the (slower) Python csv fallback
+    skip_initial_space: bool = False  # ``a, "b"``: spaces before a quote (fallback only)
     sheet: str | int | None = None
     header_row: int | None = None  # 1-based
     batch_size: int = 250_000
@@ -47,6 +52,8 @@ class Source:
     encoding: str | None = None
     delimiter: str | None = None
     sheets: list[str] = field(default_factory=list)
+    #: Sheet name → visible, hidden, veryhidden, chart or unreadable (workbooks only).
+    sheet_states: dict[str, str] = field(default_factory=dict)
     problems: pl.DataFrame = field(default_factory=empty_problems)
     _batches: Callable[[], Iterator[pl.DataFrame]] | None = None
     _cleanup: list[Callable[[], None]] = field(default_factory=list)
@@ -54,7 +61,11 @@ class Source:
     def batches(self) -> Iterator[pl.DataFrame]:
         """Yield the data rows (after the header) as String frames with ``__row``."""
         assert self._batches is not None
-        yield from self._batches()
+        try:
+            yield from self._batches()
+        except pl.exceptions.PolarsError as exc:
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise InputError(f"cannot read rows: {reason}", where=str(self.path)) from None
 
     def close(self) -> None:
         """Remove temporary files (transcoded copies)."""
@@ -69,7 +80,12 @@ class Source:
 
 
 def detect_header(rows: list[list[str]], scorer: HeaderScorer | None) -> int:
-    """0-based index of the header among the first rows: best alias score, else fullest row."""
+    """0-based index of the header among the first rows.
+
+    The row with the best alias score wins; without one, the first row filled at least
+    60% as much as the fullest (and with two cells or more): title lines above the header
+    hold one or two cells, while a ragged data row further down may be longer than it.
+    """
     rows = rows[:HEADER_SEARCH_ROWS]
     if not rows:
         return 0
@@ -79,11 +95,17 @@ def detect_header(rows: list[list[str]], scorer: HeaderScorer | None) -> int:
         if best > 0:
             return scores.index(best)
     filled = [sum(1 for c in r if c and c.strip()) for r in rows]
-    return filled.index(max(filled))
+    most = max(filled)
+    need = max(2, math.ceil(0.6 * most))
+    if most < need:
+        return filled.index(most)
+    return next(i for i, n in enumerate(filled) if n >= need)
 
 
-def unique_headers(cells: list[str | None]) -> tuple[list[str], list[str]]:
-    """Column names from header cells: blanks named by position, duplicates numbered.
+def unique_headers(cells: list[str | None], letters: list[str] | None = None
+                   ) -> tuple[list[str], list[str]]:
+    """Column names from header cells: blanks named by their column letter (the sheet's own
+    when ``letters`` is given), duplicates numbered.
 
     Returns (names, originals); originals keep the header text exactly as in the file.
     """
@@ -93,7 +115,7 @@ def unique_headers(cells: list[str | None]) -> tuple[list[str], list[str]]:
     names: list[str] = []
     seen: dict[str, int] = {}
     for i, text in enumerate(originals):
-        name = text or f"(column {column_letter(i)})"
+        name = text or f"(column {letters[i] if letters else column_letter(i)})"
         if name in seen:
             seen[name] += 1
             name = f"{name} ({seen[name]})"
@@ -101,3 +123,25 @@ def unique_headers(cells: list[str | None]) -> tuple[list[str], list[str]]:
             seen[name] = 1
         names.append(name)
     return names, originals
+
+
+def header_problems(names: list[str], originals: list[str], letters: list[str], row: int,
+                    sheet: str | None) -> pl.DataFrame:
+    """Warnings for blank and duplicate header cells, naming the column each was given."""
+    seen: set[str] = set()
+    rows = []
+    for name, text, letter in zip(names, originals, letters, strict=True):
+        if not text:
+            rows.append(("blank_header", f"column {letter} has no header; it is named "
+                                         f"{name!r}", name, letter))
+        elif text in seen:
+            rows.append(("duplicate_header", f"header {text!r} appears more than once; "
+                                             f"column {letter} is named {name!r}", name, letter))
+        seen.add(text)
+    if not rows:
+        return empty_problems()
+    return pl.DataFrame(
+        [{"line": None, "sheet": sheet, "row": row, "column": letter, "header": name,
+          "field": None, "code": code, "severity": Severity.WARNING.value, "message": msg,
+          "value": None, "order": -1} for code, msg, name, letter in rows],
+        schema=PROBLEM_SCHEMA)

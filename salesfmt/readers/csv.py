@@ -1,18 +1,25 @@
-"""CSV/TSV/TXT reader: encoding, delimiter and header row detected, rows streamed by polars."""
+"""CSV/TSV/TXT reader: encoding, delimiter and header row detected, rows streamed by polars.
+
+Every file ends up as UTF-8 with LF or CRLF records (transcoded to a temporary copy when
+needed: other encodings, a BOM, classic-Mac CR line ends), is measured once by
+:func:`record_geometry` (exact physical lines, cells per record) and then parsed in
+batches by polars. Only dialects with an escape character take the Python fallback.
+"""
 
 from __future__ import annotations
 
+import codecs
 import csv as _csv
 import io
-import mmap
 from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
 
 from salesfmt.errors import InputError
-from salesfmt.problems import column_letter
-from salesfmt.readers._encoding import detect_encoding, to_utf8_file
+from salesfmt.problems import PROBLEM_SCHEMA, Severity, column_letter, empty_problems
+from salesfmt.readers._encoding import check_decodes, detect_encoding, to_utf8_file
+from salesfmt.readers._geometry import record_geometry
 from salesfmt.readers._source import (
     HEADER_SEARCH_ROWS,
     ROW,
@@ -20,28 +27,24 @@ from salesfmt.readers._source import (
     ReadOptions,
     Source,
     detect_header,
+    header_problems,
     unique_headers,
 )
 
-__all__ = ["open_csv", "sniff_delimiter"]
+__all__ = ["open_csv", "sniff_delimiter", "ragged_problems"]
 
 _DELIMITERS = [",", ";", "\t", "|"]
 _HEAD_BYTES = 256 * 1024
 
 
-def _head_text(path: Path, encoding: str) -> str:
-    with path.open("rb") as fh:
-        raw = fh.read(_HEAD_BYTES)
-    return raw.decode(encoding, errors="replace")
-
-
-def sniff_delimiter(text: str) -> str:
+def sniff_delimiter(text: str, quote: str = '"') -> str:
     """Pick the delimiter giving the most consistent multi-column rows over the first lines."""
     lines = text.splitlines()[:50]
     sample = "\n".join(lines)
     best, best_score = ",", -1.0
     for delim in _DELIMITERS:
-        counts = [len(r) for r in _csv.reader(io.StringIO(sample), delimiter=delim) if r]
+        counts = [len(r) for r in _csv.reader(io.StringIO(sample), delimiter=delim,
+                                              quotechar=quote) if r]
         counts = [c for c in counts if c > 1]
         if not counts:
             continue
@@ -52,81 +55,152 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def _contains(path: Path, needle: bytes) -> bool:
-    """True when the file holds ``needle`` anywhere (memchr over a memory map: fast)."""
+def ragged_problems(ragged: pl.DataFrame, names: list[str]) -> pl.DataFrame:
+    """Problems for records with more (error: cells dropped) or fewer (warning) cells."""
+    if ragged.height == 0:
+        return empty_problems()
+    n = len(names)
+    extra = pl.col("cells") > n
+    return ragged.select(
+        pl.lit(None, pl.Int64).alias("line"),
+        pl.lit(None, pl.String).alias("sheet"),
+        pl.col("line").alias("row"),
+        pl.when(extra).then(pl.lit(column_letter(n)))
+        .otherwise(pl.col("cells").map_elements(column_letter, return_dtype=pl.String))
+        .alias("column"),
+        pl.when(extra).then(pl.lit(None, pl.String))
+        .otherwise(pl.col("cells").replace_strict(list(range(n)), names, default=None,
+                                                  return_dtype=pl.String)).alias("header"),
+        pl.lit(None, pl.String).alias("field"),
+        pl.when(extra).then(pl.lit("extra_cells")).otherwise(pl.lit("missing_cells"))
+        .alias("code"),
+        pl.when(extra).then(pl.lit(Severity.ERROR.value)).otherwise(pl.lit(Severity.WARNING.value))
+        .alias("severity"),
+        pl.format("row has {} cells but the header has {}: ", pl.col("cells"), pl.lit(n))
+        .add(pl.when(extra).then(pl.lit("the extra cells would be lost"))
+             .otherwise(pl.lit("the missing cells read as empty"))).alias("message"),
+        pl.lit(None, pl.String).alias("value"),
+        pl.lit(-1, pl.Int64).alias("order"),
+    ).cast(PROBLEM_SCHEMA)
+
+
+def _prepare(path: Path, options: ReadOptions) -> tuple[str, Path, list]:
+    """(encoding, UTF-8 path to parse, cleanups): transcode when the bytes need it."""
+    try:
+        encoding = options.encoding or detect_encoding(path)
+        codec = codecs.lookup(encoding).name
+    except LookupError:
+        raise InputError(f"unknown encoding {options.encoding!r}", where=str(path)) from None
     with path.open("rb") as fh:
-        try:
-            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                return mm.find(needle) >= 0
-        except ValueError:  # empty file
-            return False
+        raw = fh.read(_HEAD_BYTES)
+    cr_only = b"\r" in raw and b"\n" not in raw
+    if codec == "utf-8" and not cr_only and not raw.startswith(b"\xef\xbb\xbf"):
+        if options.encoding:  # forced: prove it, naming the first bad line
+            check_decodes(path, "utf-8")
+        return encoding, path, []
+    data = to_utf8_file(path, encoding, cr_only=cr_only)
+    return encoding, data, [lambda: data.unlink(missing_ok=True)]
 
 
 def open_csv(path: Path, options: ReadOptions, scorer: HeaderScorer | None) -> Source:
     """Open a delimited text file as a :class:`Source`."""
-    encoding = options.encoding or detect_encoding(path)
+    encoding, data_path, cleanup = _prepare(path, options)
     try:
-        head = _head_text(path, encoding)
-    except LookupError:
-        raise InputError(f"unknown encoding {encoding!r}", where=str(path)) from None
+        return _open(path, data_path, encoding, options, scorer, cleanup)
+    except BaseException:
+        for fn in cleanup:
+            fn()
+        raise
+
+
+def _open(path: Path, data_path: Path, encoding: str, options: ReadOptions,
+          scorer: HeaderScorer | None, cleanup: list) -> Source:
+    with data_path.open("rb") as fh:
+        head = fh.read(_HEAD_BYTES).decode("utf-8", errors="replace")
     if not head.strip():
         raise InputError("file has no content (only blank lines)", where=str(path))
-    delimiter = options.delimiter or sniff_delimiter(head)
-    rows = list(_csv.reader(io.StringIO(head), delimiter=delimiter, quotechar=options.quote_char))
-    rows = [r for r in rows[: HEADER_SEARCH_ROWS + 5]]
-    header_idx = (options.header_row - 1) if options.header_row else detect_header(
-        [r for r in rows], scorer)
+    quote = options.quote_char
+    delimiter = options.delimiter or sniff_delimiter(head, quote)
+    if options.escape_char or options.skip_initial_space:
+        from salesfmt.readers._pycsv import open_pycsv
+
+        return open_pycsv(path, data_path, encoding, delimiter, options, scorer, cleanup)
+    rows = list(_csv.reader(io.StringIO(head), delimiter=delimiter, quotechar=quote))
+    rows = rows[: HEADER_SEARCH_ROWS + 5]
+    header_idx = (options.header_row - 1) if options.header_row else detect_header(rows, scorer)
     if header_idx >= len(rows):
         raise InputError(f"header row {header_idx + 1} is beyond the end of the file",
                          where=str(path))
     names, originals = unique_headers(rows[header_idx])
-    header_line = 1 + sum(1 + sum(c.count("\n") for c in r) for r in rows[:header_idx])
+    letters = [column_letter(i) for i in range(len(names))]
+    geo = record_geometry(data_path, delimiter, quote)
+    header_line = int(geo["line"][header_idx]) if header_idx < geo.height else header_idx + 1
+    data_geo = geo.slice(header_idx + 1)
+    ragged = data_geo.filter(~pl.col("blank") & (pl.col("cells") != len(names)))
+    problems = pl.concat([header_problems(names, originals, letters, header_line, None),
+                          ragged_problems(ragged, names)])
+    source = Source(path=path, format="csv", headers=names, original_headers=originals,
+                    column_letters=letters, header_row=header_line, encoding=encoding,
+                    delimiter=delimiter, problems=problems, _cleanup=cleanup)
 
-    cleanup = []
-    data_path = path
-    if encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
-        data_path = to_utf8_file(path, encoding)
-        cleanup.append(lambda: data_path.unlink(missing_ok=True))
-
-    # Records span several lines only through quoted newlines: no quote char, no counting.
-    multiline = _contains(data_path, options.quote_char.encode("utf-8"))
-
-    def batches() -> Iterator[pl.DataFrame]:
+    def polars_batches() -> Iterator[pl.DataFrame]:
+        if data_geo.height == 0:
+            return
         lf = pl.scan_csv(
-            data_path,
-            has_header=False,
-            separator=delimiter,
-            quote_char=options.quote_char,
-            skip_rows=header_idx + 1,
-            schema={n: pl.String for n in names},
-            truncate_ragged_lines=True,
-            raise_if_empty=False,
-            empty_string_is_null=True,
-        )
-        offset = header_line + 1
+            data_path, has_header=False, separator=delimiter, quote_char=quote,
+            schema={n: pl.String for n in names}, truncate_ragged_lines=True,
+            raise_if_empty=False, empty_string_is_null=True, missing_columns="insert",
+            extra_columns="ignore",
+        ).slice(header_idx + 1)
+        done = 0
+        aligned = True
+        last_end = header_line + int(geo["lines"][header_idx]) - 1
         for batch in lf.collect_batches(chunk_size=options.batch_size):
             if batch.height == 0:
                 continue
             newlines = pl.sum_horizontal(
-                pl.col(n).str.count_matches("\n").fill_null(0) for n in names
-            ).cast(pl.Int64) if multiline else pl.lit(0, dtype=pl.Int64)
-            batch = batch.with_columns(
-                (pl.int_range(pl.len(), dtype=pl.Int64) + offset
-                 + newlines.cum_sum() - newlines).alias(ROW)
-            ).select([ROW, *names])
-            offset = int(batch[ROW][-1]) + 1 + int(
-                batch.select(newlines.last()).item() or 0)
-            yield batch
+                pl.col(n).str.count_matches("\n").fill_null(0) for n in names).cast(pl.Int64)
+            spans = batch.select(newlines + 1).to_series()
+            geo_part = data_geo.slice(done, batch.height)
+            aligned = aligned and geo_part.height == batch.height and \
+                bool((geo_part["lines"] == spans).all())
+            if aligned:
+                rows_ = geo_part["line"]
+            else:  # should not happen; keep counting by embedded newlines, and say so
+                rows_ = (spans.cum_sum() - spans + last_end + 1).alias("line")
+                _warn(source, "approximate_lines", "the quoting of this file could not be "
+                      "followed exactly: row numbers may be off and ragged rows unreported")
+            done += batch.height
+            last_end = int(rows_[-1]) + int(spans[-1]) - 1
+            yield batch.with_columns(rows_.cast(pl.Int64).alias(ROW)).select([ROW, *names])
 
-    return Source(
-        path=path,
-        format="csv",
-        headers=names,
-        original_headers=originals,
-        column_letters=[column_letter(i) for i in range(len(names))],
-        header_row=header_line,
-        encoding=encoding,
-        delimiter=delimiter,
-        _batches=batches,
-        _cleanup=cleanup,
-    )
+    def batches() -> Iterator[pl.DataFrame]:
+        produced = False
+        try:
+            for batch in polars_batches():
+                produced = True
+                yield batch
+        except pl.exceptions.ComputeError as exc:
+            if produced:  # too late to start again: a clean error instead of half a file
+                raise InputError(f"malformed CSV: {str(exc).splitlines()[0]}",
+                                 where=str(path)) from None
+            from salesfmt.readers._pycsv import lenient_batches
+
+            source.problems = header_problems(names, originals, letters, header_line, None)
+            _warn(source, "lenient_quoting", "quotes in this file are not RFC 4180 (text "
+                  "after a closing quote, or a quote inside an unquoted value); it was read "
+                  "leniently, keeping such characters as text")
+            yield from lenient_batches(source, data_path, delimiter, options, header_idx)
+
+    source._batches = batches
+    return source
+
+
+def _warn(source: Source, code: str, message: str) -> None:
+    """Add a file-level warning once."""
+    if (source.problems["code"] == code).any():
+        return
+    from salesfmt.problems import file_problem
+
+    source.problems = pl.concat([source.problems,
+                                 file_problem(code, message, severity=Severity.WARNING)])

@@ -1,7 +1,15 @@
-"""Workbook reader (XLSX, XLSM, XLS, XLSB, ODS) through calamine, cells read as text."""
+"""Workbook reader (XLSX, XLSM, XLS, XLSB, ODS) through calamine, cells read as text.
+
+Cells are loaded as text in one pass (no type inference that could turn a bad cell into
+null), then fixed up column-wise (see :mod:`._cells`). Rows and column letters are the
+sheet's own: data starting in B4 gives letters B, C, … and rows 4, 5, ….
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,7 +17,15 @@ import fastexcel
 import polars as pl
 
 from salesfmt.errors import InputError
-from salesfmt.problems import column_letter
+from salesfmt.problems import PROBLEM_SCHEMA, Severity, column_letter, empty_problems
+from salesfmt.readers._cells import (
+    DATETIME_RE,
+    LOSSY_NUMBER_RE,
+    excel_datetime_text,
+    excel_number_text,
+    fastexcel_float_text,
+)
+from salesfmt.readers._sniff import Kind
 from salesfmt.readers._source import (
     HEADER_SEARCH_ROWS,
     ROW,
@@ -17,69 +33,234 @@ from salesfmt.readers._source import (
     ReadOptions,
     Source,
     detect_header,
+    header_problems,
     unique_headers,
 )
+from salesfmt.readers._xlsx_meta import SheetMarks, XlsxMeta, read_meta, scan_sheet
 
 __all__ = ["open_workbook"]
 
+_EXT = {Kind.XLSX: (".xlsx", ".xlsm"), Kind.XLSB: (".xlsb",), Kind.XLS: (".xls",),
+        Kind.ODS: (".ods",)}
+_HIDDEN = ("hidden", "veryhidden", "chart", "unreadable")
 
-def _pick_sheet(reader: fastexcel.ExcelReader, wanted: str | int | None, path: Path) -> str:
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    first = first.removeprefix("calamine error: ")
+    low = text.lower()
+    if "password" in low or "encrypt" in low:
+        return "the workbook is password-protected (encrypted); save an unprotected copy"
+    if "cell limit exceeded" in low:
+        return f"refused: the sheet declares too many cells ({first})"
+    return f"cannot read workbook: {first}"
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """calamine prints capping notices straight to fd 2; keep the CLI's one-line errors."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def _open(path: Path, kind: Kind) -> fastexcel.ExcelReader:
+    """calamine picks its parser by extension, so a mislabelled file is passed as bytes."""
+    source: str | bytes = str(path)
+    if path.suffix.lower() not in _EXT[kind]:
+        source = path.read_bytes()
+    try:
+        with _quiet_stderr():
+            return fastexcel.read_excel(source)
+    except Exception as exc:  # calamine raises a family of errors; all mean "cannot read"
+        raise InputError(_reason(exc), where=str(path)) from None
+
+
+def _load(reader: fastexcel.ExcelReader, idx: int, path: Path, **kw: object
+          ) -> fastexcel.ExcelSheet:
+    try:
+        with _quiet_stderr():
+            return reader.load_sheet(idx, header_row=None, skip_rows=0, **kw)
+    except Exception as exc:
+        raise InputError(_reason(exc), where=str(path)) from None
+
+
+def _states(reader: fastexcel.ExcelReader, meta: XlsxMeta | None) -> dict[str, str]:
+    """Visibility per sheet: from workbook.xml for XLSX, else by loading each (small) sheet."""
+    if meta is not None and meta.states:
+        return {n: meta.states.get(n, "visible").lower() for n in reader.sheet_names}
+    states = {}
+    for i, name in enumerate(reader.sheet_names):
+        try:
+            with _quiet_stderr():
+                states[name] = reader.load_sheet(i, header_row=None, n_rows=1,
+                                                 dtypes="string").visible
+        except Exception:  # chart sheets in XLSB cannot be loaded as cells
+            states[name] = "unreadable"
+    return states
+
+
+def _pick(reader: fastexcel.ExcelReader, wanted: str | int | None, states: dict[str, str],
+          path: Path) -> tuple[int, fastexcel.ExcelSheet]:
     names = reader.sheet_names
     if wanted is None:
-        return names[0]
-    if isinstance(wanted, int) or (isinstance(wanted, str) and wanted.isdigit()):
+        candidates = [i for i, n in enumerate(names) if states.get(n) not in _HIDDEN]
+        if not candidates:
+            raise InputError("the workbook has no visible worksheet; choose one with --sheet "
+                             f"({', '.join(names)})", where=str(path))
+        for i in candidates:  # the first visible sheet holding anything
+            sheet = _load(reader, i, path, dtypes="string")
+            if sheet.height and sheet.width:
+                return i, sheet
+        return candidates[0], _load(reader, candidates[0], path, dtypes="string")
+    if isinstance(wanted, int) or wanted.isdigit():
         idx = int(wanted)
         if not 1 <= idx <= len(names):
             raise InputError(f"sheet number {idx} does not exist (the workbook has "
                              f"{len(names)}: {', '.join(names)})", where=str(path))
-        return names[idx - 1]
-    if wanted not in names:
+        idx -= 1
+    elif wanted in names:
+        idx = names.index(wanted)
+    else:
         raise InputError(f"sheet {wanted!r} not found; sheets are: {', '.join(names)}",
                          where=str(path))
-    return wanted
+    if states.get(names[idx]) == "chart":
+        raise InputError(f"sheet {names[idx]!r} is a chart sheet, not a worksheet",
+                         where=str(path))
+    return idx, _load(reader, idx, path, dtypes="string")
 
 
-def open_workbook(path: Path, options: ReadOptions, scorer: HeaderScorer | None) -> Source:
+def _fix_cells(grid: pl.DataFrame, reader: fastexcel.ExcelReader, idx: int, path: Path,
+               meta: XlsxMeta | None) -> pl.DataFrame:
+    """Datetimes and numbers as Excel shows them (see :mod:`._cells`)."""
+    if grid.height == 0:
+        return grid
+    flags = grid.select(
+        *[pl.col(c).str.contains(DATETIME_RE).any().alias(f"d{i}")
+          for i, c in enumerate(grid.columns)],
+        *[pl.col(c).str.contains(LOSSY_NUMBER_RE).any().alias(f"n{i}")
+          for i, c in enumerate(grid.columns)],
+    ).row(0, named=True)
+    dates = [c for i, c in enumerate(grid.columns) if flags[f"d{i}"]]
+    lossy = [c for i, c in enumerate(grid.columns) if flags[f"n{i}"]]
+    shift = bool(meta and meta.calamine_reads_1900)
+    if dates:
+        grid = grid.with_columns(excel_datetime_text(pl.col(c), shift_1904=shift) for c in dates)
+    if lossy:
+        floats = _load(reader, idx, path, use_columns=lossy, dtypes="float").to_polars()
+        floats.columns = [f"__f{i}" for i in range(floats.width)]
+        grid = pl.concat([grid, floats], how="horizontal").with_columns(
+            pl.when(pl.col(f"__f{i}").is_not_null()
+                    & (pl.col(c) == fastexcel_float_text(pl.col(f"__f{i}"))))
+            .then(excel_number_text(pl.col(f"__f{i}"))).otherwise(pl.col(c)).alias(c)
+            for i, c in enumerate(lossy)
+        ).drop(floats.columns)
+    return grid
+
+
+def _marks_problems(marks: SheetMarks, sheet: str, header_row: int, col0: int,
+                    names: list[str]) -> pl.DataFrame:
+    rows = []
+    for letter, row, text in marks.errors:
+        if row > header_row:
+            rows.append({"row": row, "column": letter, "code": "cell_error",
+                         "message": f"cell {letter}{row} holds the formula error {text}",
+                         "value": text})
+    for l1, r1, l2, r2 in marks.merges:
+        if r2 > header_row:
+            rows.append({"row": max(r1, header_row + 1), "column": l1, "code": "merged_cells",
+                         "message": f"cells {l1}{r1}:{l2}{r2} are merged; only {l1}{r1} "
+                                    "holds the value, the other cells read as empty",
+                         "value": None})
+    if not rows:
+        return empty_problems()
+    letters = {column_letter(col0 + i): n for i, n in enumerate(names)}
+    return pl.DataFrame(
+        [{"line": None, "sheet": sheet, "header": letters.get(r["column"]), "field": None,
+          "severity": Severity.WARNING.value, "order": -1, **r} for r in rows],
+        schema=PROBLEM_SCHEMA)
+
+
+def _put_errors(grid: pl.DataFrame, marks: SheetMarks, col0: int) -> pl.DataFrame:
+    """Formula errors (#DIV/0!, …) keep their text instead of reading as empty."""
+    by_col: dict[int, list[tuple[int, str]]] = {}
+    for letter, row, text in marks.errors:
+        idx = _letter_index(letter) - col0
+        if 0 <= idx < grid.width and 0 < row <= grid.height:
+            by_col.setdefault(idx, []).append((row - 1, text))
+    if not by_col:
+        return grid
+    exprs = []
+    for idx, cells in by_col.items():
+        name = grid.columns[idx]
+        table = pl.DataFrame({"i": [r for r, _ in cells], "t": [t for _, t in cells]},
+                             schema={"i": pl.UInt32, "t": pl.String})
+        exprs.append(pl.int_range(pl.len(), dtype=pl.UInt32)
+                     .replace_strict(table["i"], table["t"], default=None)
+                     .fill_null(pl.col(name)).alias(name))
+    return grid.with_columns(exprs)
+
+
+def _letter_index(letter: str) -> int:
+    n = 0
+    for ch in letter:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def open_workbook(path: Path, kind: Kind, options: ReadOptions,
+                  scorer: HeaderScorer | None) -> Source:
     """Open one sheet of a workbook as a :class:`Source` (strings, no lossy inference)."""
-    try:
-        reader = fastexcel.read_excel(str(path))
-        sheet_name = _pick_sheet(reader, options.sheet, path)
-        sheet = reader.load_sheet(sheet_name, header_row=None, skip_rows=0, dtypes="string")
-        grid = sheet.to_polars()
-    except InputError:
-        raise
-    except Exception as exc:  # calamine raises a family of errors; all mean "cannot read"
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise InputError(f"cannot read workbook: {reason}", where=str(path)) from None
-    if grid.width == 0 or grid.height == 0:
-        raise InputError(f"sheet {sheet_name!r} is empty", where=str(path))
+    reader = _open(path, kind)
+    meta = read_meta(path) if kind is Kind.XLSX else None
+    states = _states(reader, meta)
+    idx, sheet = _pick(reader, options.sheet, states, path)
+    name = reader.sheet_names[idx]
+    cols = sheet.available_columns()
+    col0 = cols[0].absolute_index if cols else 0
+    grid = sheet.to_polars()
+    grid = _fix_cells(grid, reader, idx, path, meta)
+    marks = scan_sheet(path, meta.parts.get(name, "")) if meta else SheetMarks()
+    grid = _put_errors(grid, marks, col0)
+    fmt = kind.value if kind is not Kind.XLSX else path.suffix.lower().lstrip(".")
+    if fmt not in ("xlsx", "xlsm"):
+        fmt = kind.value
+    base = dict(path=path, format=fmt, sheet=name, sheets=list(reader.sheet_names),
+                sheet_states=states)
+    if grid.height == 0 or grid.width == 0:
+        return Source(headers=[], original_headers=[], column_letters=[], header_row=0,
+                      _batches=lambda: iter(()), **base)
     top = grid.head(HEADER_SEARCH_ROWS).rows()
     header_idx = (options.header_row - 1) if options.header_row else detect_header(
         [[c or "" for c in r] for r in top], scorer)
     if header_idx >= grid.height:
-        raise InputError(f"header row {header_idx + 1} is beyond the end of sheet "
-                         f"{sheet_name!r}", where=str(path))
-    names, originals = unique_headers(list(grid.row(header_idx)))
+        raise InputError(f"header row {header_idx + 1} is beyond the end of sheet {name!r} "
+                         f"({grid.height} rows)", where=str(path))
+    letters = [column_letter(col0 + i) for i in range(grid.width)]
+    names, originals = unique_headers(list(grid.row(header_idx)), letters)
     data = grid.slice(header_idx + 1)
     data.columns = names
     data = data.with_columns(
         (pl.int_range(pl.len(), dtype=pl.Int64) + header_idx + 2).alias(ROW)
     ).select([ROW, *names])
+    problems = pl.concat([
+        header_problems(names, originals, letters, header_idx + 1, name),
+        _marks_problems(marks, name, header_idx + 1, col0, names),
+    ])
 
     def batches() -> Iterator[pl.DataFrame]:
-        for start in range(0, max(data.height, 1), options.batch_size):
-            chunk = data.slice(start, options.batch_size)
-            if chunk.height:
-                yield chunk
+        for start in range(0, data.height, options.batch_size):
+            yield data.slice(start, options.batch_size)
 
-    return Source(
-        path=path,
-        format=path.suffix.lower().lstrip("."),
-        headers=names,
-        original_headers=originals,
-        column_letters=[column_letter(i) for i in range(len(names))],
-        header_row=header_idx + 1,
-        sheet=sheet_name,
-        sheets=list(reader.sheet_names),
-        _batches=batches,
-    )
+    return Source(headers=names, original_headers=originals, column_letters=letters,
+                  header_row=header_idx + 1, problems=problems, _batches=batches, **base)

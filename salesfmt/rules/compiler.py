@@ -3,27 +3,31 @@
 For every canonical field ``f`` the compiled layers produce ``c:f`` (typed value),
 ``r:f`` (the partner's cell text, shown in messages), ``m:f`` (the text the parser got,
 after value maps and defaults) and ``u:f`` (value not in a "must be mapped" map).
-Skip rules become one boolean expression.
+Derived fields (templates, expressions) follow in dependency order. Skip rules become one
+boolean expression.
 """
 
 from __future__ import annotations
 
 import string
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 
-from salesfmt.canonical import FIELDS, Kind
+from salesfmt.canonical import FIELDS, Kind, polars_type
+from salesfmt.checks import get_check, render_message
 from salesfmt.checks.crossrow import CrossRowDecl
 from salesfmt.errors import RuleError
+from salesfmt.problems import Severity, file_problem
 from salesfmt.readers import HeaderScorer, Source
+from salesfmt.rules.expr import ExprError, Typed, compile_expr, field_refs
+from salesfmt.rules.headers import closest_headers, match_headers, normalize_header
 from salesfmt.rules.model import FieldRule, RuleSet, SkipRule
-from salesfmt.rules.parsers import parse
+from salesfmt.rules.parsers import ambiguous_date, parse
 
 __all__ = ["CompiledRules", "compile_rules", "header_scorer", "normalize_header", "typed",
-           "raw", "parsed_text", "unmapped", "to_text"]
+           "raw", "parsed_text", "unmapped", "to_text", "derived_order", "hidden_inputs"]
 
 
 def typed(name: str) -> str:
@@ -46,10 +50,8 @@ def unmapped(name: str) -> str:
     return f"u:{name}"
 
 
-def normalize_header(text: str | None) -> str:
-    """Header text for matching: accents, case, spaces and punctuation removed."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(ch for ch in decomposed.casefold() if ch.isalnum())
+def _flag(code: str, name: str) -> str:
+    return f"{code}:{name}"
 
 
 def header_scorer(rules: RuleSet) -> HeaderScorer:
@@ -77,6 +79,12 @@ class CompiledRules:
     missing: dict[str, tuple[str, ...]] = field(default_factory=dict)
     strict_maps: set[str] = field(default_factory=set)
     cross: list[CrossRowDecl] = field(default_factory=list)
+    #: per-cell flags the rules raise: field → [(check code, frame column True where bad)]
+    flags: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    #: extra message values for a missing column: field → {closest, headers}
+    hints: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: file-level problems found while matching headers (fuzzy matches)
+    problems: list[pl.DataFrame] = field(default_factory=list)
 
 
 def to_text(expr: pl.Expr, kind: Kind) -> pl.Expr:
@@ -92,77 +100,116 @@ def to_text(expr: pl.Expr, kind: Kind) -> pl.Expr:
     return expr.cast(pl.String)
 
 
-def _find_header(aliases: tuple[str, ...], headers: list[str]) -> str | None:
-    normalized = {}
-    for h in headers:
-        normalized.setdefault(normalize_header(h), h)
-    for alias in aliases:
-        hit = normalized.get(normalize_header(alias))
-        if hit is not None:
-            return hit
-    return None
+def _coerce(t: Typed, kind: Kind, rule: FieldRule) -> pl.Expr:
+    """An expression's result as a value of the field's kind."""
+    if t.kind is None:
+        return pl.lit(None, dtype=polars_type(kind))
+    if t.kind is kind:
+        return t.expr.cast(polars_type(kind)) if kind is Kind.DECIMAL else t.expr
+    if kind is Kind.TEXT:
+        return to_text(t.expr, t.kind)
+    if kind is Kind.DECIMAL and t.kind is Kind.INTEGER:
+        return t.expr.cast(polars_type(kind))
+    if kind is Kind.INTEGER and t.kind is Kind.DECIMAL:
+        return pl.when(t.expr.round(0) == t.expr).then(t.expr.cast(pl.Int64, strict=False))
+    if kind is Kind.DATE and t.kind is Kind.DATETIME:
+        return t.expr.dt.date()
+    text = t.expr if t.kind is Kind.TEXT else to_text(t.expr, t.kind)
+    return parse(kind, text, rule.parse)
 
 
 def _mapped(cell: pl.Expr, rule: FieldRule) -> tuple[pl.Expr, pl.Expr]:
     """Apply the value map: (text after mapping, flag of values the map did not know)."""
     assert rule.value_map is not None
-    keys = [k.strip().casefold() for k in rule.value_map]
-    values = [None if v is None else str(v) for v in rule.value_map.values()]
-    key = cell.str.strip_chars().str.to_lowercase()
+    keys = [" ".join(k.split()).lower() for k in rule.value_map]
+    values = [None if v is None else _literal_text(v) for v in rule.value_map.values()]
+    key = cell.str.strip_chars().str.replace_all(r"\s+", " ").str.to_lowercase()
     hit = key.is_in(keys)
     mapped = key.replace_strict(keys, values, default=None, return_dtype=pl.String)
     if rule.unmapped == "default":
-        other = pl.lit(None if rule.map_default is None else str(rule.map_default), pl.String)
+        other = pl.lit(None if rule.map_default is None else _literal_text(rule.map_default),
+                       pl.String)
     elif rule.unmapped == "error":
         other = pl.lit(None, pl.String)  # reported once, as unmapped_value
     else:
         other = cell
-    flag = cell.is_not_null() & ~hit if rule.unmapped == "error" else pl.lit(False)
-    return pl.when(hit).then(mapped).otherwise(other), flag
+    blank = key.is_null() | (key == "")
+    flag = ~blank & ~hit if rule.unmapped == "error" else pl.lit(False)
+    return pl.when(hit).then(mapped).when(blank).then(cell).otherwise(other), flag
+
+
+def _literal_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _literal(value: Any) -> pl.Expr:
-    if isinstance(value, bool):
-        value = "true" if value else "false"
-    return pl.lit(None if value is None else str(value), dtype=pl.String)
+    return pl.lit(None if value is None else _literal_text(value), dtype=pl.String)
 
 
-def _template_refs(template: str, where: str) -> list[str]:
-    refs = [f for _, f, _, _ in string.Formatter().parse(template) if f]
-    for ref in refs:
-        if ref not in FIELDS:
-            raise RuleError(f"template refers to unknown field {{{ref}}}", where=where)
-    return refs
+def _template_refs(template: str) -> list[str]:
+    return [f for _, f, _, _ in string.Formatter().parse(template) if f]
 
 
-def _order_templates(templates: dict[str, list[str]], where: str) -> list[str]:
-    order: list[str] = []
-    state: dict[str, int] = {}
-
-    def visit(name: str) -> None:
-        if state.get(name) == 2:
-            return
-        if state.get(name) == 1:
-            raise RuleError(f"template fields refer to each other in a cycle through {name!r}",
-                            where=where)
-        state[name] = 1
-        for ref in templates.get(name, []):
-            if ref in templates:
-                visit(ref)
-        state[name] = 2
-        order.append(name)
-
-    for name in templates:
-        visit(name)
-    return order
+def _refs(rule: FieldRule) -> set[str]:
+    if rule.template is not None:
+        return set(_template_refs(rule.template))
+    if rule.expr is None:
+        return set()
+    refs = field_refs(rule.expr) | (field_refs(rule.when) if rule.when else set())
+    return refs - {"true", "false", "null", "True", "False", "None"} - (
+        {rule.name} if rule.columns else set())
 
 
-def _skip_expr(rule: SkipRule, headers: list[str]) -> pl.Expr | None:
+def hidden_inputs(compiled: CompiledRules, outputs: set[str]) -> list[str]:
+    """Mapped fields a target does not output but that feed one it does (through expressions
+    and templates), a skip condition or a cross-row rule: their cell problems count too."""
+    rules = compiled.rules
+    frontier = [n for n in outputs if n in rules.fields]
+    for skip in rules.skip:
+        frontier += [skip.field] if skip.field else []
+        frontier += sorted(field_refs(skip.when) - {"true", "false", "null"}) if skip.when else []
+    for decl in rules.cross:
+        frontier += [*decl.keys, *decl.fields]
+    needed: set[str] = set()
+    while frontier:
+        name = frontier.pop()
+        if name in needed or name not in rules.fields:
+            continue
+        needed.add(name)
+        frontier += sorted(_refs(rules.fields[name]))
+    return sorted(n for n in needed - outputs if n in compiled.mapped)
+
+
+def derived_order(rules: RuleSet) -> list[list[str]]:
+    """Derived fields grouped in layers: each layer reads only fields of earlier ones.
+
+    RuleError when derived fields read each other in a cycle."""
+    derived = {n: _refs(r) & {d for d, x in rules.fields.items() if x.derived}
+               for n, r in rules.fields.items() if r.derived}
+    layers: list[list[str]] = []
+    done: set[str] = set()
+    while len(done) < len(derived):
+        ready = [n for n, deps in derived.items() if n not in done and deps <= done]
+        if not ready:
+            cycle = ", ".join(sorted(set(derived) - done))
+            raise RuleError(f"derived fields read each other in a cycle: {cycle}",
+                            where=str(rules.path or rules.name))
+        layers.append(ready)
+        done |= set(ready)
+    return layers
+
+
+def _skip_expr(rule: SkipRule, headers: list[str], column: Any, resolve: Any) -> pl.Expr | None:
+    if rule.when is not None:
+        return _coerce(compile_expr(rule.when, resolve, column), Kind.BOOLEAN,
+                       FieldRule("skip")).fill_null(False)
     if rule.column is not None:
-        header = _find_header((rule.column,), headers)
-        if header is None:
+        match = match_headers({"": (rule.column,)}, headers, fuzzy=False, threshold=100)
+        if "" not in match:
             return None
-        cell = pl.col(header)
+        cell = pl.col(match[""].header)
     else:
         cell = pl.col(raw(rule.field)).fill_null(
             to_text(pl.col(typed(rule.field)), FIELDS[rule.field].kind))
@@ -177,31 +224,48 @@ def _skip_expr(rule: SkipRule, headers: list[str]) -> pl.Expr | None:
     return pl.all_horizontal(conds) if conds else None
 
 
+def _fuzzy_problem(name: str, header: str, alias: str, score: float, letter: str,
+                   sheet: str | None) -> pl.DataFrame:
+    template = get_check("fuzzy_header").message
+    msg = pl.select(render_message(template, {"header": header, "column": name,
+                                              "score": f"{score:g}", "alias": alias}, {})).item()
+    return file_problem("fuzzy_header", msg, severity=Severity.WARNING, sheet=sheet,
+                        column=letter, header=header, field=name)
+
+
 def compile_rules(rules: RuleSet, source: Source) -> CompiledRules:
     """Resolve aliases against ``source``'s headers and build the expression layers."""
-    where = str(rules.path or rules.name)
     headers = source.headers
     letters = dict(zip(headers, source.column_letters, strict=True))
     first: list[pl.Expr] = []
     parsed: list[pl.Expr] = []  # a second layer: parsers read the m: column computed once
-    compiled = CompiledRules(rules=rules, layers=[first, parsed], skip=pl.lit(False))
-    templates: dict[str, list[str]] = {}
+    compiled = CompiledRules(rules=rules, layers=[first, parsed], skip=pl.lit(False),
+                             cross=list(rules.cross))
+    wanted = {n: r.columns for n, r in rules.fields.items() if r.columns}
+    matches = match_headers(wanted, headers, fuzzy=rules.fuzzy, threshold=rules.threshold)
     for name, rule in rules.fields.items():
         kind = FIELDS[name].kind
-        if rule.template is not None:
-            templates[name] = _template_refs(rule.template, f"{where}: fields.{name}")
+        if rule.template is not None or (rule.expr is not None and not rule.columns):
             continue
         flag = pl.lit(False)
         if rule.columns:
-            header = _find_header(rule.columns, headers)
-            if header is None:
+            match = matches.get(name)
+            if match is None:
                 if rule.default is None:
                     compiled.missing[name] = rule.columns
+                    near = closest_headers(rule.columns, headers)
+                    compiled.hints[name] = {
+                        "closest": ", ".join(f"'{h}' ({s:g})" for h, s in near) or "none",
+                        "headers": ", ".join(headers)}
                     continue
                 shown = text = _literal(rule.default)
             else:
-                compiled.sources[name] = (header, letters[header])
-                shown = text = pl.col(header)
+                if match.score < 100:
+                    compiled.problems.append(_fuzzy_problem(
+                        name, match.header, match.alias, match.score, letters[match.header],
+                        source.sheet))
+                compiled.sources[name] = (match.header, letters[match.header])
+                shown = text = pl.col(match.header)
                 if rule.value_map is not None:
                     text, flag = _mapped(text, rule)
                     if rule.unmapped == "error":
@@ -218,31 +282,78 @@ def compile_rules(rules: RuleSet, source: Source) -> CompiledRules:
         compiled.mapped.add(name)
         first += [shown.alias(raw(name)), text.alias(parsed_text(name)), flag.alias(unmapped(name))]
         parsed.append(parse(kind, pl.col(parsed_text(name)), rule.parse).alias(typed(name)))
-    for name in _order_templates(templates, where):
-        template = rules.fields[name].template
-        parts: list[pl.Expr | str] = []
-        for literal, ref, _, _ in string.Formatter().parse(template):
-            if literal:
-                parts.append(pl.lit(literal))
-            if ref:
-                if ref in compiled.mapped:
-                    parts.append(to_text(pl.col(typed(ref)), FIELDS[ref].kind))
-                else:
-                    parts.append(pl.lit(None, dtype=pl.String))
-        text = pl.concat_str(parts) if parts else pl.lit("")
-        kind = FIELDS[name].kind
-        compiled.layers.append([
-            text.alias(raw(name)),
-            text.alias(parsed_text(name)),
-            parse(kind, text, rules.fields[name].parse).alias(typed(name)),
-            pl.lit(False).alias(unmapped(name)),
-        ])
-        compiled.mapped.add(name)
-    on_columns = [e for s in rules.skip if s.column and (e := _skip_expr(s, headers)) is not None]
-    on_fields = [e for s in rules.skip if s.field and (e := _skip_expr(s, headers)) is not None]
+        if kind in (Kind.DATE, Kind.DATETIME) and rule.columns:
+            amb = ambiguous_date(pl.col(parsed_text(name)), rule.parse)
+            if amb is not None:
+                parsed.append(amb.alias(_flag("ambiguous_date", name)))
+                compiled.flags.setdefault(name, []).append(
+                    ("ambiguous_date", _flag("ambiguous_date", name)))
+
+    def column(header: str) -> pl.Expr:
+        hit = match_headers({"": (header,)}, headers, fuzzy=False, threshold=100).get("")
+        return pl.col(hit.header) if hit else pl.lit(None, dtype=pl.String)
+
+    def resolve(ref: str) -> Typed:
+        kind = FIELDS[ref].kind
+        if ref in compiled.mapped:
+            return Typed(pl.col(typed(ref)), kind)
+        return Typed(pl.lit(None, dtype=polars_type(kind)), kind)
+
+    for names in derived_order(rules):
+        layer = []
+        for name in names:
+            layer += _derived(rules.fields[name], compiled, resolve, column)
+        compiled.layers.append(layer)
+    on_columns, on_fields = [], []  # partner-column skips run before any parsing
+    for i, s in enumerate(rules.skip):
+        try:
+            expr = _skip_expr(s, headers, column, resolve)
+        except ExprError as exc:
+            raise RuleError(str(exc), where=f"{rules.path}: skip.{i}") from None
+        if expr is not None:
+            (on_columns if s.column else on_fields).append(expr)
     compiled.skip = pl.any_horizontal([blank_rows(headers), *on_columns])
     compiled.skip_fields = pl.any_horizontal(on_fields) if on_fields else None
     return compiled
+
+
+def _derived(rule: FieldRule, compiled: CompiledRules, resolve: Any, column: Any
+             ) -> list[pl.Expr]:
+    """Columns for one template or expression field."""
+    name, kind = rule.name, FIELDS[rule.name].kind
+    if rule.template is not None:
+        parts: list[pl.Expr] = []
+        for literal, ref, _, _ in string.Formatter().parse(rule.template):
+            if literal:
+                parts.append(pl.lit(literal))
+            if ref:
+                parts.append(to_text(resolve(ref).expr, FIELDS[ref].kind))
+        text = pl.concat_str(parts) if parts else pl.lit("")
+        compiled.mapped.add(name)
+        return [text.alias(raw(name)), text.alias(parsed_text(name)),
+                parse(kind, text, rule.parse).alias(typed(name)),
+                pl.lit(False).alias(unmapped(name))]
+    assert rule.expr is not None
+    try:
+        value = _coerce(compile_expr(rule.expr, resolve, column), kind, rule)
+        cond = None if rule.when is None else _coerce(
+            compile_expr(rule.when, resolve, column), Kind.BOOLEAN, rule).fill_null(False)
+    except ExprError as exc:
+        raise RuleError(str(exc), where=rule.where) from None
+    if rule.columns:
+        if name not in compiled.mapped:
+            return []  # its column is missing: reported as missing_column
+        base = pl.col(typed(name))
+        return [(value if cond is None else pl.when(cond).then(value).otherwise(base))
+                .alias(typed(name))]
+    if cond is not None:
+        fallback = parse(kind, _literal(rule.default), rule.parse) if rule.default is not None \
+            else pl.lit(None, dtype=polars_type(kind))
+        value = pl.when(cond).then(value).otherwise(fallback)
+    compiled.mapped.add(name)
+    return [pl.lit(None, dtype=pl.String).alias(raw(name)),
+            pl.lit(None, dtype=pl.String).alias(parsed_text(name)),
+            value.alias(typed(name)), pl.lit(False).alias(unmapped(name))]
 
 
 def blank_rows(headers: list[str]) -> pl.Expr:

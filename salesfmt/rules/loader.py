@@ -1,29 +1,43 @@
-"""Load rule files (YAML), validate them against the shipped JSON Schema, build RuleSets."""
+"""Load rule files (YAML): resolve ``extends``, validate against the shipped JSON Schema and
+the canonical model, build RuleSets. Every mistake is one RuleError naming file:line:col."""
 
 from __future__ import annotations
 
 import json
+import string
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
 from salesfmt.canonical import FIELDS
+from salesfmt.checks import get_check
+from salesfmt.checks.crossrow import CrossRowDecl
 from salesfmt.errors import RuleError
-from salesfmt.resources import rules_dir
-from salesfmt.rules.model import FieldRule, RuleSet, SkipRule
+from salesfmt.problems import Severity
+from salesfmt.resources import data_dir, rules_dir
+from salesfmt.rules.expr import ExprError, check_expr
+from salesfmt.rules.model import DEFAULT_FUZZY_THRESHOLD, FieldRule, RuleSet, SkipRule
 from salesfmt.rules.parsers import ParseOptions
+from salesfmt.rules.yamlpos import Document, read_yaml
 
-__all__ = ["load_rules", "list_rules", "resolve_rule_path", "SCHEMA_PATH"]
+__all__ = ["load_rules", "list_rules", "resolve_rule_path", "schema_path", "validate_file"]
 
-SCHEMA_PATH = Path(__file__).with_name("rules.schema.json")
+_SOURCES = ("column", "constant", "template")
+_DICTS = ("input", "parse", "headers", "severity")
+_OPTION_KEYS = ("decimal_separator", "thousands_separator", "date_order", "date_system")
+_TUPLE_KEYS = ("date_formats", "true_values", "false_values")
+
+
+def schema_path() -> Path:
+    """The rule-file JSON Schema (``rules/schema/`` in a checkout, ``_data/rules/`` in a wheel)."""
+    return data_dir("rules") / "schema" / "rules.schema.json"
 
 
 @cache
-def _schema() -> dict[str, Any]:
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(json.loads(schema_path().read_text(encoding="utf-8")))
 
 
 def list_rules() -> list[Path]:
@@ -31,110 +45,251 @@ def list_rules() -> list[Path]:
     return sorted(rules_dir().glob("*.yaml"))
 
 
-def resolve_rule_path(name_or_path: str | Path) -> Path:
-    """A rule file path from a path or the name of a bundled rule file."""
-    candidate = Path(name_or_path)
+def resolve_rule_path(name_or_path: str | Path, base: Path | None = None) -> Path:
+    """A rule file from a path, a file beside ``base``, or the name of a bundled rule file."""
+    text = str(name_or_path)
+    candidate = Path(text)
+    if base is not None and not candidate.is_absolute():
+        for near in (base / text, base / f"{text}.yaml"):
+            if near.is_file():
+                return near
     if candidate.suffix in (".yaml", ".yml") or candidate.exists():
         if not candidate.is_file():
             raise RuleError("rule file not found", where=str(candidate))
         return candidate
-    bundled = rules_dir() / f"{name_or_path}.yaml"
+    bundled = rules_dir() / f"{text}.yaml"
     if bundled.is_file():
         return bundled
     names = ", ".join(p.stem for p in list_rules())
-    raise RuleError(f"no rule file named {str(name_or_path)!r}; bundled rules: {names}")
+    raise RuleError(f"no rule file named {text!r}; bundled rules: {names}")
 
 
-def _where(path: Path, location: list[Any]) -> str:
-    return f"{path}: {'.'.join(str(p) for p in location) or '(top level)'}"
-
-
-def _validate(data: Any, path: Path) -> None:
-    validator = jsonschema.Draft202012Validator(_schema())
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
-    if not errors:
-        return
-    err = errors[0]
+def _message(err: jsonschema.ValidationError) -> tuple[list[Any], str]:
+    """A schema error as (location, one-line message), unknown keys named."""
     location = list(err.absolute_path)
+    if err.validator == "oneOf" and location[:1] == ["skip"]:
+        return location, "a skip rule needs exactly one of column, field, when"
+    if err.validator in ("oneOf", "anyOf") and err.context:
+        # the branch of the right type says what is wrong; type mismatches of the others don't
+        relevant = [e for e in err.context if e.validator not in ("type", "required")]
+        if relevant:
+            return _message(jsonschema.exceptions.best_match(relevant))
+        if err.validator == "anyOf" and not location:
+            return location, "a rule file needs 'fields' or 'extends'"
+        if location[-1:] == ["column"]:
+            return location, "must be a header text or a list of aliases"
+        return location, f"{err.instance!r} is not valid here (see the schema's description)"
     if err.validator == "additionalProperties":
         extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
-        raise RuleError(f"unknown key {extra[0]!r}", where=_where(path, location))
-    if err.validator == "oneOf" and err.context:
-        best = jsonschema.exceptions.best_match(err.context)
-        location += list(best.relative_path)
-        if best.validator == "additionalProperties":
-            extra = sorted(set(best.instance) - set(best.schema.get("properties", {})))
-            raise RuleError(f"unknown key {extra[0]!r}", where=_where(path, location))
-        raise RuleError(best.message, where=_where(path, location))
-    raise RuleError(err.message, where=_where(path, location))
+        return location + extra[:1], f"unknown key {extra[0]!r}"
+    return location, err.message
+
+
+def _schema_errors(doc: Document) -> list[tuple[str, str]]:
+    """(where, message) for every schema violation, in file order."""
+    errors = sorted(_validator().iter_errors(doc.data),
+                    key=lambda e: doc.marks.get(tuple(e.absolute_path), (0, 0)))
+    out = []
+    for err in errors:
+        location, message = _message(err)
+        out.append((doc.where(location), message))
+    return out
+
+
+class _Merged:
+    """Rule data after ``extends``, remembering which file (and line) every key came from."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, Any] = {}
+        self.owner: dict[tuple[Any, ...], Document] = {}
+        self.chain: list[Path] = []
+
+    def where(self, *location: Any) -> str:
+        loc = tuple(location)
+        while loc and loc not in self.owner:
+            loc = loc[:-1]
+        doc = self.owner.get(loc) or self.owner[()]
+        return doc.where(location)
+
+    def apply(self, doc: Document) -> None:
+        self.owner[()] = doc
+        for key in doc.marks:
+            self.owner[key] = doc
+        for key, value in doc.data.items():
+            if key in ("extends", "$schema"):
+                continue
+            if key == "fields":
+                fields = self.data.setdefault("fields", {})
+                for name, spec in (value or {}).items():
+                    _merge_field(fields, name, spec)
+            elif key in _DICTS and isinstance(self.data.get(key), dict):
+                self.data[key] = {**self.data[key], **value}
+            else:
+                self.data[key] = value
+
+
+def _as_mapping(spec: Any) -> dict[str, Any]:
+    return spec if isinstance(spec, dict) else {"column": spec}
+
+
+def _merge_field(fields: dict[str, Any], name: str, spec: Any) -> None:
+    """A child's field entry merges into the parent's; a new source replaces the old one."""
+    if spec is None:
+        fields.pop(name, None)
+        return
+    new = _as_mapping(spec)
+    old = _as_mapping(fields[name]) if name in fields else {}
+    if any(k in new for k in _SOURCES):
+        old = {k: v for k, v in old.items() if k not in _SOURCES}
+    fields[name] = {k: v for k, v in {**old, **new}.items() if v is not None}
+
+
+def _read(path: Path, merged: _Merged, stack: tuple[Path, ...]) -> None:
+    doc = read_yaml(path)
+    if not isinstance(doc.data, dict):
+        raise RuleError("a rule file must be a mapping with 'name' and 'fields'", where=str(path))
+    errors = _schema_errors(doc)
+    if errors:
+        raise RuleError(errors[0][1], where=errors[0][0])
+    parent = doc.data.get("extends")
+    if parent is not None:
+        parent_path = resolve_rule_path(parent, base=path.parent).resolve()
+        if parent_path in stack or parent_path == path.resolve():
+            cycle = " → ".join(p.stem for p in (*stack, path.resolve(), parent_path))
+            raise RuleError(f"extends cycle: {cycle}", where=doc.where(["extends"]))
+        _read(parent_path, merged, (*stack, path.resolve()))
+    merged.chain.append(path)
+    merged.apply(doc)
 
 
 def _parse_options(spec: dict[str, Any], base: ParseOptions) -> ParseOptions:
-    kw: dict[str, Any] = {}
-    for key in ("decimal_separator", "thousands_separator"):
-        if key in spec:
-            kw[key] = spec[key]
-    for key in ("date_formats", "true_values", "false_values"):
-        if key in spec:
-            kw[key] = tuple(spec[key])
+    kw: dict[str, Any] = {k: spec[k] for k in _OPTION_KEYS if k in spec}
+    kw.update({k: tuple(spec[k]) for k in _TUPLE_KEYS if k in spec})
     return ParseOptions(**{**base.__dict__, **kw})
 
 
-def _field_rule(name: str, spec: Any, base: ParseOptions) -> FieldRule:
-    if isinstance(spec, (str, list)):
-        spec = {"column": spec}
+def _expr(text: str, where: str, known: set[str], allow: str | None = None) -> set[str]:
+    try:
+        refs = check_expr(text)
+    except ExprError as exc:
+        raise RuleError(str(exc), where=where) from None
+    missing = sorted(refs - known - {allow})
+    if missing:
+        raise RuleError(f"expression reads field {missing[0]!r}, which this rule does not map",
+                        where=where)
+    return refs
+
+
+def _field_rule(name: str, spec: dict[str, Any], base: ParseOptions, m: _Merged,
+                known: set[str]) -> FieldRule:
+    where = m.where("fields", name)
+    if name not in FIELDS:
+        raise RuleError(f"unknown canonical field {name!r} (see 'salesfmt fields')", where=where)
+    sources = [k for k in _SOURCES if k in spec] + (
+        ["expr"] if "expr" in spec and "column" not in spec else [])
+    if len(sources) > 1:
+        raise RuleError(f"use only one of column, constant, template, expr "
+                        f"(got {', '.join(sources)})", where=where)
+    for key, needs in (("when", "expr"), ("map", "column"), ("unmapped", "map"),
+                       ("map_default", "map")):
+        if key in spec and needs not in spec:
+            raise RuleError(f"'{key}' needs '{needs}'", where=m.where("fields", name, key))
+    unmapped = spec.get("unmapped", "default" if "map_default" in spec else "keep")
+    if unmapped == "default" and "map_default" not in spec:
+        raise RuleError("unmapped: default needs map_default", where=m.where("fields", name))
+    for key in ("expr", "when"):
+        if key in spec:
+            _expr(spec[key], m.where("fields", name, key), known,
+                  allow=name if "column" in spec else None)
+    if "template" in spec:
+        bad = sorted(set(_template_refs(spec["template"])) - known)
+        if bad:
+            raise RuleError(f"template reads field {bad[0]!r}, which this rule does not map",
+                            where=m.where("fields", name, "template"))
     columns = spec.get("column", ())
-    columns = (columns,) if isinstance(columns, str) else tuple(columns)
     value_map = spec.get("map")
     return FieldRule(
         name=name,
-        columns=columns,
+        columns=(columns,) if isinstance(columns, str) else tuple(columns),
         constant=spec.get("constant"),
         default=spec.get("default"),
         template=spec.get("template"),
+        expr=spec.get("expr"),
+        when=spec.get("when"),
         value_map={str(k): v for k, v in value_map.items()} if value_map else None,
-        unmapped=spec.get("unmapped", "default" if "map_default" in spec else "keep"),
+        unmapped=unmapped,
         map_default=spec.get("map_default"),
         parse=_parse_options(spec, base),
+        where=where,
     )
 
 
-def load_rules(name_or_path: str | Path) -> RuleSet:
-    """Load and validate a rule file; every mistake is a RuleError naming the file and key."""
-    path = resolve_rule_path(name_or_path)
+def _template_refs(template: str) -> list[str]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise RuleError(f"invalid YAML: {getattr(exc, 'problem', exc)}", where=where) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleError(f"cannot read rule file: {exc}", where=str(path)) from None
-    if not isinstance(data, dict):
-        raise RuleError("a rule file must be a mapping with 'name' and 'fields'", where=str(path))
-    _validate(data, path)
-    for name in data["fields"]:
-        if name not in FIELDS:
-            raise RuleError(f"unknown canonical field {name!r} (see 'salesfmt fields')",
-                            where=_where(path, ["fields", name]))
-    base = _parse_options(data.get("parse", {}), ParseOptions())
-    fields = {n: _field_rule(n, s, base) for n, s in data["fields"].items()}
-    for rule in fields.values():
-        kinds = [k for k in ("columns", "constant", "template") if getattr(rule, k)]
-        if len(kinds) > 1:
-            raise RuleError(f"use only one of column, constant, template (got {', '.join(kinds)})",
-                            where=_where(path, ["fields", rule.name]))
+        return [f for _, f, _, _ in string.Formatter().parse(template) if f]
+    except ValueError as exc:
+        raise RuleError(f"bad template {template!r}: {exc}") from None
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _cross(m: _Merged, known: set[str]) -> tuple[CrossRowDecl, ...]:
+    decls = [CrossRowDecl("unique", _names(k)) for k in m.data.get("unique", [])]
+    for spec in m.data.get("consistent", []):
+        sev = Severity(spec["severity"]) if spec.get("severity") else None
+        decls.append(CrossRowDecl("consistent", _names(spec["group"]), _names(spec["fields"]),
+                                  sev))
+    for key in ("unique", "consistent"):
+        for i, decl in enumerate(d for d in decls if d.kind == key):
+            for name in (*decl.keys, *decl.fields):
+                if name not in known:
+                    raise RuleError(f"names field {name!r}, which this rule does not map",
+                                    where=m.where(key, i))
+    return tuple(decls)
+
+
+def _severity(m: _Merged) -> dict[str, Severity]:
+    out = {}
+    for code, level in (m.data.get("severity") or {}).items():
+        try:
+            get_check(code)
+        except KeyError as exc:
+            raise RuleError(str(exc.args[0]), where=m.where("severity", code)) from None
+        out[code] = Severity(level)
+    return out
+
+
+def _skip_rules(m: _Merged, known: set[str]) -> tuple[SkipRule, ...]:
     skips = []
-    for i, s in enumerate(data.get("skip", [])):
-        if s.get("field") and s["field"] not in FIELDS:
-            raise RuleError(f"unknown canonical field {s['field']!r}",
-                            where=_where(path, ["skip", i, "field"]))
+    for i, s in enumerate(m.data.get("skip", [])):
+        if s.get("field") and s["field"] not in known:
+            raise RuleError(f"skip names field {s['field']!r}, which this rule does not map",
+                            where=m.where("skip", i, "field"))
+        if "when" in s:
+            _expr(s["when"], m.where("skip", i, "when"), known)
         skips.append(SkipRule(column=s.get("column"), field=s.get("field"),
                               matches=s.get("matches"),
                               equals=None if s.get("equals") is None else str(s["equals"]),
-                              empty=s.get("empty")))
+                              empty=s.get("empty"), when=s.get("when")))
+    return tuple(skips)
+
+
+def load_rules(name_or_path: str | Path) -> RuleSet:
+    """Load a rule file and everything it extends; RuleError (file:line:col) on any mistake."""
+    path = resolve_rule_path(name_or_path)
+    m = _Merged()
+    _read(path, m, ())
+    data = m.data
+    if not data.get("fields"):
+        raise RuleError("maps no fields", where=m.where("fields"))
+    base = _parse_options(data.get("parse", {}), ParseOptions())
+    known = set(data["fields"])
+    fields = {n: _field_rule(n, s, base, m, known) for n, s in data["fields"].items()}
     inp = data.get("input", {})
     header_row = inp.get("header_row")
+    headers = data.get("headers", {})
     return RuleSet(
         name=data["name"],
         path=path,
@@ -143,8 +298,34 @@ def load_rules(name_or_path: str | Path) -> RuleSet:
         encoding=inp.get("encoding"),
         delimiter=inp.get("delimiter"),
         quote_char=inp.get("quote_char", '"'),
+        escape_char=inp.get("escape_char"),
         sheet=inp.get("sheet"),
         header_row=None if header_row in (None, "auto") else int(header_row),
         fields=fields,
-        skip=tuple(skips),
+        skip=_skip_rules(m, known),
+        extends=tuple(m.chain[:-1]),
+        fuzzy=bool(headers.get("fuzzy", False)),
+        threshold=float(headers.get("threshold", DEFAULT_FUZZY_THRESHOLD)),
+        cross=_cross(m, known),
+        severity=_severity(m),
+        parse=base,
     )
+
+
+def validate_file(path: str | Path) -> list[str]:
+    """Every problem of a rule file, one line each (``file:line:col: key: message``)."""
+    try:
+        resolved = resolve_rule_path(path)
+        doc = read_yaml(resolved)
+    except RuleError as exc:
+        return [str(exc)]
+    if not isinstance(doc.data, dict):
+        return [f"{resolved}: a rule file must be a mapping with 'name' and 'fields'"]
+    errors = _schema_errors(doc)
+    if errors:
+        return [f"{where}: {message}" for where, message in errors]
+    try:
+        load_rules(resolved)
+    except RuleError as exc:
+        return [str(exc)]
+    return []

@@ -6,9 +6,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from salesfmt.checks.crossrow import CrossRowDecl
+from salesfmt.problems import Severity
 from salesfmt.rules.parsers import ParseOptions
 
-__all__ = ["FieldRule", "SkipRule", "RuleSet"]
+__all__ = ["FieldRule", "SkipRule", "RuleSet", "DEFAULT_FUZZY_THRESHOLD"]
+
+#: Similarity (0-100) a header needs to be taken by a fuzzy match when the rule gives none.
+DEFAULT_FUZZY_THRESHOLD = 85.0
 
 
 @dataclass(frozen=True)
@@ -20,10 +25,18 @@ class FieldRule:
     constant: Any = None
     default: Any = None
     template: str | None = None
+    expr: str | None = None
+    when: str | None = None
     value_map: dict[str, Any] | None = None
     unmapped: str = "keep"
     map_default: Any = None
     parse: ParseOptions = field(default_factory=ParseOptions)
+    where: str = ""
+
+    @property
+    def derived(self) -> bool:
+        """Computed from other fields (template or expression) after the columns are read."""
+        return self.template is not None or self.expr is not None
 
 
 @dataclass(frozen=True)
@@ -35,11 +48,12 @@ class SkipRule:
     matches: str | None = None
     equals: str | None = None
     empty: bool | None = None
+    when: str | None = None
 
 
 @dataclass(frozen=True)
 class RuleSet:
-    """A loaded, validated partner rule file."""
+    """A loaded, validated partner rule file (``extends`` already resolved)."""
 
     name: str
     path: Path | None
@@ -48,7 +62,14 @@ class RuleSet:
     encoding: str | None = None
     delimiter: str | None = None
     quote_char: str = '"'
+    escape_char: str | None = None
     sheet: str | int | None = None
     header_row: int | None = None
     fields: dict[str, FieldRule] = field(default_factory=dict)
     skip: tuple[SkipRule, ...] = ()
+    extends: tuple[Path, ...] = ()
+    fuzzy: bool = False
+    threshold: float = DEFAULT_FUZZY_THRESHOLD
+    cross: tuple[CrossRowDecl, ...] = ()
+    severity: dict[str, Severity] = field(default_factory=dict)
+    parse: ParseOptions = field(default_factory=ParseOptions)

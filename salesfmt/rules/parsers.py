@@ -1,37 +1,47 @@
 """Value parsers: one per canonical kind, each a polars expression over a String column.
 
 A parser returns the typed value or null; "raw present but parsed null" is a parse failure,
-reported by the target in the server's own wording.
+reported by the target in the server's own wording. Money stays decimal from text to output.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import polars as pl
 
 from salesfmt.canonical import DECIMAL_SCALE, Kind
 
-__all__ = ["ParseOptions", "parse", "PARSERS", "ISO_DATE_FORMATS", "ISO_DATETIME_FORMATS"]
+__all__ = ["ParseOptions", "parse", "ambiguous_date", "PARSERS", "ISO_DATE_FORMATS",
+           "ISO_DATETIME_FORMATS", "TRUE_VALUES", "FALSE_VALUES"]
 
 ISO_DATE_FORMATS = ["%Y-%m-%d"]
 ISO_DATETIME_FORMATS = [
-    "%Y-%m-%dT%H:%M:%S%.fZ",
     "%Y-%m-%dT%H:%M:%S%.f",
-    "%Y-%m-%dT%H:%M:%SZ",
     "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M",
     "%Y-%m-%d %H:%M:%S%.f",
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%d %H:%M",
 ]
 
-TRUE_VALUES = ["true", "t", "yes", "y", "1", "ja", "j", "oui", "si", "x", "waar", "on"]
+TRUE_VALUES = ["true", "t", "yes", "y", "1", "ja", "j", "oui", "si", "x", "waar", "on", "✓"]
 FALSE_VALUES = ["false", "f", "no", "n", "0", "nee", "non", "onwaar", "off"]
 
-# Currency symbols, ISO codes around an amount ("€ 12,50", "12.50 EUR", "$-3") and
-# spaces/apostrophes used as thousands separators ("1 234,50", "1'234.50"): removed.
-_NOISE = r"^\s*[A-Z]{3}|[A-Z]{3}\s*$|[€$£¥₹₽₩¤\s\u00a0\u202f']"
+# Currency symbols anywhere, ISO codes at either end: "€ 12,50", "12.50 EUR", "$-3".
+_CURRENCY = r"^[A-Z]{3}\s*|\s*[A-Z]{3}$|[€$£¥₹₽₩¤]"
+_GROUP = "\\s\u00a0\u202f'"  # spaces, no-break spaces and apostrophes group thousands too
+_INVISIBLE = "[\u200b\u200c\u200d\ufeff]"
+# ISO 8601 offsets are dropped: the wall-clock time as written is kept.
+_OFFSET = r"(Z|[+-]\d{2}:?\d{2})$"
+# Five-digit numbers are spreadsheet serial dates (1927..2173), with an optional time fraction.
+_SERIAL = r"^\d{5}(\.\d+)?$"
+_EPOCH = {1900: datetime(1899, 12, 30), 1904: datetime(1904, 1, 1)}
+_ORDERS = {"dmy": ("%d", "%m", "%Y"), "mdy": ("%m", "%d", "%Y"), "ymd": ("%Y", "%m", "%d")}
+_TIMES = ("", " %H:%M", " %H:%M:%S")
 
 
 @dataclass(frozen=True)
@@ -41,11 +51,15 @@ class ParseOptions:
     decimal_separator: str = "."
     thousands_separator: str | None = None
     date_formats: tuple[str, ...] = ()
+    date_order: str | None = None
+    date_system: int = 1900
     true_values: tuple[str, ...] = field(default_factory=lambda: tuple(TRUE_VALUES))
     false_values: tuple[str, ...] = field(default_factory=lambda: tuple(FALSE_VALUES))
 
 
 Step = Callable[[pl.Series], pl.Series]
+_DECIMAL = pl.Decimal(38, DECIMAL_SCALE)
+_WIDE = pl.Decimal(38, 12)
 
 
 def _on(series: pl.Series, expr: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
@@ -72,44 +86,49 @@ def _cascade(raw: pl.Expr, steps: list[Step], dtype: pl.DataType) -> pl.Expr:
     return raw.map_batches(run, return_dtype=dtype, is_elementwise=True)
 
 
+def _clean(raw: pl.Expr) -> pl.Expr:
+    return raw.str.replace_all(_INVISIBLE, "").str.strip_chars()
+
+
 def _text(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
     def clean(s: pl.Series) -> pl.Series:
         s = s.str.strip_chars()
         wide = s.str.contains(r"[^\x00-\x7f]").fill_null(False)
-        if wide.any():
+        if wide.any():  # only non-ASCII cells can need NFC or hold invisible characters
             idx = wide.arg_true()
-            s = s.scatter(idx, s.gather(idx).str.normalize("NFC"))
+            s = s.scatter(idx, _on(s.gather(idx), lambda v: _clean(v).str.normalize("NFC")))
         return _on(s, lambda v: pl.when(v.str.len_bytes() > 0).then(v))
 
     return raw.map_batches(clean, return_dtype=pl.String, is_elementwise=True)
 
 
-def _decimal_text(s: pl.Series, opts: ParseOptions) -> pl.Series:
-    """Normalise locale-formatted numbers to ``-1234.56`` text; null where not a number.
+def _decimal_string(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
+    """A locale-formatted amount as ``-1234.56`` text; null when it is not a number.
 
-    Works step by step on a Series, skipping steps no value needs (vectorised checks).
+    Accepts currency symbols/codes, ``-12``, ``(12.00)``, ``12-``; thousands separators
+    only in groups of three, so ``12,50`` in a ``.``-decimal file is refused, not 1250.
     """
+    dec = opts.decimal_separator
     thousands = opts.thousands_separator
     if thousands is None:
-        thousands = "," if opts.decimal_separator == "." else "."
-    s = s.str.replace_all(_NOISE, "")
-    # Accounting negatives: (12.00) and trailing minus 12-
-    paren, trailing = s.str.starts_with("("), s.str.ends_with("-")
-    if bool(paren.any()) or bool(trailing.any()):
-        p = paren & s.str.ends_with(")")
-        t = trailing & ~s.str.starts_with("-")
-        core = (pl.when(p).then(s.str.slice(1, s.str.len_chars() - 2))
-                .when(t).then(s.str.strip_suffix("-")).otherwise(s))
-        s = pl.select(pl.when(p | t).then(pl.lit("-") + core).otherwise(core)).to_series()
-    if thousands and bool(s.str.contains(thousands, literal=True).any()):
-        s = s.str.replace_all(thousands, "", literal=True)
-    if opts.decimal_separator != ".":
-        s = s.str.replace(opts.decimal_separator, ".", literal=True)
-    return _on(s, lambda v: pl.when(v.str.contains(_NUMBER)).then(v))
-
-
-_DECIMAL = pl.Decimal(38, DECIMAL_SCALE)
-_WIDE = pl.Decimal(38, 12)
+        thousands = "," if dec == "." else "."
+    group = f"[{re.escape(thousands)}{_GROUP}]"
+    body = rf"^(\d{{1,3}}({group}\d{{3}})+|\d+)({re.escape(dec)}\d*)?([eE][+-]?\d+)?$" \
+        rf"|^{re.escape(dec)}\d+$"
+    s = _clean(raw).str.replace_all("\u2212", "-").str.replace_all(_CURRENCY, "")
+    s = s.str.strip_chars()
+    paren = s.str.contains(r"^\(.*\)$")
+    s = s.str.replace(r"^\((.*)\)$", "$1").str.strip_chars()
+    trailing = s.str.contains(r"^[^-+].*-$")
+    s = s.str.replace(r"-$", "").str.strip_chars()
+    leading = s.str.starts_with("-")
+    s = s.str.replace(r"^[-+]\s*", "")
+    signs = paren.cast(pl.Int8) + trailing.cast(pl.Int8) + leading.cast(pl.Int8)
+    s = pl.when(s.str.contains(body) & (signs <= 1)).then(s)
+    s = s.str.replace_all(group, "")
+    if dec != ".":
+        s = s.str.replace(dec, ".", literal=True)
+    return pl.when(signs == 1).then(pl.lit("-") + s).otherwise(s)
 
 
 def _to_decimal(text: pl.Expr) -> pl.Expr:
@@ -125,12 +144,9 @@ def _decimal_steps(opts: ParseOptions) -> list[Step]:
             _to_decimal(v.str.replace(opts.decimal_separator, ".", literal=True))))
 
     def full(s: pl.Series) -> pl.Series:
-        return _on(_decimal_text(s, opts), _to_decimal)
+        return _on(s, lambda v: _to_decimal(_decimal_string(v, opts)))
 
     return [fast, full]
-
-
-_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 
 
 def _decimal(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
@@ -138,59 +154,97 @@ def _decimal(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
 
 
 def _integer(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
-    def whole(s: pl.Series) -> pl.Series:
-        d = _on(s, lambda v: _cascade(v, _decimal_steps(opts), _DECIMAL))
-        return _on(d, lambda v: pl.when(v.round(0) == v).then(v.cast(pl.Int64, strict=False)))
-
     def fast(s: pl.Series) -> pl.Series:
         return s.cast(pl.Int64, strict=False)
+
+    def whole(s: pl.Series) -> pl.Series:
+        d = _on(s, lambda v: _to_decimal(_decimal_string(v, opts)))
+        return _on(d, lambda v: pl.when(v.round(0) == v).then(v.cast(pl.Int64, strict=False)))
 
     return _cascade(raw, [fast, whole], pl.Int64)
 
 
-def _is_date_only(fmt: str) -> bool:
-    return not any(t in fmt for t in ("%H", "%M", "%S", "%T", "%R", "%I"))
+def _has_time(fmt: str) -> bool:
+    return any(t in fmt for t in ("%H", "%M", "%S", "%T", "%R", "%I"))
 
 
-def _datetime_step(fmt: str) -> Step:
-    def step(s: pl.Series) -> pl.Series:
-        v = s.str.strip_chars()
-        if _is_date_only(fmt):
-            return v.str.to_date(fmt, strict=False, exact=True).cast(pl.Datetime("us"))
-        out = v.str.to_datetime(fmt, strict=False, exact=True, time_unit="us")
-        return out.dt.replace_time_zone(None) if out.dtype.time_zone else out  # type: ignore[union-attr]
+def _order_formats(order: str) -> list[str]:
+    a, b, c = _ORDERS[order]
+    years = ("%Y", "%y") if order != "ymd" else ("%Y",)
+    out = []
+    for y in years:
+        parts = [p if p != "%Y" else y for p in (a, b, c)]
+        out += [f"{parts[0]}-{parts[1]}-{parts[2]}{t}" for t in _TIMES]
+    return out
 
-    return step
+
+def _formats(opts: ParseOptions) -> list[str]:
+    """Formats tried in order: the rule's own, else its date order, else both orders."""
+    if opts.date_formats:
+        return list(opts.date_formats)
+    if opts.date_order:
+        return _order_formats(opts.date_order)
+    return _order_formats("dmy") + _order_formats("mdy")
 
 
-def _date_step(fmt: str) -> Step:
-    def step(s: pl.Series) -> pl.Series:
-        v = s.str.strip_chars()
-        if _is_date_only(fmt):
-            return v.str.to_date(fmt, strict=False, exact=True)
-        # a date-time whose time is midnight is a date (workbook cells read as text)
-        dt = v.str.to_datetime(fmt, strict=False, exact=True, time_unit="us")
-        return _on(dt, lambda x: pl.when(x.dt.time() == pl.time(0)).then(x.dt.date()))
+def _try(s: pl.Expr, fmt: str) -> pl.Expr:
+    """One format as a datetime; separators / and . count as - for generated formats."""
+    dt = s.str.to_datetime(fmt, strict=False, exact=True, time_unit="us", time_zone=None) \
+        if _has_time(fmt) else \
+        s.str.to_date(fmt, strict=False, exact=True).cast(pl.Datetime("us"))
+    return pl.when(dt.dt.year() >= 1000).then(dt)  # "1-2-26" read with %Y is year 26: refuse
 
-    return step
+
+def _serial(s: pl.Expr, opts: ParseOptions) -> pl.Expr:
+    days = pl.when(s.str.contains(_SERIAL)).then(s).cast(pl.Float64, strict=False)
+    micros = (days * 86_400).round(0).cast(pl.Int64) * 1_000_000
+    return pl.lit(_EPOCH[opts.date_system]) + pl.duration(microseconds=micros)
+
+
+def _datetime_steps(opts: ParseOptions) -> list[Step]:
+    """The rule's formats first; else ISO 8601 first, then both day/month orders; serials."""
+    own: list[Step] = []
+    for fmt in _formats(opts):
+        if opts.date_formats:
+            own.append(lambda s, f=fmt: _on(s, lambda v: _try(_clean(v), f)))
+        else:
+            own.append(lambda s, f=fmt: _on(
+                s, lambda v: _try(_clean(v).str.replace_all(r"[/.]", "-"), f)))
+    iso: list[Step] = [
+        lambda s, f=fmt: _on(s, lambda v: _try(_clean(v).str.replace(_OFFSET, ""), f))
+        for fmt in [*ISO_DATETIME_FORMATS, *ISO_DATE_FORMATS]]
+    serial: Step = lambda s: _on(s, lambda v: _serial(_clean(v), opts))  # noqa: E731
+    return [*own, *iso, serial] if opts.date_formats else [*iso, *own, serial]
 
 
 def _datetime(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
-    formats = [*opts.date_formats, *ISO_DATETIME_FORMATS, *ISO_DATE_FORMATS]
-    return _cascade(raw, [_datetime_step(f) for f in formats], pl.Datetime("us"))
+    return _cascade(raw, _datetime_steps(opts), pl.Datetime("us"))
 
 
 def _date(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
-    formats = [*opts.date_formats, *ISO_DATE_FORMATS, *ISO_DATETIME_FORMATS]
-    return _cascade(raw, [_date_step(f) for f in formats], pl.Date)
+    dt = _datetime(raw, opts)
+    # a date-time at midnight is a date (workbook cells read as text); other times are not
+    return pl.when(dt.dt.time() == pl.time(0)).then(dt.dt.date())
+
+
+def ambiguous_date(raw: pl.Expr, opts: ParseOptions) -> pl.Expr | None:
+    """True where day-first and month-first readings give different dates (03/04/2026).
+
+    None when the rule fixes the order (``date_formats`` or ``date_order``)."""
+    if opts.date_formats or opts.date_order:
+        return None
+    s = _clean(raw).str.replace_all(r"[/.]", "-")
+    dmy = pl.coalesce([_try(s, f) for f in _order_formats("dmy")])
+    mdy = pl.coalesce([_try(s, f) for f in _order_formats("mdy")])
+    return (dmy != mdy).fill_null(False)
 
 
 def _boolean(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
-    s = raw.str.strip_chars().str.to_lowercase()
-    return (
-        pl.when(s.is_in(list(opts.true_values))).then(pl.lit(True))
-        .when(s.is_in(list(opts.false_values))).then(pl.lit(False))
-    )
+    s = _clean(raw).str.to_lowercase()
+    # "true"/"false" always count: value maps, constants and defaults write them
+    yes = sorted({v.lower() for v in opts.true_values} | {"true"})
+    no = sorted({v.lower() for v in opts.false_values} | {"false"})
+    return pl.when(s.is_in(yes)).then(pl.lit(True)).when(s.is_in(no)).then(pl.lit(False))
 
 
 PARSERS: dict[Kind, Callable[[pl.Expr, ParseOptions], pl.Expr]] = {
@@ -206,3 +260,4 @@ PARSERS: dict[Kind, Callable[[pl.Expr, ParseOptions], pl.Expr]] = {
 def parse(kind: Kind, raw: pl.Expr, opts: ParseOptions | None = None) -> pl.Expr:
     """Parse the String expression ``raw`` into ``kind``; null where it does not parse."""
     return PARSERS[kind](raw, opts or ParseOptions())
+

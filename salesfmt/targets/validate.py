@@ -14,9 +14,17 @@ from salesfmt.checks import Check, get_check, render_message
 from salesfmt.checks.crossrow import CrossRowDecl, CrossRowSpec
 from salesfmt.errors import TargetError
 from salesfmt.problems import Severity
-from salesfmt.rules.compiler import CompiledRules, parsed_text, raw, to_text, typed, unmapped
+from salesfmt.rules.compiler import (
+    CompiledRules,
+    hidden_inputs,
+    parsed_text,
+    raw,
+    to_text,
+    typed,
+    unmapped,
+)
 from salesfmt.rules.parsers import parse
-from salesfmt.targets.spec import CheckUse, Target, TargetField
+from salesfmt.targets.spec import TYPE_CHECK, CheckUse, Target, TargetField
 
 __all__ = ["CheckInstance", "TargetPlan", "plan_target", "value", "out", "ok", "LINE", "UNIX",
            "message_expr", "value_expr", "sign_column"]
@@ -115,8 +123,13 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
     values, outputs, checks, row_checks = [], [], [], []
     missing = []
     order = 0
-    base = {f.name: _base_value(f, compiled) for f in target.fields}
-    for f in target.fields:
+    # canonical fields the target does not output but that feed one it does: checked too
+    hidden = [TargetField(n, n, FIELDS[n].kind, False, tuple(
+        CheckUse(TYPE_CHECK[FIELDS[n].kind], {}, Severity.ERROR)
+        for _ in [0] if FIELDS[n].kind in TYPE_CHECK))
+        for n in hidden_inputs(compiled, {f.source for f in target.fields})]
+    base = {f.name: _base_value(f, compiled) for f in [*target.fields, *hidden]}
+    for f in [*target.fields, *hidden]:
         v, r = base[f.name]
         if f.default is not None:
             v = pl.coalesce(v, _default(f, base, target))
@@ -127,6 +140,8 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
         uses = list(f.checks)
         if f.source in compiled.strict_maps:
             uses.insert(0, CheckUse("unmapped_value", {}, Severity.ERROR))
+        for code, flag in compiled.flags.get(f.source, ()):  # rule-raised cell flags
+            uses.insert(0, CheckUse(code, {"flag": flag}, get_check(code).severity))
         for use in uses:
             check = get_check(use.code)
             params = dict(use.params)
@@ -174,6 +189,8 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
                               f"with no source: {', '.join(unfed)}")
         _add_cross(checks, target, decl, [_Canon(n, fed.get(n)) for n in decl.keys],
                    [_Canon(n, fed.get(n)) for n in decl.fields], compiled, typed)
+    overrides = compiled.rules.severity  # a rule file may up- or downgrade a check code
+    checks = [replace(c, severity=overrides.get(c.check.code, c.severity)) for c in checks]
     return TargetPlan(target, values, outputs, _by_record(checks, target), row_checks, missing)
 
 

@@ -1,0 +1,100 @@
+"""``salesfmt rules list|validate|show|schema``: partner rule files."""
+
+from __future__ import annotations
+
+import click
+
+from salesfmt.canonical import FIELDS
+from salesfmt.cli import cli
+from salesfmt.errors import ExitCode, RuleError
+from salesfmt.rules import list_rules, load_rules
+from salesfmt.rules.loader import schema_path, validate_file
+from salesfmt.rules.show import describe, feeds, source_text, unfed_required
+from salesfmt.targets import load_target
+
+__all__ = ["rules"]
+
+
+@cli.group()
+def rules() -> None:
+    """Partner rule files: list, validate, show the effective mapping."""
+
+
+@rules.command("list")
+def rules_list() -> None:
+    """List the bundled rule files, one line each (name, parent, description)."""
+    for path in list_rules():
+        try:
+            rs = load_rules(path)
+        except RuleError as exc:
+            click.echo(f"{path.stem:<28} (invalid: {exc})")
+            continue
+        parent = f"extends {rs.extends[-1].stem}" if rs.extends else ""
+        click.echo(f"{rs.name:<28} {parent:<22} {rs.description}".rstrip())
+
+
+@rules.command("validate")
+@click.argument("files", nargs=-1, required=True)
+def rules_validate(files: tuple[str, ...]) -> None:
+    """Check rule FILES (paths or bundled names) against the schema and the canonical model.
+
+    Prints every problem as FILE:LINE:COL: KEY: MESSAGE. Exit 0 when all are valid, 1 when
+    any has problems.
+    """
+    bad = False
+    for file in files:
+        problems = validate_file(file)
+        for line in problems:
+            click.echo(line)
+        if problems:
+            bad = True
+        else:
+            click.echo(f"{file}: ok")
+    raise click.exceptions.Exit(ExitCode.PROBLEMS if bad else ExitCode.CLEAN)
+
+
+@rules.command("show")
+@click.argument("name")
+@click.option("--to", "-t", "target", default=None,
+              help="Also show which fields of this target each partner column feeds.")
+def rules_show(name: str, target: str | None) -> None:
+    """Show rule NAME after extends: where every canonical field comes from, and with --to
+    which target field it feeds. Exit 1 when a required target field has no source."""
+    rs = load_rules(name)
+    for line in describe(rs):
+        click.echo(line)
+    tgt = load_target(target) if target else None
+    fed: dict[str, list[str]] = {}
+    if tgt is not None:
+        for f in tgt.fields:
+            fed.setdefault(f.source, []).append(f.name + (" (required)" if f.required else ""))
+    click.echo("fields:")
+    width = max((len(n) for n in rs.fields), default=10)
+    for field_name, rule in rs.fields.items():
+        line = f"  {field_name:<{width}}  ← {source_text(rule)}"
+        if tgt is not None:
+            line += f"  → {', '.join(fed.get(field_name, [])) or f'(not used by {tgt.name})'}"
+        click.echo(line)
+    if tgt is None:
+        return
+    click.echo(f"target {tgt.name}:")
+    for feed in feeds(rs, tgt):
+        f = feed.target
+        if feed.rule is None:
+            src = f"nothing (canonical {f.source} not mapped)"
+        else:
+            src = f"{f.source} ← {source_text(feed.rule)}"
+        click.echo(f"  {f.name:<16} {'required' if f.required else 'optional':<8}  {src}")
+    missing = unfed_required(rs, tgt)
+    if missing:
+        names = ", ".join(f"{f.name} (canonical {f.source}: {FIELDS[f.source].description})"
+                          for f in missing)
+        click.echo(f"unmapped required fields: {names}")
+        raise click.exceptions.Exit(ExitCode.PROBLEMS)
+    click.echo("unmapped required fields: none")
+
+
+@rules.command("schema")
+def rules_schema() -> None:
+    """Print the path of the rule-file JSON Schema (for editors: yaml-language-server)."""
+    click.echo(str(schema_path()))

@@ -1,0 +1,121 @@
+"""What calamine does not tell us about an XLSX/XLSM package, read from its XML.
+
+Sheet visibility and chart sheets, the workbook's date system, formula error cells
+(calamine gives them as empty text) and merged ranges. The sheet XML is streamed in
+chunks, so memory stays bounded whatever the sheet size.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import xml.etree.ElementTree as ET
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["XlsxMeta", "SheetMarks", "read_meta", "scan_sheet"]
+
+_CHUNK = 1 << 20
+_ERROR_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)\bt=\"e\"([^>]*)>(.*?)</(?:\w+:)?c>", re.S)
+_REF = re.compile(rb"\br=\"([A-Z]+)(\d+)\"")
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*\bref=\"([A-Z]+)(\d+):([A-Z]+)(\d+)\"")
+
+
+@dataclass
+class XlsxMeta:
+    """Per-sheet state (visible/hidden/veryHidden/chart), XML part, and the date system."""
+
+    states: dict[str, str] = field(default_factory=dict)
+    parts: dict[str, str] = field(default_factory=dict)
+    date1904: bool = False
+    #: calamine takes the date system from the *last* workbookPr element; Excel 2010+ may
+    #: add a second one (an extension, without date1904) that makes it fall back to 1900.
+    calamine_reads_1900: bool = False
+
+
+@dataclass
+class SheetMarks:
+    """Error cells (letter, row, text) and merged ranges (letter1, row1, letter2, row2)."""
+
+    errors: list[tuple[str, int, str]] = field(default_factory=list)
+    merges: list[tuple[str, int, str, int]] = field(default_factory=list)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _attr(el: ET.Element, name: str) -> str | None:
+    for key, val in el.attrib.items():
+        if _local(key) == name:
+            return val
+    return None
+
+
+def read_meta(path: Path) -> XlsxMeta:
+    """Sheet states and the date system from xl/workbook.xml (namespace-agnostic: Strict too)."""
+    meta = XlsxMeta()
+    try:
+        with zipfile.ZipFile(path) as zf:
+            wb = ET.fromstring(zf.read("xl/workbook.xml"))
+            rels_name = "xl/_rels/workbook.xml.rels"
+            rels = ET.fromstring(zf.read(rels_name)) if rels_name in zf.namelist() else None
+    except (KeyError, ET.ParseError, zipfile.BadZipFile, OSError):
+        return meta
+    targets = {}
+    if rels is not None:
+        for rel in rels:
+            target = rel.get("Target", "")
+            target = target.lstrip("/") if target.startswith("/") else \
+                posixpath.normpath(posixpath.join("xl", target))
+            targets[rel.get("Id")] = (target, rel.get("Type", ""))
+    for el in wb.iter():
+        tag = _local(el.tag)
+        if tag == "workbookPr":
+            flag = _attr(el, "date1904")
+            if flag is not None:
+                meta.date1904 = flag.lower() in ("1", "true", "on")
+            meta.calamine_reads_1900 = meta.date1904 and flag is None
+        elif tag == "sheet":
+            name = _attr(el, "name") or ""
+            target, typ = targets.get(_attr(el, "id"), ("", ""))
+            state = _attr(el, "state") or "visible"
+            meta.states[name] = "chart" if typ.endswith("/chartsheet") else state
+            meta.parts[name] = target
+    return meta
+
+
+def scan_sheet(path: Path, part: str) -> SheetMarks:
+    """Error cells and merged ranges of one worksheet part, streamed chunk by chunk."""
+    marks = SheetMarks()
+    try:
+        zf = zipfile.ZipFile(path)
+        fh = zf.open(part)
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return marks
+    with zf, fh:
+        tail = b""
+        while True:
+            chunk = fh.read(_CHUNK)
+            buf = tail + chunk
+            cut = len(buf) if not chunk else (buf.rfind(b"row>") + 4 if b"row>" in buf else 0)  # whole rows only
+            body, tail = buf[:cut], buf[cut:]
+            if b't="e"' in body:
+                _errors(body, marks)
+            if b"mergeCell" in body:
+                marks.merges += [(a.decode(), int(b), c.decode(), int(d))
+                                 for a, b, c, d in _MERGE.findall(body)]
+            if not chunk:
+                break
+    return marks
+
+
+def _errors(body: bytes, marks: SheetMarks) -> None:
+    for attrs1, attrs2, inner in _ERROR_CELL.findall(body):
+        ref = _REF.search(attrs1 + b" " + attrs2)
+        val = _VALUE.search(inner)
+        if ref and val:
+            marks.errors.append((ref.group(1).decode(), int(ref.group(2)),
+                                 val.group(1).decode("utf-8", "replace")))

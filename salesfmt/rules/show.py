@@ -1,0 +1,92 @@
+"""Explain a rule file: its effective mapping after ``extends`` and what it feeds in a target.
+
+Used by ``salesfmt rules show``; works from the declarations alone, no partner file needed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from salesfmt.rules.model import FieldRule, RuleSet
+from salesfmt.rules.parsers import ParseOptions
+from salesfmt.targets.spec import Target, TargetField
+
+__all__ = ["source_text", "describe", "Feed", "feeds", "unfed_required"]
+
+
+def source_text(rule: FieldRule) -> str:
+    """Where a field's value comes from, in one line."""
+    parts = []
+    if rule.columns:
+        parts.append("column " + " | ".join(repr(c) for c in rule.columns))
+    if rule.constant is not None:
+        parts.append(f"constant {rule.constant!r}")
+    if rule.template is not None:
+        parts.append(f"template {rule.template!r}")
+    if rule.value_map:
+        parts.append(f"map of {len(rule.value_map)} (unmapped: {rule.unmapped}"
+                     + (f" → {rule.map_default!r}" if rule.unmapped == "default" else "") + ")")
+    if rule.expr is not None:
+        parts.append(f"expr {rule.expr!r}" + (f" when {rule.when!r}" if rule.when else ""))
+    if rule.default is not None:
+        parts.append(f"default {rule.default!r}")
+    return "; ".join(parts)
+
+
+def _parse_text(opts: ParseOptions) -> str:
+    dates = " | ".join(opts.date_formats) or (f"order {opts.date_order}" if opts.date_order
+                                               else "dmy or mdy (ambiguous flagged)")
+    thousands = opts.thousands_separator or ("," if opts.decimal_separator == "." else ".")
+    return (f"decimal {opts.decimal_separator!r}, thousands {thousands!r}, dates {dates}, "
+            f"serials {opts.date_system}")
+
+
+def describe(rules: RuleSet) -> list[str]:
+    """The effective rule file, one fact a line."""
+    lines = [f"rules {rules.name} ({rules.path})"]
+    if rules.description:
+        lines.append(f"  {rules.description}")
+    for parent in reversed(rules.extends):
+        lines.append(f"extends {parent.stem} ({parent})")
+    read = [f"encoding {rules.encoding or 'detected'}",
+            f"delimiter {rules.delimiter or 'detected'!r}",
+            f"header row {rules.header_row or 'auto'}"]
+    if rules.sheet is not None:
+        read.append(f"sheet {rules.sheet!r}")
+    lines.append("input: " + ", ".join(read))
+    lines.append("headers: " + (f"fuzzy, threshold {rules.threshold:g}" if rules.fuzzy
+                                else "exact aliases (case, spaces, accents ignored)"))
+    base = _parse_text(ParseOptions())
+    for skip in rules.skip:
+        what = skip.when or f"{skip.column or skip.field}"
+        cond = [f"matches {skip.matches!r}" if skip.matches else "",
+                f"equals {skip.equals!r}" if skip.equals is not None else "",
+                ("is empty" if skip.empty else "is not empty") if skip.empty is not None else ""]
+        lines.append(f"skip: {what} {' '.join(c for c in cond if c)}".rstrip())
+    for decl in rules.cross:
+        keys = " + ".join(decl.keys)
+        lines.append(f"{decl.kind}: {keys}" + (f" → {', '.join(decl.fields)}"
+                                               if decl.fields else ""))
+    for code, level in sorted(rules.severity.items()):
+        lines.append(f"severity: {code} → {level.value}")
+    lines.append(f"parse: {_parse_text(rules.parse)}"
+                 + (" (defaults)" if _parse_text(rules.parse) == base else ""))
+    return lines
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One target field and the rule field (and partner columns) feeding it."""
+
+    target: TargetField
+    rule: FieldRule | None
+
+
+def feeds(rules: RuleSet, target: Target) -> list[Feed]:
+    """Every target field with the rule field that feeds it (None when nothing does)."""
+    return [Feed(f, rules.fields.get(f.source)) for f in target.fields]
+
+
+def unfed_required(rules: RuleSet, target: Target) -> list[TargetField]:
+    """Required target fields the rule file maps nothing to (an up-front error in check)."""
+    return [f for f in target.fields if f.required and f.source not in rules.fields]

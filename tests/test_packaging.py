@@ -1,0 +1,25 @@
+"""Rules, target declarations, the rule schema and templates ship inside the wheel."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from conftest import ROOT
+
+
+def test_wheel_contains_bundled_data(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
+                           str(tmp_path), str(ROOT)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    wheel = next(tmp_path.glob("salesfmt-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for partner in (ROOT / "rules" / "partners").glob("*.yaml"):
+        assert f"salesfmt/_data/rules/partners/{partner.name}" in names
+    for target in (ROOT / "rules" / "targets").glob("*.yaml"):
+        assert f"salesfmt/_data/rules/targets/{target.name}" in names
+    for template in (ROOT / "templates").iterdir():
+        assert f"salesfmt/_data/templates/{template.name}" in names
+    assert "salesfmt/_data/rules/schema/rules.schema.json" in names

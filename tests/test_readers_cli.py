@@ -1,0 +1,130 @@
+"""The readers through the real command line: refusals are one line with exit 2, and
+``salesfmt inspect`` shows what was detected."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+
+from tests.conftest import CORPUS, SAMPLES, TODAY, run_cli
+from tests.test_readers import _bomb
+
+BROKEN = {  # corpus file → words the one-line error must contain
+    "derived/date_truncated.xlsx": "truncated or damaged zip archive",
+    "calamine/pass_protected.xlsx": "password-protected",
+    "xlrd/biff4_no_format_no_window2.xls": "unsupported legacy Excel 4.0",
+    "openpyxl/null_file.xlsx": "file is empty",
+    "openpyxl/null_archive.xlsx": "not an Excel or ODS workbook",
+    "frictionless-py/implicit-zip.csv": "ZIP archive",
+    "calamine/issue_594_dos.ods": "too many cells",
+    "calamine/too_small.xls": "no zip or OLE2 signature",
+}
+
+
+def _assert_refused(run, *words: str) -> None:
+    assert run.code == 2, run
+    assert run.out == ""
+    lines = run.err.strip().splitlines()
+    assert len(lines) == 1, run.err
+    assert lines[0].startswith("salesfmt: error: ")
+    assert "Traceback" not in run.err
+    for word in words:
+        assert word in lines[0]
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared/corpus not found")
+@pytest.mark.parametrize(("rel", "words"), sorted(BROKEN.items()))
+def test_broken_corpus_files_are_refused_in_one_line(rel: str, words: str) -> None:
+    _assert_refused(run_cli("inspect", CORPUS / rel), words, rel)
+
+
+def test_local_refusals(tmp_path: Path) -> None:
+    _assert_refused(run_cli("inspect", tmp_path), "is a directory")
+    _assert_refused(run_cli("inspect", tmp_path / "missing.csv"), "file not found")
+    (tmp_path / "empty.csv").write_bytes(b"")
+    _assert_refused(run_cli("inspect", tmp_path / "empty.csv"), "file is empty")
+    (tmp_path / "text.xlsx").write_text("Order,Amount\n1,2\n")
+    _assert_refused(run_cli("inspect", tmp_path / "text.xlsx"), "not a .xlsx workbook")
+    _bomb(tmp_path / "bomb.xlsx", 0xFFFF0000)
+    _assert_refused(run_cli("inspect", tmp_path / "bomb.xlsx"), "zip bomb")
+
+
+def test_convert_of_a_refused_file_leaves_no_output(tmp_path: Path) -> None:
+    src = tmp_path / "bomb.xlsx"
+    _bomb(src, 0xFFFF0000)
+    out = tmp_path / "out"
+    out.mkdir()
+    run = run_cli("convert", src, "-r", "tillpoint-uk", "-t", "bulk-csv", "-o", out,
+                  "--today", TODAY)
+    _assert_refused(run, "zip bomb")
+    assert list(out.iterdir()) == []
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared/corpus not found")
+def test_xls_renamed_xlsx_is_read_as_xls() -> None:
+    run = run_cli("inspect", CORPUS / "derived/dummy_xls_renamed.xlsx", "--format", "json")
+    assert run.code == 0, run.err
+    info = run.json()
+    assert info["format"] == "xls"
+    assert [c["header"] for c in info["columns"]] == ["a", "b", "c"]
+
+
+def test_inspect_workbook_json(tmp_path: Path) -> None:
+    path = tmp_path / "partner.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    notes = wb.add_worksheet("Notes")
+    notes.write(0, 0, "internal")
+    data = wb.add_worksheet("Data")
+    data.activate()
+    notes.hide()
+    data.write(0, 1, "Partner X sales")
+    data.write_row(2, 1, ["Ref", "Qty", "Amount", "Email"])
+    for i in range(5):
+        data.write_row(3 + i, 1, [f"R{i}", i + 1, 2.5 * (i + 1), f"a{i}@x.nl"])
+    wb.close()
+    run = run_cli("inspect", path, "--format", "json")
+    assert run.code == 0, run.err
+    info = run.json()
+    assert info["sheet"] == "Data" and info["header_row"] == 3 and info["data_rows"] == 5
+    assert {"name": "Notes", "state": "hidden"} in info["sheets"]
+    cols = {c["header"]: c for c in info["columns"]}
+    assert [c["letter"] for c in info["columns"]] == ["B", "C", "D", "E"]
+    assert cols["Qty"]["type"] == "integer" and cols["Amount"]["type"] == "decimal"
+    assert cols["Email"]["type"] == "email" and cols["Ref"]["samples"][:2] == ["R0", "R1"]
+
+
+def test_inspect_csv_text_and_overrides(tmp_path: Path) -> None:
+    path = tmp_path / "kassa.csv"
+    shutil.copy(SAMPLES / "kassa-export-nl.csv", path)
+    run = run_cli("inspect", path)
+    assert run.code == 0, run.err
+    assert "encoding:   cp1252" in run.out and "delimiter:  ';'" in run.out
+    assert "Bedrag" in run.out and "decimal comma" in run.out
+    forced = run_cli("inspect", path, "--encoding", "utf-8")
+    _assert_refused(forced, "cannot decode byte", "as utf-8")
+    as_json = json.loads(run_cli("inspect", path, "--header-row", "2", "--format", "json").out)
+    assert as_json["header_row"] == 2
+
+
+def test_ragged_rows_reach_the_report_on_their_output_line(tmp_path: Path) -> None:
+    path = tmp_path / "kassa.csv"
+    lines = (SAMPLES / "kassa-export-nl.csv").read_bytes().split(b"\r\n")
+    lines[3] += b";extra"                                 # file line 4 → output line 4
+    path.write_bytes(b"\r\n".join(lines))
+    run = run_cli("check", path, "-r", "kassa-nl", "-t", "bulk-csv", "--today", TODAY,
+                  "--format", "json", "--with-source")
+    assert run.code == 1, run.err
+    errors = {e["line"]: e for e in run.json()["error"]["extended"]["errors"]}
+    assert any("17 cells but the header has 16" in m for m in errors[4]["messages"])
+    assert "rows: 25 read = 16 converted + 8 rejected + 1 skipped" in run.err
+
+
+def test_workbook_footer_is_skipped_by_the_rule_not_reported() -> None:
+    run = run_cli("check", SAMPLES / "weekly-sales-uk.xlsx", "-r", "tillpoint-uk",
+                  "-t", "bulk-csv", "--today", TODAY)
+    assert run.code == 1, run.err
+    assert "+ 1 skipped" in run.err and "sheet 'Weekly sales'" in run.err
