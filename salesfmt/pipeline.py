@@ -13,6 +13,7 @@ import polars as pl
 
 from salesfmt.checks import render_message
 from salesfmt.checks.crossrow import SEQ, CrossRowState, first_line, first_value
+from salesfmt.errors import InputError
 from salesfmt.problems import Severity, concat_problems, empty_problems, file_problem
 from salesfmt.readers import ReadOptions, Source, open_source
 from salesfmt.readers._source import ROW
@@ -122,6 +123,9 @@ def run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None 
     today = today or date.today()
     options = read_options(rules, **read_overrides)
     with open_source(path, options, header_scorer(rules)) as source:
+        if not source.headers:  # an empty sheet reads fine, but there is nothing to check
+            raise InputError(f"sheet {source.sheet!r} has no cells" if source.sheet
+                             else "no header row", where=str(path))
         compiled = compile_rules(rules, source)
         plan = plan_target(target, compiled, today=today)
         result = Result(path=path, rules=rules, target=target, source=source)

@@ -114,6 +114,7 @@ def _workbook(path: Path, **kw) -> None:
     ws.write_formula(5, 5, "=1/0", None, "#DIV/0!")
     ws.write_row(6, 1, ["TOTAL"])
     ws.write_number(6, 3, 1 / 3)
+    ws.write_number(6, 4, 8712345678901234)
     wb.close()
 
 
@@ -133,6 +134,7 @@ def test_workbook_coordinates_dates_numbers(tmp_path: Path) -> None:
     assert cell(source, data, "D", 7) == "0.333333333333333"
     assert cell(source, data, "E", 5) == "00123"         # numbers stored as text stay text
     assert cell(source, data, "E", 6) == "0.30000000000000004"
+    assert cell(source, data, "E", 7) == "8712345678901234"     # whole numbers exactly
     assert cell(source, data, "F", 5) == "8712345678901234567"
     assert cell(source, data, "F", 6) == "#DIV/0!"       # formula errors keep their text
     codes = {(p["code"], p["row"], p["column"]) for p in source.problems.to_dicts()}
@@ -178,3 +180,10 @@ def test_zip_bomb_is_refused_before_decompression(tmp_path: Path) -> None:
     _bomb(path, 9_000)
     with pytest.raises(InputError, match="zip bomb"):
         open_source(path, limits=small)
+
+
+def test_workbook_size_limit(tmp_path: Path) -> None:
+    path = tmp_path / "w.xlsx"
+    _workbook(path)
+    with pytest.raises(InputError, match="over the 0 MB limit"):
+        open_source(path, limits=Limits(max_file_bytes=1000))

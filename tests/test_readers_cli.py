@@ -128,3 +128,30 @@ def test_workbook_footer_is_skipped_by_the_rule_not_reported() -> None:
                   "-t", "bulk-csv", "--today", TODAY)
     assert run.code == 1, run.err
     assert "+ 1 skipped" in run.err and "sheet 'Weekly sales'" in run.err
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared/corpus not found")
+def test_checking_an_empty_sheet_is_a_clean_error() -> None:
+    run = run_cli("check", CORPUS / "calamine/empty_sheet.xlsx", "-r", "kassa-nl",
+                  "-t", "bulk-csv", "--today", TODAY)
+    _assert_refused(run, "sheet 'Sheet1' has no cells")
+
+
+def test_rule_file_forces_an_escape_character_dialect(tmp_path: Path) -> None:
+    rules = tmp_path / "euro.yaml"
+    rules.write_text(
+        "name: euro\ninput: {delimiter: ';', escape_char: '\\'}\n"
+        "fields: {sale_id: Ref, draw_number: Draw, sold_at: Date, sku: Product,\n"
+        "  quantity: Qty, amount: Amount, payment_method: Paid, last_name: Name,\n"
+        "  address_line1: Street, postcode: Zip}\n", encoding="utf-8")
+    data = tmp_path / "euro.csv"
+    data.write_text(
+        "Ref;Draw;Date;Product;Qty;Amount;Paid;Name;Street;Zip\n"
+        '1;7;2026-01-02;"LOT \\"A\\"; big";1;2.50;card;Smith;Main 1;1000\n'
+        '2;7;2026-01-02;LOT;x;2.50;card;Jones;Main 2;1000\n', encoding="utf-8")
+    out = tmp_path / "out.csv"
+    run = run_cli("convert", data, "-r", rules, "-t", "bulk-csv", "-o", out, "--today", TODAY)
+    assert run.code == 1, run.err
+    assert 'LOT ""A""; big' in out.read_text(encoding="utf-8")   # one cell, quotes unescaped
+    report = json.loads(out.with_name("out.report.json").read_text(encoding="utf-8"))
+    assert report["error"]["extended"]["errors"][0]["line"] == 3

@@ -86,11 +86,10 @@ class CrossRowState:
                 firsts = pl.concat([seen, firsts.join(seen, on=list(keys), how="anti")],
                                    how="vertical_relaxed")
             self.seen[keys] = firsts
-            # join on the key columns only and attach the result: a join on the whole batch
-            # (every parsed column) would copy all of it for a few new columns
-            found = df.select(list(keys)).join(firsts, on=list(keys), how="left",
-                                               maintain_order="left", nulls_equal=False)
-            df = df.with_columns(found.drop(list(keys)))
+            # join a narrow frame: the batch's other columns are not copied by the join
+            narrow = df.select(list(dict.fromkeys([*keys, SEQ, LINE, *sorted(values)])))
+            joined = narrow.join(firsts, on=list(keys), how="left", maintain_order="left",
+                                 nulls_equal=False)
             same_line = pl.col(fs).is_null() | (pl.col(fs) == pl.col(SEQ))
             cols = []
             for index in indexes:
@@ -103,5 +102,5 @@ class CrossRowState:
                     cols.append(fv.alias(first_value(index)))
                     valid = same_line | pl.col(spec.value).eq_missing(fv)
                 cols.append(valid.alias(ok_column.format(index)))
-            df = df.with_columns(cols)
+            df = df.hstack(joined.select(cols).get_columns())
         return df

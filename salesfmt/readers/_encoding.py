@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from salesfmt.errors import InputError
@@ -18,8 +19,8 @@ _SAMPLE = 4 << 20
 WESTERN = ["cp1252", "iso8859_15", "latin_1"]
 
 
-def check_decodes(path: Path, encoding: str) -> None:
-    """Decode the whole file strictly (streamed); InputError naming the line if it cannot."""
+def _decoded(path: Path, encoding: str, cr_only: bool = False) -> Iterator[str]:
+    """The file as text, chunk by chunk, strictly decoded; InputError names the bad line."""
     decoder = codecs.getincrementaldecoder(encoding)("strict")
     line = 1
     with path.open("rb") as fh:
@@ -29,9 +30,18 @@ def check_decodes(path: Path, encoding: str) -> None:
                 text = decoder.decode(chunk, final=not chunk)
             except UnicodeDecodeError as exc:
                 _raise_decode(path, encoding, chunk, exc, decoder, line)
+            if cr_only:
+                text = text.replace("\r", "\n")
             line += text.count("\n")
+            yield text
             if not chunk:
                 return
+
+
+def check_decodes(path: Path, encoding: str) -> None:
+    """Decode the whole file strictly (streamed); InputError naming the line if it cannot."""
+    for _ in _decoded(path, encoding):
+        pass
 
 
 def _raise_decode(path: Path, encoding: str, chunk: bytes, exc: UnicodeDecodeError,
@@ -81,23 +91,11 @@ def to_utf8_file(path: Path, encoding: str, *, cr_only: bool = False) -> Path:
 
     ``cr_only`` (classic Mac files) turns every CR into LF, also inside quoted values.
     """
-    decoder = codecs.getincrementaldecoder(encoding)("strict")
     fd, tmp = tempfile.mkstemp(prefix="salesfmt-", suffix=".csv")
-    line = 1
     try:
-        with path.open("rb") as src, os.fdopen(fd, "wb") as dst:
-            while True:
-                chunk = src.read(CHUNK)
-                try:
-                    text = decoder.decode(chunk, final=not chunk)
-                except UnicodeDecodeError as exc:
-                    _raise_decode(path, encoding, chunk, exc, decoder, line)
-                if cr_only:
-                    text = text.replace("\r", "\n")
+        with os.fdopen(fd, "wb") as dst:
+            for text in _decoded(path, encoding, cr_only):
                 dst.write(text.encode("utf-8"))
-                line += text.count("\n")
-                if not chunk:
-                    break
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

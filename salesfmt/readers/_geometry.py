@@ -9,6 +9,7 @@ quoted newlines included.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import polars as pl
@@ -21,32 +22,32 @@ _NO_SEPARATOR = "\x1f"
 
 def record_geometry(path: Path, delimiter: str, quote: str | None) -> pl.DataFrame:
     """Per record (0-based ``rec``): first physical ``line``, ``lines`` spanned, ``cells``,
-    and ``blank`` (nothing but whitespace)."""
+    and ``blank`` (a single line of nothing but whitespace)."""
     text = pl.col("l").fill_null("")
     if quote:
-        q = text.str.count_matches(quote, literal=True)
-        inside = ((q.cum_sum() - q) % 2) == 1
-        parts = text.str.split(quote)
-        even = parts.list.gather_every(2, 0).list.join("").str.count_matches(
-            delimiter, literal=True)
-        odd = parts.list.gather_every(2, 1).list.join("").str.count_matches(
-            delimiter, literal=True)
-        outside = pl.when(inside).then(odd).otherwise(even)
+        q = re.escape(quote)
+        count = text.str.count_matches(quote, literal=True)
+        inside = ((count.cum_sum() - count) % 2) == 1        # line starts inside quotes
+        tail = pl.when(inside).then(text.str.replace(f"^[^{q}]*(?:{q}|$)", "")).otherwise(text)
+        outside = tail.str.replace_all(f"{q}[^{q}]*(?:{q}|$)", "")  # quoted parts removed
     else:
-        inside = pl.lit(False)
-        outside = text.str.count_matches(delimiter, literal=True)
+        inside, outside = pl.lit(False), text
     lines = pl.scan_csv(path, has_header=False, separator=_NO_SEPARATOR, quote_char=None,
                         schema={"l": pl.String}, truncate_ragged_lines=True,
                         empty_string_is_null=False, raise_if_empty=False)
-    return (
-        lines.select(
-            (pl.int_range(pl.len(), dtype=pl.Int64) + 1).alias("line"),
-            ((~inside).cum_sum() - 1).cast(pl.Int64).alias("rec"),
-            outside.cast(pl.Int64).alias("delims"),
-            (text.str.strip_chars() == "").alias("blank"),
-        )
-        .group_by("rec", maintain_order=True)
-        .agg(pl.col("line").min(), pl.len().cast(pl.Int64).alias("lines"),
-             (pl.col("delims").sum() + 1).alias("cells"), pl.col("blank").all())
-        .collect(engine="streaming")
-    )
+    per_line = lines.select(
+        (pl.int_range(pl.len(), dtype=pl.Int64) + 1).alias("line"),
+        (~inside).alias("start"),
+        outside.str.count_matches(delimiter, literal=True).cast(pl.Int64).alias("delims"),
+        (text.str.strip_chars() == "").alias("blank"),
+    ).with_columns(pl.col("delims").cum_sum().alias("upto")).collect(engine="streaming")
+    total_lines, total_delims = per_line.height, int(per_line["delims"].sum() or 0)
+    starts = per_line.filter(pl.col("start"))
+    before = pl.col("upto") - pl.col("delims")
+    return starts.select(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("rec"),
+        pl.col("line"),
+        (pl.col("line").shift(-1, fill_value=total_lines + 1) - pl.col("line")).alias("lines"),
+        (before.shift(-1, fill_value=total_delims) - before + 1).alias("cells"),
+        pl.col("blank"),
+    ).with_columns(pl.col("blank") & (pl.col("lines") == 1))

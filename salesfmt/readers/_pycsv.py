@@ -21,7 +21,7 @@ from salesfmt.readers._source import (
     HeaderScorer,
     ReadOptions,
     Source,
-    detect_header,
+    header_index,
     header_problems,
     unique_headers,
 )
@@ -55,10 +55,7 @@ def open_pycsv(path: Path, data_path: Path, encoding: str, delimiter: str,
             break
     if not head:
         raise InputError("file has no content", where=str(path))
-    header_idx = (options.header_row - 1) if options.header_row else detect_header(head, scorer)
-    if header_idx >= len(head):
-        raise InputError(f"header row {header_idx + 1} is beyond the end of the file",
-                         where=str(path))
+    header_idx = header_index(head, options, scorer, str(path))
     names, originals = unique_headers(head[header_idx])
     letters = [column_letter(i) for i in range(len(names))]
     source = Source(path=path, format="csv", headers=names, original_headers=originals,

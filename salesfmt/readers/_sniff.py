@@ -17,7 +17,7 @@ from salesfmt.errors import InputError
 __all__ = ["Kind", "Limits", "sniff", "LIMITS"]
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ZIP = (b"PK\x03\x04", b"PK\x05\x06")  # local file header; empty archive
+_ZIP = b"PK\x03\x04"  # a local file header
 #: BIFF2-4 streams start with a BOF record (not an OLE2 container): opcode → Excel version.
 _BIFF_BOF = {b"\x09\x00": "Excel 2.x (BIFF2)", b"\x09\x02": "Excel 3.0 (BIFF3)",
              b"\x09\x04": "Excel 4.0 (BIFF4)"}
@@ -99,10 +99,10 @@ def sniff(path: Path, ext: str, limits: Limits = LIMITS) -> Kind:
     """The file's real format; raises InputError for archives and legacy formats we refuse."""
     with path.open("rb") as fh:
         head = fh.read(8)
+    if head.startswith((_ZIP, _OLE2)) and path.stat().st_size > limits.max_file_bytes:
+        raise InputError(f"refused: workbook of {_mb(path.stat().st_size)} is over the "
+                         f"{_mb(limits.max_file_bytes)} limit", where=str(path))
     if head.startswith(_ZIP):
-        if path.stat().st_size > limits.max_file_bytes:
-            raise InputError(f"refused: workbook of {_mb(path.stat().st_size)} is over the "
-                             f"{_mb(limits.max_file_bytes)} limit", where=str(path))
         return _check_zip(path, ext, limits)
     if head.startswith(_OLE2):
         return _check_ole2(path)

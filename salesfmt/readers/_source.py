@@ -13,7 +13,7 @@ from salesfmt.errors import InputError
 from salesfmt.problems import PROBLEM_SCHEMA, Severity, empty_problems
 
 __all__ = ["ReadOptions", "Source", "HeaderScorer", "ROW", "detect_header", "unique_headers",
-           "header_problems"]
+           "header_problems", "header_index"]
 
 #: Name of the source-row column every batch carries.
 ROW = "__row"
@@ -34,7 +34,7 @@ class ReadOptions:
     escape_char: str | None = None  # e.g. "\\": read by the (slower) Python csv fallback
     skip_initial_space: bool = False  # ``a, "b"``: spaces before a quote (fallback only)
     sheet: str | int | None = None
-    header_row: int | None = None  # 1-based
+    header_row: int | None = None  # 1-based: sheet row, or CSV record (= line unless quoted newlines precede)
     batch_size: int = 250_000
 
 
@@ -100,6 +100,20 @@ def detect_header(rows: list[list[str]], scorer: HeaderScorer | None) -> int:
     if most < need:
         return filled.index(most)
     return next(i for i, n in enumerate(filled) if n >= need)
+
+
+def header_index(rows: list[list[str]], options: ReadOptions, scorer: HeaderScorer | None,
+                 where: str, available: int | None = None, what: str = "the file") -> int:
+    """0-based header row: forced by ``options.header_row`` or detected; InputError if it
+    lies beyond the ``available`` rows (default: ``rows``)."""
+    idx = (options.header_row - 1) if options.header_row else detect_header(rows, scorer)
+    available = len(rows) if available is None else available
+    if idx >= available:
+        from salesfmt.errors import InputError
+
+        raise InputError(f"header row {idx + 1} is beyond the end of {what} ({available} "
+                         "rows)", where=where)
+    return idx
 
 
 def unique_headers(cells: list[str | None], letters: list[str] | None = None

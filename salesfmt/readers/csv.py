@@ -26,7 +26,7 @@ from salesfmt.readers._source import (
     HeaderScorer,
     ReadOptions,
     Source,
-    detect_header,
+    header_index,
     header_problems,
     unique_headers,
 )
@@ -127,10 +127,7 @@ def _open(path: Path, data_path: Path, encoding: str, options: ReadOptions,
         return open_pycsv(path, data_path, encoding, delimiter, options, scorer, cleanup)
     rows = list(_csv.reader(io.StringIO(head), delimiter=delimiter, quotechar=quote))
     rows = rows[: HEADER_SEARCH_ROWS + 5]
-    header_idx = (options.header_row - 1) if options.header_row else detect_header(rows, scorer)
-    if header_idx >= len(rows):
-        raise InputError(f"header row {header_idx + 1} is beyond the end of the file",
-                         where=str(path))
+    header_idx = header_index(rows, options, scorer, str(path))
     names, originals = unique_headers(rows[header_idx])
     letters = [column_letter(i) for i in range(len(names))]
     geo = record_geometry(data_path, delimiter, quote)

@@ -11,6 +11,7 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import fastexcel
@@ -21,6 +22,7 @@ from salesfmt.problems import PROBLEM_SCHEMA, Severity, column_letter, empty_pro
 from salesfmt.readers._cells import (
     DATETIME_RE,
     LOSSY_NUMBER_RE,
+    duration_text,
     excel_datetime_text,
     excel_number_text,
     fastexcel_float_text,
@@ -32,7 +34,7 @@ from salesfmt.readers._source import (
     HeaderScorer,
     ReadOptions,
     Source,
-    detect_header,
+    header_index,
     header_problems,
     unique_headers,
 )
@@ -140,6 +142,15 @@ def _pick(reader: fastexcel.ExcelReader, wanted: str | int | None, states: dict[
     return idx, _load(reader, idx, path, dtypes="string")
 
 
+def _guess(names: list[str], wanted: str | int | None, states: dict[str, str]) -> str | None:
+    """The sheet :func:`_pick` will most likely choose, to scan its XML meanwhile."""
+    if wanted is None:
+        return next((n for n in names if states.get(n) not in _HIDDEN), None)
+    if isinstance(wanted, int) or wanted.isdigit():
+        return names[int(wanted) - 1] if 1 <= int(wanted) <= len(names) else None
+    return wanted
+
+
 def _fix_cells(grid: pl.DataFrame, reader: fastexcel.ExcelReader, idx: int, path: Path,
                meta: XlsxMeta | None) -> pl.DataFrame:
     """Datetimes and numbers as Excel shows them (see :mod:`._cells`)."""
@@ -166,6 +177,19 @@ def _fix_cells(grid: pl.DataFrame, reader: fastexcel.ExcelReader, idx: int, path
             for i, c in enumerate(lossy)
         ).drop(floats.columns)
     return grid
+
+
+def _ods_durations(grid: pl.DataFrame, reader: fastexcel.ExcelReader, idx: int,
+                   path: Path) -> pl.DataFrame:
+    """ODS time/duration cells (``PT10H10M10S``) read as empty text; take them as durations."""
+    gaps = [c for c in grid.columns if grid[c].null_count()] if grid.height else []
+    if not gaps:
+        return grid
+    spans = _load(reader, idx, path, use_columns=gaps, dtypes="duration").to_polars()
+    spans.columns = [f"__d{i}" for i in range(spans.width)]
+    return pl.concat([grid, spans], how="horizontal").with_columns(
+        pl.col(c).fill_null(duration_text(pl.col(f"__d{i}"))) for i, c in enumerate(gaps)
+    ).drop(spans.columns)
 
 
 def _marks_problems(marks: SheetMarks, sheet: str, header_row: int, col0: int,
@@ -224,13 +248,20 @@ def open_workbook(path: Path, kind: Kind, options: ReadOptions,
     reader = _open(path, kind)
     meta = read_meta(path) if kind is Kind.XLSX else None
     states = _states(reader, meta)
-    idx, sheet = _pick(reader, options.sheet, states, path)
-    name = reader.sheet_names[idx]
+    guess = _guess(reader.sheet_names, options.sheet, states)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # zlib and calamine both release the GIL
+        scan = pool.submit(scan_sheet, path, meta.parts.get(guess, "")) if meta else None
+        idx, sheet = _pick(reader, options.sheet, states, path)
+        name = reader.sheet_names[idx]
+        marks = scan.result() if scan is not None else SheetMarks()
+    if meta is not None and name != guess:
+        marks = scan_sheet(path, meta.parts.get(name, ""))
     cols = sheet.available_columns()
     col0 = cols[0].absolute_index if cols else 0
     grid = sheet.to_polars()
     grid = _fix_cells(grid, reader, idx, path, meta)
-    marks = scan_sheet(path, meta.parts.get(name, "")) if meta else SheetMarks()
+    if kind is Kind.ODS:
+        grid = _ods_durations(grid, reader, idx, path)
     grid = _put_errors(grid, marks, col0)
     fmt = kind.value if kind is not Kind.XLSX else path.suffix.lower().lstrip(".")
     if fmt not in ("xlsx", "xlsm"):
@@ -241,11 +272,8 @@ def open_workbook(path: Path, kind: Kind, options: ReadOptions,
         return Source(headers=[], original_headers=[], column_letters=[], header_row=0,
                       _batches=lambda: iter(()), **base)
     top = grid.head(HEADER_SEARCH_ROWS).rows()
-    header_idx = (options.header_row - 1) if options.header_row else detect_header(
-        [[c or "" for c in r] for r in top], scorer)
-    if header_idx >= grid.height:
-        raise InputError(f"header row {header_idx + 1} is beyond the end of sheet {name!r} "
-                         f"({grid.height} rows)", where=str(path))
+    header_idx = header_index([[c or "" for c in r] for r in top], options, scorer, str(path),
+                              available=grid.height, what=f"sheet {name!r}")
     letters = [column_letter(col0 + i) for i in range(grid.width)]
     names, originals = unique_headers(list(grid.row(header_idx)), letters)
     data = grid.slice(header_idx + 1)
