@@ -249,3 +249,13 @@ def test_a_rerun_leaves_only_its_own_payloads(tmp_path: Path) -> None:
         expected = {1: [f"o.00{i}.json" for i in range(1, 5)],
                     2: ["o.001.json", "o.002.json"], 10: ["o.json"]}[size]
         assert names == expected
+
+
+def test_numbered_payloads_are_not_replaced_without_force(cli, tmp_path: Path) -> None:
+    args = ("convert", SAMPLES / "pos-lines-returns.csv", "--rules", "pos-lines", "--to",
+            "wallie", "-o", f"{tmp_path}/", "--today", TODAY, "--payload-size", "2")
+    assert cli(*args).code == 1
+    (tmp_path / "pos-lines-returns.report.json").unlink()
+    again = cli(*args)
+    assert again.code == 2 and "pos-lines-returns.001.json: already exists" in again.err
+    assert cli(*args, "--force").code == 1

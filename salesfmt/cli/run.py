@@ -74,7 +74,8 @@ def convert(file: str, rules: str, target: str, output: str, strict: bool, force
     """Convert FILE for a target: good lines to the output, the JSON report beside it."""
     out = _output_path(file, target, output)
     report_path = out.with_name(out.stem + ".report.json")
-    for p in (out, report_path):
+    payloads = sorted(out.parent.glob(f"{out.stem}.[0-9][0-9][0-9]{out.suffix}"))  # split JSON
+    for p in (out, report_path, *payloads):
         if Path(file).exists() and p.resolve() == Path(file).resolve():
             raise OutputError("refusing to overwrite the input file", where=str(p))
         if p.exists() and not force:
