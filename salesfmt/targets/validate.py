@@ -197,11 +197,14 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
 def _by_record(checks: list[CheckInstance], target: Target) -> list[CheckInstance]:
     """Consistency checks keyed on a grouped target's record key use the record's line
     instead: the same groups (lines with an empty key are records of their own), but an
-    integer key, joined far faster than text ids."""
+    integer key, joined far faster than text ids. They compare the values as sent, which
+    the message then shows."""
     if target.group is None:
         return checks
     keys = tuple(value(k) for k in target.group.by)
-    return [_with_cross(c, replace(c.cross, keys=(LINE,)), c.label)
+    sent = {value(f.name): out(f.name) for f in target.fields}  # compare what is sent
+    return [_with_cross(c, replace(c.cross, keys=(LINE,),
+                                   value=sent.get(c.cross.value, c.cross.value)), c.label)
             if c.cross is not None and c.cross.kind == "consistent" and c.cross.keys == keys
             else c for c in checks]
 
