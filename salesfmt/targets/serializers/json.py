@@ -72,11 +72,13 @@ def encode_records(frame: pl.DataFrame, target: Target) -> pl.DataFrame:
     """Record text in pieces, one per row, in output order: ``__json`` pieces concatenate
     to the records; ``__first``/``__last`` mark each record's first and last row.
 
-    ``frame`` holds ``__line``, ``__seq`` and one fragment column per target field. Grouped
+    ``frame`` holds ``__line``, ``__seq`` and the output text of every field. Grouped
     records need no group_by: rows sorted by record open the record on its first row, add
     their item, and close it on the last row.
     """
     names = [f.name for f in target.fields]
+    omit = bool(target.options.get("omit_null", True))
+    frame = frame.select(LINE, SEQ, *[fragment(f, omit) for f in target.fields])
     group = target.group
     if group is None:
         return frame.sort(SEQ).select(
@@ -106,49 +108,48 @@ def _joined(pieces: pl.Expr, frame: pl.DataFrame) -> bytes:
 
 
 class _Buffered(AtomicWriter):
-    """Spills encoded batches to IPC files; at the end reads them back a range of records
-    at a time (bounded memory) and hands the pieces to ``_emit`` in record order."""
+    """Spills the output text of batches to IPC files, bucketed by record line, and at the
+    end reads one bucket at a time (bounded memory, each row read once) to hand the pieces
+    to ``_emit`` in record order."""
 
-    #: records assembled per pass over the spilled batches
+    #: records (output lines) per bucket
     chunk_records = 250_000
 
     def __init__(self, path: Path, target: Target) -> None:
         super().__init__(path, target)
         self.fields = list(target.fields)
         self._dir = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.", dir=self.path.parent))
-        self._parts: list[Path] = []
+        self._buckets: dict[int, list[Path]] = {}
         self._rejected: list[pl.Series] = []
-        self._last_line = 1
         self.paths: list[Path] = []
 
     def write(self, batch: pl.DataFrame) -> None:
-        frame = batch.select(LINE, SEQ, *self._fragments())
+        frame = batch.select(LINE, SEQ, *self._texts())
         if frame.height == 0:
             return
-        part = self._dir / f"{len(self._parts):06d}.arrow"
-        frame.write_ipc(part)
-        self._parts.append(part)
-        self._last_line = max(self._last_line, int(frame[LINE].max()))
+        bucket = ((pl.col(LINE) - 2) // self.chunk_records).alias(_REC)
+        for part in frame.with_columns(bucket).partition_by(_REC, maintain_order=True):
+            number = int(part[_REC][0])
+            files = self._buckets.setdefault(number, [])
+            path = self._dir / f"{number:06d}-{len(files):06d}.arrow"
+            part.drop(_REC).write_ipc(path)
+            files.append(path)
 
-    def _fragments(self) -> list[pl.Expr]:
-        omit = bool(self.target.options.get("omit_null", True))
-        return [fragment(f, omit) for f in self.fields]
+    def _texts(self) -> list[pl.Expr]:
+        return [pl.col(out(f.name)) for f in self.fields]
 
     def reject(self, lines: pl.Series) -> None:
         if lines.len():
             self._rejected.append(lines)
 
     def _chunks(self) -> Iterator[pl.DataFrame]:
-        """Pieces of records in order, ``chunk_records`` records (output lines) at a time."""
-        if not self._parts:
-            return
-        frame = pl.scan_ipc(self._parts)
-        if self._rejected:
-            bad = pl.concat(self._rejected).unique().implode()
-            frame = frame.filter(~pl.col(LINE).is_in(bad))
-        for low in range(2, self._last_line + 1, self.chunk_records):
-            part = frame.filter(pl.col(LINE).is_between(low, low + self.chunk_records,
-                                                        closed="left")).collect()
+        """Pieces of records in order, one bucket of ``chunk_records`` records at a time."""
+        bad = pl.concat(self._rejected).unique().implode() if self._rejected else None
+        for number in sorted(self._buckets):
+            frame = pl.scan_ipc(self._buckets[number])
+            if bad is not None:
+                frame = frame.filter(~pl.col(LINE).is_in(bad))
+            part = frame.collect()
             if part.height:
                 yield encode_records(part, self.target)
 
@@ -203,7 +204,7 @@ class JsonLinesWriter(_Buffered):
         if self.target.group is not None:
             super().write(batch)
             return
-        pieces = encode_records(batch.select(LINE, SEQ, *self._fragments()), self.target)
+        pieces = encode_records(batch.select(LINE, SEQ, *self._texts()), self.target)
         with self.tmp.open("ab") as fh:
             fh.write(_joined(_LINES, pieces))
         self.records += pieces.height
