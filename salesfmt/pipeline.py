@@ -5,6 +5,7 @@ Batches bound memory; cross-row checks (uniqueness) keep only a key → first-li
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -18,13 +19,16 @@ from salesfmt.problems import Severity, concat_problems, empty_problems, file_pr
 from salesfmt.readers import ReadOptions, Source, open_source
 from salesfmt.readers._source import ROW
 from salesfmt.rules import CompiledRules, RuleSet, compile_rules, header_scorer
-from salesfmt.rules.compiler import raw
+from salesfmt.rules.compiler import raw, typed
 from salesfmt.targets import Target, TargetPlan, plan_target
 from salesfmt.targets.records import RecordLines
 from salesfmt.targets.serializers import AtomicWriter, open_writer
 from salesfmt.targets.validate import LINE, message_expr, ok, out, value, value_expr
 
-__all__ = ["Result", "run", "read_options"]
+__all__ = ["Result", "run", "read_options", "RAW_ROWS"]
+
+#: How many flagged rows keep their raw partner cells (``Result.raw_rows``) for reports.
+RAW_ROWS = 1000
 
 
 @dataclass
@@ -41,6 +45,10 @@ class Result:
     rows_rejected: int = 0
     problems: pl.DataFrame = field(default_factory=empty_problems)
     output: Path | None = None
+    #: ``__row`` + the partner's columns (as text) of the first RAW_ROWS flagged rows.
+    raw_rows: pl.DataFrame = field(default_factory=pl.DataFrame)
+    #: First and last sale day of the converted rows (None when there is no sale date).
+    sale_dates: tuple[date, date] | None = None
 
     @property
     def errors(self) -> pl.DataFrame:
@@ -73,6 +81,17 @@ def read_options(rules: RuleSet, **overrides: object) -> ReadOptions:
     return opts
 
 
+def _shown(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """A typed value as a message shows it: ISO dates, whole seconds, plain decimals."""
+    if dtype == pl.Datetime:
+        return expr.dt.strftime("%Y-%m-%dT%H:%M:%S")
+    if dtype == pl.Date:
+        return expr.dt.strftime("%Y-%m-%d")
+    if dtype == pl.Decimal:
+        return expr.cast(pl.String).str.replace(r"(\.\d*?)0+$", "${1}").str.strip_suffix(".")
+    return expr.cast(pl.String)
+
+
 def _extract(df: pl.DataFrame, plan: TargetPlan, compiled: CompiledRules,
              sheet: str | None) -> list[pl.DataFrame]:
     frames = []
@@ -84,7 +103,8 @@ def _extract(df: pl.DataFrame, plan: TargetPlan, compiled: CompiledRules,
         if inst.cross is not None:
             extra["first_line"] = pl.col(first_line(inst.index))
             if inst.cross.value is not None:
-                extra["first_value"] = pl.col(first_value(inst.index)).cast(pl.String)
+                name = first_value(inst.index)
+                extra["first_value"] = _shown(pl.col(name), df.schema[name])
         shown = value_expr(inst, compiled)
         frames.append(sub.rechunk().select(
             pl.col(LINE).cast(pl.Int64).alias("line"),
@@ -117,8 +137,12 @@ def _missing_column_problems(plan: TargetPlan, compiled: CompiledRules,
 
 
 def run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None = None,
-        output: Path | None = None, strict: bool = False, **read_overrides: object) -> Result:
-    """Check (and, with ``output``, convert) one partner file; problems are collected."""
+        output: Path | None = None, strict: bool = False,
+        progress: Callable[[int], None] | None = None, **read_overrides: object) -> Result:
+    """Check (and, with ``output``, convert) one partner file; problems are collected.
+
+    ``progress`` is called with the number of rows read after every batch.
+    """
     path = Path(path)
     today = today or date.today()
     options = read_options(rules, **read_overrides)
@@ -133,7 +157,8 @@ def run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None 
         try:
             frames = [*compiled.problems,
                       *_missing_column_problems(plan, compiled, source.sheet)]
-            placed = _run_batches(source, compiled, plan, result, frames, writer)
+            placed = _run_batches(source, compiled, plan, result, frames, writer,
+                                  progress)
             result.problems = concat_problems([_place(source.problems, placed), *frames])
             if writer is not None:
                 if strict and not result.clean:
@@ -172,13 +197,17 @@ def _kept_columns(plan: TargetPlan, compiled: CompiledRules) -> list[str]:
 
 
 def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, result: Result,
-                 frames: list[pl.DataFrame], writer: AtomicWriter | None) -> list[pl.DataFrame]:
+                 frames: list[pl.DataFrame], writer: AtomicWriter | None,
+                 progress: Callable[[int], None] | None = None) -> list[pl.DataFrame]:
     """Returns (source row, output line) for the rows the reader reported problems on."""
     cross = CrossRowState({c.index: c.cross for c in plan.checks if c.cross is not None})
     records = RecordLines(plan.target)
     errors = [pl.col(ok(c.index)) for c in plan.checks if c.severity is Severity.ERROR]
     every = [pl.col(ok(c.index)) for c in plan.checks]
     kept = _kept_columns(plan, compiled)
+    day = typed("sold_at")  # kept for the upload file name's date
+    if "sold_at" in compiled.mapped and day not in kept:
+        kept.append(day)
     written = [ROW, LINE, SEQ, *(value(f.name) for f in plan.target.fields),
                *(out(f.name) for f in plan.target.fields)]
     next_line = 2
@@ -209,16 +238,41 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
         bad, flag = masks["bad"], masks["flag"]
         if flag.any():
             frames.extend(_extract(df.filter(flag), plan, compiled, source.sheet))
+        if flag.any() or marked.height:
+            _keep_raw(result, batch, pl.concat([df[ROW].filter(flag), marked["row"]]))
         lines = records.track(df, bad)
         if writer is not None and lines is not None:
             writer.reject(lines)
         rejected = int(bad.sum())
         result.rows_rejected += rejected
         result.rows_out += df.height - rejected
+        if day in df.columns:
+            _track_sale_dates(result, df.filter(~bad) if rejected else df, day)
         if writer is not None:
             good = df.select(written)
             writer.write(good.filter(~bad) if rejected else good)
+        if progress is not None:
+            progress(result.rows_read)
     moved = records.good_lines_rejected()  # a record is sent or rejected as a whole
     result.rows_out -= moved
     result.rows_rejected += moved
     return placed
+
+
+def _keep_raw(result: Result, batch: pl.DataFrame, rows: pl.Series) -> None:
+    """Keep the partner's cells of the first RAW_ROWS rows with problems (reports show them)."""
+    room = RAW_ROWS - result.raw_rows.height
+    if room > 0:
+        part = batch.filter(pl.col(ROW).is_in(rows.implode())).head(room)
+        result.raw_rows = pl.concat([result.raw_rows, part]) if result.raw_rows.width else part
+
+
+def _track_sale_dates(result: Result, good: pl.DataFrame, day: str) -> None:
+    """First and last sale day of the converted rows, across batches (names the output)."""
+    days = pl.col(day).cast(pl.Date)
+    lo, hi = good.select(days.min().alias("lo"), days.max().alias("hi")).row(0)
+    if lo is None:
+        return
+    if result.sale_dates is not None:
+        lo, hi = min(lo, result.sale_dates[0]), max(hi, result.sale_dates[1])
+    result.sale_dates = (lo, hi)

@@ -262,3 +262,13 @@ def test_targets_and_rules_list() -> None:
     names = [line.split()[0] for line in rules.out.splitlines()]
     assert {"charity-web", "kassa-nl", "tillpoint-uk"} <= set(names)
     assert run_cli("fields").out.count("\n") > 40
+
+
+def test_outputs_get_normal_file_modes(tmp_path: Path) -> None:
+    """Atomic writes go through mkstemp (0600); published files follow the umask."""
+    run_cli("convert", SAMPLES / "charity-lottery-web.csv", "--rules", "charity-web", "--to",
+            "bulk-csv", "--today", TODAY, "-o", tmp_path)
+    mask = os.umask(0)
+    os.umask(mask)
+    for p in tmp_path.iterdir():
+        assert p.stat().st_mode & 0o777 == 0o666 & ~mask, p

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import click
 
 from salesfmt.report import DEFAULT_CAP
 
-__all__ = ["source_options", "parse_today"]
+__all__ = ["source_options", "parse_today", "parse_day"]
 
 
 def parse_today(ctx: click.Context, param: click.Parameter, text: str | None) -> date | None:
@@ -21,6 +21,16 @@ def parse_today(ctx: click.Context, param: click.Parameter, text: str | None) ->
         return date.fromisoformat(text)
     except ValueError:
         raise click.BadParameter(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def parse_day(ctx: click.Context, param: click.Parameter, text: str | None) -> date | None:
+    """``--date dd-mm-yyyy`` (the upload file name's date) → date."""
+    if text is None:
+        return None
+    try:
+        return datetime.strptime(text, "%d-%m-%Y").date()
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a date (dd-mm-yyyy)") from None
 
 
 def source_options(fn: Callable[..., Any]) -> Callable[..., Any]:

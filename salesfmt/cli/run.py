@@ -10,10 +10,11 @@ from typing import Any
 import click
 
 from salesfmt.cli import cli
-from salesfmt.cli._options import source_options
+from salesfmt.cli._options import parse_day, source_options
 from salesfmt.errors import ExitCode, OutputError
+from salesfmt.naming import NamedOutput
 from salesfmt.pipeline import Result, run
-from salesfmt.report import ReportFormat, envelope, render
+from salesfmt.report import Progress, ReportFormat, envelope, render, write_report
 from salesfmt.rules import load_rules
 from salesfmt.targets import load_target, with_options
 from salesfmt.targets.serializers import extension
@@ -22,12 +23,13 @@ from salesfmt.util import atomic_write_text
 __all__ = ["check", "convert"]
 
 
-def _run(file: str, rules: str, target: str, **kw: Any) -> Result:
+def _run(file: str, rules: str, target: str, *, show_progress: bool = True, **kw: Any) -> Result:
     ruleset = load_rules(rules)
-    tgt = with_options(load_target(target, kw.pop("variant")),
+    tgt = with_options(load_target(target, kw.pop("variant", None)),
                        payload_size=kw.pop("payload_size", None))
     reader = {k: kw.pop(k) for k in ("sheet", "encoding", "delimiter", "header_row")}
-    return run(file, ruleset, tgt, **kw, **reader)
+    with Progress(sys.stderr, enabled=show_progress) as bar:
+        return run(file, ruleset, tgt, progress=bar.update, **kw, **reader)
 
 
 def _exit(result: Result) -> None:
@@ -38,13 +40,19 @@ def _exit(result: Result) -> None:
 @source_options
 @click.option("--format", "fmt", type=click.Choice([f.value for f in ReportFormat]),
               default=ReportFormat.TEXT.value, show_default=True,
-              help="What to print on stdout: text summary or the server's JSON envelope.")
+              help="What to print on stdout: text summary, the server's JSON envelope or HTML.")
+@click.option("--html", "html", default=None, metavar="PATH",
+              help="Also write the HTML report for the partner to PATH.")
 def check(file: str, rules: str, target: str, fmt: str, max_errors: int, with_source: bool,
-          **kw: Any) -> None:
+          html: str | None, **kw: Any) -> None:
     """Pre-flight FILE against a target: summary on stderr, report on stdout."""
-    result = _run(file, rules, target, **kw)
+    result = _run(file, rules, target, show_progress=ReportFormat(fmt) is ReportFormat.TEXT,
+                  **kw)
+    if html:
+        write_report(ReportFormat.HTML, result, html)
     color = sys.stderr.isatty()
-    click.echo(render(ReportFormat.TEXT, result, color=color).rstrip("\n"), err=True)
+    click.echo(render(ReportFormat.TEXT, result, color=color, report=html).rstrip("\n"),
+               err=True)
     if ReportFormat(fmt) is not ReportFormat.TEXT:
         click.echo(render(ReportFormat(fmt), result, cap=max_errors, with_source=with_source),
                    nl=False)
@@ -69,18 +77,47 @@ def _output_path(file: str, target: str, output: str) -> Path:
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
 @click.option("--payload-size", type=click.IntRange(min=1), default=None,
               help="Records per JSON payload file (targets that split payloads, e.g. wallie).")
+@click.option("--upload-name", is_flag=True,
+              help="With -o DIR: name the output {channel}_{dd-mm-yyyy}_{batch} (SPEC §4), "
+                   "channel from --channel or the rule file's channel:.")
+@click.option("--channel", default=None, help="Channel key for --upload-name (implies it).")
+@click.option("--date", "day", callback=parse_day, default=None, metavar="DD-MM-YYYY",
+              help="Date in the output name [default: the file's one sales day, else today].")
+@click.option("--ledger", default=None, metavar="PATH",
+              help="Ledger of names produced [default: $SALESFMT_LEDGER, else "
+                   "~/.local/state/salesfmt/ledger.sqlite].")
 def convert(file: str, rules: str, target: str, output: str, strict: bool, force: bool,
-            max_errors: int, with_source: bool, **kw: Any) -> None:
+            max_errors: int, with_source: bool, upload_name: bool, channel: str | None,
+            day: Any, ledger: str | None, **kw: Any) -> None:
     """Convert FILE for a target: good lines to the output, the JSON report beside it."""
     out = _output_path(file, target, output)
+    named = None
+    if upload_name or channel:
+        channel = channel or load_rules(rules).channel
+        if not channel or out.parent != Path(output):
+            raise click.UsageError("--upload-name needs -o DIR and --channel or a rule file "
+                                   "with channel:")
+        named = NamedOutput(out.parent, channel, ext=out.suffix, ledger=ledger, day=day,
+                            today=kw.get("today"))
     report_path = out.with_name(out.stem + ".report.json")
+    out = named.pending if named else out
     payloads = sorted(out.parent.glob(f"{out.stem}.[0-9][0-9][0-9]{out.suffix}"))  # split JSON
-    for p in (out, report_path, *payloads):
+    for p in (out,) if named else (out, report_path, *payloads):
         if Path(file).exists() and p.resolve() == Path(file).resolve():
             raise OutputError("refusing to overwrite the input file", where=str(p))
         if p.exists() and not force:
             raise OutputError("already exists (use --force to overwrite)", where=str(p))
-    result = _run(file, rules, target, output=out, strict=strict, **kw)
+    try:
+        result = _run(file, rules, target, output=out, strict=strict, **kw)
+        if named and result.output is not None:
+            result.output, notes = named.finish(result)
+            report_path = named.report or report_path
+            click.echo("\n".join(notes), err=True)
+        elif named and report_path.exists() and not force:
+            raise OutputError("already exists (use --force to overwrite)", where=str(report_path))
+    finally:
+        if named:
+            named.abort()
     report = envelope(result, cap=max_errors, with_source=with_source)
     atomic_write_text(report_path, json.dumps(report, ensure_ascii=False, indent=2,
                                               default=str) + "\n")

@@ -2,8 +2,10 @@
 
 Every file ends up as UTF-8 with LF or CRLF records (transcoded to a temporary copy when
 needed: other encodings, a BOM, classic-Mac CR line ends), is measured once by
-:func:`record_geometry` (exact physical lines, cells per record) and then parsed in
-batches by polars. Only dialects with an escape character take the Python fallback.
+parsed in batches by polars (physical lines from quoted-newline counts), and measured by
+:func:`record_geometry` (exact lines and cells per record: a second pass) only when a batch
+holds a row that may be ragged. Only dialects with an escape character take the Python
+fallback.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import codecs
 import csv as _csv
 import io
+import mmap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -130,45 +133,59 @@ def _open(path: Path, data_path: Path, encoding: str, options: ReadOptions,
     header_idx = header_index(rows, options, scorer, str(path))
     names, originals = unique_headers(rows[header_idx])
     letters = [column_letter(i) for i in range(len(names))]
-    geo = record_geometry(data_path, delimiter, quote)
-    header_line = int(geo["line"][header_idx]) if header_idx < geo.height else header_idx + 1
-    data_geo = geo.slice(header_idx + 1)
-    ragged = data_geo.filter(~pl.col("blank") & (pl.col("cells") != len(names)))
-    problems = pl.concat([header_problems(names, originals, letters, header_line, None),
-                          ragged_problems(ragged, names)])
+    # physical line of the header: records before it, each 1 line + its quoted newlines
+    header_line = 1 + sum(1 + sum(c.count("\n") for c in r) for r in rows[:header_idx])
+    header_lines = 1 + sum(c.count("\n") for c in rows[header_idx])
+    problems = header_problems(names, originals, letters, header_line, None)
     source = Source(path=path, format="csv", headers=names, original_headers=originals,
                     column_letters=letters, header_row=header_line, encoding=encoding,
                     delimiter=delimiter, problems=problems, _cleanup=cleanup)
+    # Exact per-record geometry (a second pass over the file) is computed only when a batch
+    # holds a row that may be ragged: clean files are read once.
+    geometry: list[pl.DataFrame] = []
+
+    def data_geometry() -> pl.DataFrame:
+        if not geometry:
+            geometry.append(record_geometry(data_path, delimiter, quote).slice(header_idx + 1))
+        return geometry[0]
 
     def polars_batches() -> Iterator[pl.DataFrame]:
-        if data_geo.height == 0:
-            return
         lf = pl.scan_csv(
             data_path, has_header=False, separator=delimiter, quote_char=quote,
-            schema={n: pl.String for n in names}, truncate_ragged_lines=True,
-            raise_if_empty=False, empty_string_is_null=True, missing_columns="insert",
-            extra_columns="ignore",
+            schema={**{n: pl.String for n in names}, _SPARE: pl.String},
+            truncate_ragged_lines=True, raise_if_empty=False, empty_string_is_null=True,
+            missing_columns="insert", extra_columns="ignore",
         ).slice(header_idx + 1)
-        done = 0
-        aligned = True
-        last_end = header_line + int(geo["lines"][header_idx]) - 1
+        multiline = bool(quote) and _contains(data_path, quote.encode("utf-8"))
+        suspect = pl.col(_SPARE).is_not_null() | (
+            pl.col(names[-1]).is_null() & ~pl.all_horizontal(pl.col(n).is_null() for n in names))
+        done, next_line = 0, header_line + header_lines
         for batch in lf.collect_batches(chunk_size=options.batch_size):
             if batch.height == 0:
                 continue
-            newlines = pl.sum_horizontal(
-                pl.col(n).str.count_matches("\n").fill_null(0) for n in names).cast(pl.Int64)
-            spans = batch.select(newlines + 1).to_series()
-            geo_part = data_geo.slice(done, batch.height)
-            aligned = aligned and geo_part.height == batch.height and \
-                bool((geo_part["lines"] == spans).all())
-            if aligned:
-                rows_ = geo_part["line"]
-            else:  # should not happen; keep counting by embedded newlines, and say so
-                rows_ = (spans.cum_sum() - spans + last_end + 1).alias("line")
-                _warn(source, "approximate_lines", "the quoting of this file could not be "
-                      "followed exactly: row numbers may be off and ragged rows unreported")
+            if multiline:
+                spans = batch.select(1 + pl.sum_horizontal(
+                    pl.col(n).str.count_matches("\n").fill_null(0) for n in names
+                ).cast(pl.Int64)).to_series()
+                rows_ = spans.cum_sum() - spans + next_line
+                next_line = int(rows_[-1] + spans[-1])
+            else:
+                rows_ = pl.int_range(next_line, next_line + batch.height, dtype=pl.Int64,
+                                     eager=True)
+                next_line += batch.height
+            if batch.select(suspect.any()).item():
+                part = data_geometry().slice(done, batch.height)
+                if part.height == batch.height:
+                    rows_ = part["line"]
+                    ragged = part.filter(~pl.col("blank") & (pl.col("cells") != len(names)))
+                    if ragged.height:
+                        source.problems = pl.concat([source.problems,
+                                                     ragged_problems(ragged, names)])
+                else:  # should not happen; keep counting by embedded newlines, and say so
+                    _warn(source, "approximate_lines", "the quoting of this file could not "
+                          "be followed exactly: row numbers may be off and ragged rows "
+                          "unreported")
             done += batch.height
-            last_end = int(rows_[-1]) + int(spans[-1]) - 1
             yield batch.with_columns(rows_.cast(pl.Int64).alias(ROW)).select([ROW, *names])
 
     def batches() -> Iterator[pl.DataFrame]:
@@ -191,6 +208,19 @@ def _open(path: Path, data_path: Path, encoding: str, options: ReadOptions,
 
     source._batches = batches
     return source
+
+
+_SPARE = "\x00spare"  # one column beyond the header: non-null when a row has extra cells
+
+
+def _contains(path: Path, needle: bytes) -> bool:
+    """True when the file holds ``needle`` anywhere (memchr over a memory map: fast)."""
+    with path.open("rb") as fh:
+        try:
+            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+                return mm.find(needle) >= 0
+        except ValueError:  # empty file
+            return False
 
 
 def _warn(source: Source, code: str, message: str) -> None:

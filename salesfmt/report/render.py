@@ -5,19 +5,30 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
+from salesfmt.errors import OutputError
 from salesfmt.report.envelope import envelope
+from salesfmt.report.html import MAX_LINES, html_report
 from salesfmt.report.terminal import summary
 
-__all__ = ["ReportFormat", "RENDERERS", "render"]
+__all__ = ["ReportFormat", "RENDERERS", "render", "write_report"]
 
 
 class ReportFormat(StrEnum):
-    """Formats ``check --format`` can print on stdout."""
+    """Report formats: on stdout (``check --format``) or in a file (``salesfmt report``)."""
 
     TEXT = "text"
     JSON = "json"
+    HTML = "html"
+
+    @classmethod
+    def for_path(cls, path: str, default: ReportFormat | None = None) -> ReportFormat:
+        """The format a report file's extension asks for (.html, .json, .txt)."""
+        suffix = path.rsplit(".", 1)[-1].lower() if "." in path else ""
+        return {"htm": cls.HTML, "html": cls.HTML, "json": cls.JSON,
+                "txt": cls.TEXT}.get(suffix, default or cls.HTML)
 
 
 def _json(result: Any, **opts: Any) -> str:
@@ -27,15 +38,33 @@ def _json(result: Any, **opts: Any) -> str:
 
 
 def _text(result: Any, **opts: Any) -> str:
-    return summary(result, color=opts.get("color", False)) + "\n"
+    return summary(result, color=opts.get("color", False), report=opts.get("report")) + "\n"
+
+
+def _html(result: Any, **opts: Any) -> str:
+    return html_report(result, max_lines=opts.get("max_lines", MAX_LINES))
 
 
 RENDERERS: dict[ReportFormat, Callable[..., str]] = {
     ReportFormat.TEXT: _text,
     ReportFormat.JSON: _json,
+    ReportFormat.HTML: _html,
 }
 
 
 def render(fmt: ReportFormat, result: Any, **opts: Any) -> str:
     """Render ``result`` in ``fmt``."""
     return RENDERERS[fmt](result, **opts)
+
+
+def write_report(fmt: ReportFormat, result: Any, path: str | Path, **opts: Any) -> Path:
+    """Render ``result`` in ``fmt`` and write it to ``path`` atomically."""
+    from salesfmt.util import atomic_write_text
+
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise OutputError("report folder does not exist", where=str(path.parent))
+    if Path(result.path).exists() and path.resolve() == Path(result.path).resolve():
+        raise OutputError("refusing to overwrite the input file", where=str(path))
+    atomic_write_text(path, render(fmt, result, **opts))
+    return path

@@ -1,25 +1,51 @@
-"""The short human summary printed on stderr."""
+"""The short human summary printed on stderr, and the progress bar for long runs."""
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+import time
+from pathlib import Path
+from typing import Any, TextIO
 
 import polars as pl
 
-__all__ = ["summary"]
+from salesfmt.problems import Severity
 
-TOP = 10
+__all__ = ["summary", "Progress"]
+
+TOP = 5
 
 
-def summary(result: Any, *, color: bool = False) -> str:
-    """Counts, the first problems and the balance line, as plain or coloured text."""
-
+def _paint(color: bool) -> Any:
     def paint(text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if color else text
 
+    return paint
+
+
+def _top(problems: pl.DataFrame) -> pl.DataFrame:
+    """The most frequent (field, code) pairs with their count and first occurrence."""
+    return (problems.with_columns(pl.col("field").fill_null("(file)"))
+            .group_by(["field", "code", "severity"], maintain_order=True)
+            .agg(pl.len().alias("n"), pl.col("line").first(), pl.col("message").first())
+            .sort("n", descending=True, maintain_order=True).head(TOP))
+
+
+def _where(row: dict[str, Any]) -> str:
+    at = f"line {row['line']}" if row["line"] is not None else "file"
+    origin = f"row {row['row']}" if row.get("row") is not None else ""
+    if row.get("column"):
+        origin += f" col {row['column']}"
+    return f"{at} ({origin.strip() or '-'})"
+
+
+def summary(result: Any, *, color: bool = False, report: str | Path | None = None) -> str:
+    """Counts, the top problems, the first problem lines and where the full report is."""
+    paint = _paint(color)
     p = result.problems
-    n_err = p.filter(pl.col("severity") == "error").height
-    n_warn = p.height - n_err
+    errors = p.filter(pl.col("severity") == Severity.ERROR.value)
+    n_err, n_warn = errors.height, p.height - errors.height
+    err_lines = errors["line"].drop_nulls().n_unique()
     src = result.source
     where = f" sheet {src.sheet!r}," if src.sheet else ""
     lines = [
@@ -28,18 +54,86 @@ def summary(result: Any, *, color: bool = False) -> str:
         f"rows: {result.rows_read} read = {result.rows_out} converted + "
         f"{result.rows_rejected} rejected + {result.rows_skipped} skipped",
     ]
-    status = paint("clean", "32") if n_err == 0 else paint(f"{n_err} error(s)", "31")
+    status = (paint("clean", "32") if n_err == 0
+              else paint(f"{n_err} error(s) on {err_lines} line(s)", "31"))
     lines.append(f"problems: {status}, {paint(str(n_warn), '33') if n_warn else 0} warning(s)")
+    top = _top(p) if p.height > TOP else p.clear()
+    if top.height and int(top["n"].max()) > 1:
+        lines.append("top problems:")
+        for row in top.iter_rows(named=True):
+            sev = "31" if row["severity"] == Severity.ERROR.value else "33"
+            first = f"line {row['line']}" if row["line"] is not None else "file"
+            count = paint(f"{row['n']:>7}×", sev)
+            lines.append(f"  {count} {row['field']} {row['code']} (first on {first})")
+        lines.append("first problems:")
     for row in p.head(TOP).iter_rows(named=True):
-        at = f"line {row['line']}" if row["line"] is not None else "file"
-        origin = f"row {row['row']}" if row["row"] is not None else ""
-        if row["column"]:
-            origin += f" col {row['column']}"
-        sev = paint(row["severity"], "31" if row["severity"] == "error" else "33")
+        sev = paint(row["severity"], "31" if row["severity"] == Severity.ERROR.value else "33")
         value = f" [value: {row['value']!r}]" if row["value"] is not None else ""
-        lines.append(f"  {at:>10} ({origin.strip() or '-'}) {sev}: {row['message']}{value}")
+        lines.append(f"  {_where(row):>22} {sev}: {row['message']}{value}")
     if p.height > TOP:
-        lines.append(f"  … and {p.height - TOP} more (see the JSON or HTML report)")
+        hint = f"see {report}" if report else "use --html PATH or --format json"
+        lines.append(f"  … and {p.height - TOP} more ({hint})")
     if result.output is not None:
         lines.append(f"output: {result.output}")
+    if report is not None:
+        lines.append(f"full report: {report}")
     return "\n".join(lines)
+
+
+class Progress:
+    """A progress line on ``stream`` for runs longer than ``delay`` seconds; silent otherwise.
+
+    Use as a context manager and pass :meth:`update` as the pipeline's ``progress`` callback.
+    Disabled (a no-op) unless ``enabled`` and the stream is a terminal.
+    """
+
+    def __init__(self, stream: TextIO, *, enabled: bool = True, delay: float = 1.0,
+                 label: str = "checking") -> None:
+        isatty = getattr(stream, "isatty", lambda: False)
+        self.stream = stream
+        self.enabled = enabled and bool(isatty())
+        self.delay = delay
+        self.label = label
+        self.rows = 0
+        self._start = 0.0
+        self._drawn = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def update(self, rows: int) -> None:
+        """Rows read so far (the pipeline calls this after every batch)."""
+        self.rows = rows
+
+    def _line(self, tick: int) -> str:
+        width = 20
+        pos = tick % (2 * width - 2)
+        pos = pos if pos < width else 2 * width - 2 - pos
+        bar = "".join("█" if abs(i - pos) <= 1 else "░" for i in range(width))
+        done = f" {self.rows:,} rows checked ·" if self.rows else ""
+        return f"\r{bar} {self.label}…{done} {time.monotonic() - self._start:.0f} s "
+
+    def _loop(self) -> None:
+        if self._stop.wait(self.delay):
+            return
+        tick = 0
+        while not self._stop.is_set():
+            self.stream.write(self._line(tick))
+            self.stream.flush()
+            self._drawn = True
+            tick += 1
+            self._stop.wait(0.1)
+
+    def __enter__(self) -> Progress:
+        if self.enabled:
+            self._start = time.monotonic()
+            self._thread = threading.Thread(target=self._loop, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._thread is not None:
+            self._stop.set()
+            self._thread.join()
+            if self._drawn:
+                self.stream.write("\r\x1b[2K")
+                self.stream.flush()

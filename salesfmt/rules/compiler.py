@@ -90,7 +90,7 @@ class CompiledRules:
 def to_text(expr: pl.Expr, kind: Kind) -> pl.Expr:
     """A canonical value as text (templates, messages): plain decimals, ISO dates."""
     if kind is Kind.DECIMAL:
-        return expr.cast(pl.String).str.replace(r"\.?0+$", "")
+        return expr.cast(pl.String).str.replace(r"(\.\d*?)0+$", "${1}").str.strip_suffix(".")
     if kind is Kind.DATE:
         return expr.dt.strftime("%Y-%m-%d")
     if kind is Kind.DATETIME:

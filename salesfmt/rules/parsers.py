@@ -79,6 +79,9 @@ def _cascade(raw: pl.Expr, steps: list[Step], dtype: pl.DataType) -> pl.Expr:
             todo = out.is_null() & s.is_not_null()
             if not todo.any():
                 break
+            if out.null_count() == len(s):
+                out = step(s).cast(dtype)  # nothing parsed yet: no gather/scatter needed
+                continue
             idx = todo.arg_true()
             out = out.scatter(idx, step(s.gather(idx)).cast(dtype))
         return out
@@ -102,11 +105,13 @@ def _text(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
     return raw.map_batches(clean, return_dtype=pl.String, is_elementwise=True)
 
 
-def _decimal_string(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
-    """A locale-formatted amount as ``-1234.56`` text; null when it is not a number.
+def _decimal_text(s: pl.Series, opts: ParseOptions) -> pl.Series:
+    """Locale-formatted amounts as ``-1234.56`` text; null where not a number.
 
     Accepts currency symbols/codes, ``-12``, ``(12.00)``, ``12-``; thousands separators
     only in groups of three, so ``12,50`` in a ``.``-decimal file is refused, not 1250.
+    Runs step by step on a Series (each intermediate computed once) and skips the steps
+    no value in the column needs.
     """
     dec = opts.decimal_separator
     thousands = opts.thousands_separator
@@ -115,20 +120,35 @@ def _decimal_string(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
     group = f"[{re.escape(thousands)}{_GROUP}]"
     body = rf"^(\d{{1,3}}({group}\d{{3}})+|\d+)({re.escape(dec)}\d*)?([eE][+-]?\d+)?$" \
         rf"|^{re.escape(dec)}\d+$"
-    s = _clean(raw).str.replace_all("\u2212", "-").str.replace_all(_CURRENCY, "")
-    s = s.str.strip_chars()
-    paren = s.str.contains(r"^\(.*\)$")
-    s = s.str.replace(r"^\((.*)\)$", "$1").str.strip_chars()
-    trailing = s.str.contains(r"^[^-+].*-$")
-    s = s.str.replace(r"-$", "").str.strip_chars()
-    leading = s.str.starts_with("-")
-    s = s.str.replace(r"^[-+]\s*", "")
-    signs = paren.cast(pl.Int8) + trailing.cast(pl.Int8) + leading.cast(pl.Int8)
-    s = pl.when(s.str.contains(body) & (signs <= 1)).then(s)
-    s = s.str.replace_all(group, "")
+    if s.str.contains(_INVISIBLE).any():
+        s = s.str.replace_all(_INVISIBLE, "")
+    if s.str.contains("\u2212", literal=True).any():
+        s = s.str.replace_all("\u2212", "-", literal=True)
+    s = s.str.replace_all(_CURRENCY, "").str.strip_chars()
+    zero = pl.repeat(0, len(s), dtype=pl.Int8, eager=True)
+    paren = (s.str.starts_with("(") & s.str.ends_with(")")).fill_null(False)
+    if paren.any():
+        s = _on(s.to_frame("v").with_columns(p=paren).to_struct("x"), lambda x: pl.when(
+            x.struct.field("p")).then(x.struct.field("v").str.slice(1, x.struct.field("v")
+                                                                    .str.len_chars() - 2))
+            .otherwise(x.struct.field("v"))).str.strip_chars()
+    trailing = s.str.contains(r"^[^-+].*-$").fill_null(False)
+    if trailing.any():
+        s = _on(s.to_frame("v").with_columns(t=trailing).to_struct("x"), lambda x: pl.when(
+            x.struct.field("t")).then(x.struct.field("v").str.strip_suffix("-"))
+            .otherwise(x.struct.field("v"))).str.strip_chars()
+    leading = s.str.starts_with("-").fill_null(False)
+    if (leading | s.str.starts_with("+").fill_null(False)).any():
+        s = s.str.replace(r"^[-+]\s*", "")
+    signs = (paren.cast(pl.Int8) if paren.any() else zero) \
+        + (trailing.cast(pl.Int8) if trailing.any() else zero) + leading.cast(pl.Int8)
+    ok = s.str.contains(body).fill_null(False) & (signs <= 1)
+    s = pl.select(pl.when(ok).then(s)).to_series()
+    if s.str.contains(group).any():
+        s = s.str.replace_all(group, "")
     if dec != ".":
         s = s.str.replace(dec, ".", literal=True)
-    return pl.when(signs == 1).then(pl.lit("-") + s).otherwise(s)
+    return pl.select(pl.when(signs == 1).then(pl.lit("-") + s).otherwise(s)).to_series()
 
 
 def _to_decimal(text: pl.Expr) -> pl.Expr:
@@ -144,7 +164,7 @@ def _decimal_steps(opts: ParseOptions) -> list[Step]:
             _to_decimal(v.str.replace(opts.decimal_separator, ".", literal=True))))
 
     def full(s: pl.Series) -> pl.Series:
-        return _on(s, lambda v: _to_decimal(_decimal_string(v, opts)))
+        return _on(_decimal_text(s, opts), _to_decimal)
 
     return [fast, full]
 
@@ -158,7 +178,7 @@ def _integer(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
         return s.cast(pl.Int64, strict=False)
 
     def whole(s: pl.Series) -> pl.Series:
-        d = _on(s, lambda v: _to_decimal(_decimal_string(v, opts)))
+        d = _on(_decimal_text(s, opts), _to_decimal)
         return _on(d, lambda v: pl.when(v.round(0) == v).then(v.cast(pl.Int64, strict=False)))
 
     return _cascade(raw, [fast, whole], pl.Int64)

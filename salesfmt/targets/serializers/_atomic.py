@@ -8,6 +8,8 @@ from pathlib import Path
 
 import polars as pl
 
+from salesfmt.util import publish
+
 __all__ = ["AtomicWriter"]
 
 
@@ -38,7 +40,7 @@ class AtomicWriter:
     def commit(self) -> Path:
         """Finish the file and move it into place atomically."""
         self.finish()
-        os.replace(self.tmp, self.path)
+        publish(self.tmp, self.path)
         return self.path
 
     def abort(self) -> None:

@@ -17,7 +17,6 @@ Flat JSON Lines stream batch by batch; grouped records are spilled to Arrow IPC 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ from salesfmt.checks.crossrow import LINE, SEQ
 from salesfmt.targets.serializers._atomic import AtomicWriter
 from salesfmt.targets.spec import Target, TargetField
 from salesfmt.targets.validate import UNIX, out
+from salesfmt.util import publish
 
 __all__ = ["JsonWriter", "JsonLinesWriter", "encode_records", "json_string"]
 
@@ -168,7 +168,7 @@ class _Buffered(AtomicWriter):
         try:
             self.finish()
             for tmp, final in self._moves():
-                os.replace(tmp, final)
+                publish(tmp, final)
         finally:
             self._cleanup()
         return self.paths[0] if self.paths else self.path

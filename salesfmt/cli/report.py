@@ -1,0 +1,36 @@
+"""``salesfmt report``: write a report file (HTML for the partner, or JSON / text)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from salesfmt.cli import cli
+from salesfmt.cli._options import source_options
+from salesfmt.cli.run import _exit, _run
+from salesfmt.report import ReportFormat, render, write_report
+from salesfmt.report.html import MAX_LINES
+
+__all__ = ["report"]
+
+
+@cli.command()
+@source_options
+@click.option("-o", "--output", "output", required=True, metavar="PATH",
+              help="Report file to write (atomically); .html, .json or .txt.")
+@click.option("--format", "fmt", type=click.Choice([f.value for f in ReportFormat]),
+              default=None, help="Report format [default: from PATH's extension, else html].")
+@click.option("--max-lines", type=click.IntRange(min=1), default=MAX_LINES, show_default=True,
+              help="Problem lines the HTML report shows in full (the rest are counted).")
+def report(file: str, rules: str, target: str, output: str, fmt: str | None, max_errors: int,
+           with_source: bool, max_lines: int, **kw: Any) -> None:
+    """Check FILE and write a report a partner can read (HTML by default)."""
+    result = _run(file, rules, target, **kw)
+    chosen = ReportFormat(fmt) if fmt else ReportFormat.for_path(output)
+    path = write_report(chosen, result, output, cap=max_errors, with_source=with_source,
+                        max_lines=max_lines)
+    click.echo(render(ReportFormat.TEXT, result, color=sys.stderr.isatty(),
+                      report=path).rstrip("\n"), err=True)
+    _exit(result)
