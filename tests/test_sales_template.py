@@ -52,8 +52,8 @@ def _rows(n: int) -> list[list[str]]:
     return rows
 
 
-def _convert(tmp: Path, rows: list[list[str]], variant: str | None = None,
-             batch_size: int = 7) -> tuple[Path, object]:
+def _write_input(tmp: Path, rows: list[list[str]]) -> Path:
+    """The partner CSV and its rule file (tmp/r.yaml); returns the CSV."""
     src = tmp / "in.csv"
     with src.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
@@ -61,8 +61,14 @@ def _convert(tmp: Path, rows: list[list[str]], variant: str | None = None,
                     "notes", "order"])
         w.writerows(rows)
     (tmp / "r.yaml").write_text(RULES)
+    return src
+
+
+def _convert(tmp: Path, rows: list[list[str]], variant: str | None = None,
+             batch_size: int = 7, target: object = None) -> tuple[Path, object]:
+    src = _write_input(tmp, rows)
     out = tmp / "out.xlsx"
-    res = run(src, load_rules(tmp / "r.yaml"), load_target("sales-template", variant),
+    res = run(src, load_rules(tmp / "r.yaml"), target or load_target("sales-template", variant),
               today=date(2026, 11, 1), output=out, batch_size=batch_size)
     return out, res
 
@@ -184,17 +190,8 @@ def test_a_template_from_another_writer(tmp_path: Path) -> None:
         for name, data in parts.items():
             z.writestr(name, data)
 
-    rows = _rows(6)
-    src = tmp_path / "in.csv"
-    with src.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["event", "date", "type", "channel", "qty", "price", "amount", "cur",
-                    "notes", "order"])
-        w.writerows(rows)
-    (tmp_path / "r.yaml").write_text(RULES)
-    out = tmp_path / "out.xlsx"
-    target = with_options(load_target("sales-template"), template=str(path))
-    run(src, load_rules(tmp_path / "r.yaml"), target, today=date(2026, 11, 1), output=out)
+    out, _ = _convert(tmp_path, _rows(6),
+                      target=with_options(load_target("sales-template"), template=str(path)))
     got = fastexcel.read_excel(out).load_sheet("Sales").to_polars()
     assert got.columns == columns and got.height == 6
     assert got["Sale Date"].to_list()[0] == datetime(2026, 10, 1)
