@@ -131,6 +131,7 @@ def _missing_column_problems(plan: TargetPlan, compiled: CompiledRules,
                               **compiled.hints.get(f.source, {})}, {})
         text = pl.select(msg).item()
         sev = Severity.ERROR if f.required else Severity.WARNING
+        sev = compiled.rules.severity.get("missing_column", sev)  # a rule file's override
         out.append(file_problem("missing_column", text, severity=sev, sheet=sheet,
                                 field=f.name))
     return out

@@ -157,3 +157,13 @@ def test_schema_ships_where_the_wheel_puts_the_rules() -> None:
     assert '"rules" = "salesfmt/_data/rules"' in text
     assert schema_path().is_file()
     assert schema_path().parent.parent == rules_dir().parent
+
+
+def test_validate_lists_every_model_problem_of_a_file(tmp_path: Path) -> None:
+    rules = _write(tmp_path / "multi.yaml",
+                   "name: m\nfields:\n  sale_id: Bon\n  amount: {expr: 'quantity * 2'}\n"
+                   "  sale_nr: X\n  notes: {template: '{foo}'}\nseverity: {nope: warning}\n")
+    res = run_cli("rules", "validate", rules)
+    assert res.code == 1
+    assert [line.split(": ", 2)[1] for line in res.out.splitlines()] == [
+        "fields.amount.expr", "fields.sale_nr", "fields.notes.template", "severity.nope"]

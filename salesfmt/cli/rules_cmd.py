@@ -78,13 +78,20 @@ def rules_show(name: str, target: str | None) -> None:
     if tgt is None:
         return
     click.echo(f"target {tgt.name}:")
+    tw = max(len(f.name) for f in tgt.fields)
     for feed in feeds(rs, tgt):
         f = feed.target
-        if feed.rule is None:
-            src = f"nothing (canonical {f.source} not mapped)"
-        else:
+        if feed.rule is not None:
             src = f"{f.source} ← {source_text(feed.rule)}"
-        click.echo(f"  {f.name:<16} {'required' if f.required else 'optional':<8}  {src}")
+            if f.default is not None:
+                src += f" (target default {f.default!r})"
+        elif f.constant is not None:
+            src = f"target constant {f.constant!r}"
+        elif f.default is not None:
+            src = f"target default {f.default!r}"
+        else:
+            src = f"nothing (canonical {f.source} not mapped)"
+        click.echo(f"  {f.name:<{tw}}  {'required' if f.required else 'optional':<8}  {src}")
     missing = unfed_required(rs, tgt)
     if missing:
         names = ", ".join(f"{f.name} (canonical {f.source}: {FIELDS[f.source].description})"

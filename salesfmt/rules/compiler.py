@@ -21,7 +21,7 @@ from salesfmt.checks.crossrow import CrossRowDecl
 from salesfmt.errors import RuleError
 from salesfmt.problems import Severity, file_problem
 from salesfmt.readers import HeaderScorer, Source
-from salesfmt.rules.expr import ExprError, Typed, compile_expr, field_refs
+from salesfmt.rules.expr import ExprError, Typed, compile_expr, field_refs, to_text
 from salesfmt.rules.headers import closest_headers, match_headers, normalize_header
 from salesfmt.rules.model import FieldRule, RuleSet, SkipRule
 from salesfmt.rules.parsers import ambiguous_date, parse
@@ -87,19 +87,6 @@ class CompiledRules:
     problems: list[pl.DataFrame] = field(default_factory=list)
 
 
-def to_text(expr: pl.Expr, kind: Kind) -> pl.Expr:
-    """A canonical value as text (templates, messages): plain decimals, ISO dates."""
-    if kind is Kind.DECIMAL:
-        return expr.cast(pl.String).str.replace(r"(\.\d*?)0+$", "${1}").str.strip_suffix(".")
-    if kind is Kind.DATE:
-        return expr.dt.strftime("%Y-%m-%d")
-    if kind is Kind.DATETIME:
-        return expr.dt.strftime("%Y-%m-%dT%H:%M:%S")
-    if kind is Kind.BOOLEAN:
-        return pl.when(expr).then(pl.lit("true")).when(~expr).then(pl.lit("false"))
-    return expr.cast(pl.String)
-
-
 def _coerce(t: Typed, kind: Kind, rule: FieldRule) -> pl.Expr:
     """An expression's result as a value of the field's kind."""
     if t.kind is None:
@@ -118,14 +105,35 @@ def _coerce(t: Typed, kind: Kind, rule: FieldRule) -> pl.Expr:
     return parse(kind, text, rule.parse)
 
 
+def _map_index(cell: pl.Expr, keys: list[str]) -> pl.Expr:
+    """Position of each cell's key in ``keys`` (null: not in the map). Cells written exactly
+    as a key cost one lookup; only the others are trimmed, case-folded, spaces collapsed."""
+    exact = {k: i for i, k in reversed(list(enumerate(keys)))}
+    loose = {" ".join(k.split()).lower(): i for k, i in reversed(list(exact.items()))}
+
+    def index(s: pl.Series) -> pl.Series:
+        idx = s.replace_strict(list(exact), list(exact.values()), default=None,
+                               return_dtype=pl.UInt32)
+        todo = idx.is_null() & s.is_not_null()
+        if todo.any():
+            pos = todo.arg_true()
+            key = s.gather(pos).str.strip_chars().str.replace_all(r"\s+", " ").str.to_lowercase()
+            idx = idx.scatter(pos, key.replace_strict(list(loose), list(loose.values()),
+                                                      default=None, return_dtype=pl.UInt32))
+        return idx
+
+    return cell.map_batches(index, return_dtype=pl.UInt32, is_elementwise=True)
+
+
 def _mapped(cell: pl.Expr, rule: FieldRule) -> tuple[pl.Expr, pl.Expr]:
     """Apply the value map: (text after mapping, flag of values the map did not know)."""
     assert rule.value_map is not None
-    keys = [" ".join(k.split()).lower() for k in rule.value_map]
-    values = [None if v is None else _literal_text(v) for v in rule.value_map.values()]
-    key = cell.str.strip_chars().str.replace_all(r"\s+", " ").str.to_lowercase()
-    hit = key.is_in(keys)
-    mapped = key.replace_strict(keys, values, default=None, return_dtype=pl.String)
+    keys = list(rule.value_map)
+    values = pl.Series([None if v is None else _literal_text(v) for v in rule.value_map.values()],
+                       dtype=pl.String)
+    idx = _map_index(cell, keys)
+    hit = idx.is_not_null()
+    mapped = pl.lit(values).gather(idx)
     if rule.unmapped == "default":
         other = pl.lit(None if rule.map_default is None else _literal_text(rule.map_default),
                        pl.String)
@@ -133,7 +141,7 @@ def _mapped(cell: pl.Expr, rule: FieldRule) -> tuple[pl.Expr, pl.Expr]:
         other = pl.lit(None, pl.String)  # reported once, as unmapped_value
     else:
         other = cell
-    blank = key.is_null() | (key == "")
+    blank = cell.is_null() | (cell.str.strip_chars() == "")
     flag = ~blank & ~hit if rule.unmapped == "error" else pl.lit(False)
     return pl.when(hit).then(mapped).when(blank).then(cell).otherwise(other), flag
 
@@ -193,9 +201,9 @@ def derived_order(rules: RuleSet) -> list[list[str]]:
     while len(done) < len(derived):
         ready = [n for n, deps in derived.items() if n not in done and deps <= done]
         if not ready:
-            cycle = ", ".join(sorted(set(derived) - done))
-            raise RuleError(f"derived fields read each other in a cycle: {cycle}",
-                            where=str(rules.path or rules.name))
+            stuck = sorted(set(derived) - done)
+            raise RuleError(f"derived fields read each other in a cycle: {', '.join(stuck)}",
+                            where=rules.fields[stuck[0]].where or str(rules.path or rules.name))
         layers.append(ready)
         done |= set(ready)
     return layers
@@ -225,11 +233,11 @@ def _skip_expr(rule: SkipRule, headers: list[str], column: Any, resolve: Any) ->
 
 
 def _fuzzy_problem(name: str, header: str, alias: str, score: float, letter: str,
-                   sheet: str | None) -> pl.DataFrame:
+                   sheet: str | None, severity: Severity) -> pl.DataFrame:
     template = get_check("fuzzy_header").message
     msg = pl.select(render_message(template, {"header": header, "column": name,
                                               "score": f"{score:g}", "alias": alias}, {})).item()
-    return file_problem("fuzzy_header", msg, severity=Severity.WARNING, sheet=sheet,
+    return file_problem("fuzzy_header", msg, severity=severity, sheet=sheet,
                         column=letter, header=header, field=name)
 
 
@@ -263,7 +271,7 @@ def compile_rules(rules: RuleSet, source: Source) -> CompiledRules:
                 if match.score < 100:
                     compiled.problems.append(_fuzzy_problem(
                         name, match.header, match.alias, match.score, letters[match.header],
-                        source.sheet))
+                        source.sheet, rules.severity.get("fuzzy_header", Severity.WARNING)))
                 compiled.sources[name] = (match.header, letters[match.header])
                 shown = text = pl.col(match.header)
                 if rule.value_map is not None:
@@ -330,8 +338,9 @@ def _derived(rule: FieldRule, compiled: CompiledRules, resolve: Any, column: Any
                 parts.append(to_text(resolve(ref).expr, FIELDS[ref].kind))
         text = pl.concat_str(parts) if parts else pl.lit("")
         compiled.mapped.add(name)
-        return [text.alias(raw(name)), text.alias(parsed_text(name)),
-                parse(kind, text, rule.parse).alias(typed(name)),
+        # text built from parsed values is already clean: no second text parse
+        value = text if kind is Kind.TEXT else parse(kind, text, rule.parse)
+        return [text.alias(raw(name)), text.alias(parsed_text(name)), value.alias(typed(name)),
                 pl.lit(False).alias(unmapped(name))]
     assert rule.expr is not None
     try:

@@ -15,9 +15,10 @@ from decimal import Decimal
 
 import polars as pl
 
-from salesfmt.canonical import DECIMAL_SCALE, FIELDS, Kind
+from salesfmt.canonical import DECIMAL_SCALE, FIELDS, Kind, polars_type
 
-__all__ = ["ExprError", "Typed", "FUNCTIONS", "check_expr", "compile_expr", "field_refs"]
+__all__ = ["ExprError", "Typed", "FUNCTIONS", "check_expr", "compile_expr", "field_refs",
+           "to_text"]
 
 _DEC = pl.Decimal(38, DECIMAL_SCALE)
 
@@ -89,6 +90,23 @@ def check_expr(text: str) -> set[str]:
     return refs - constants
 
 
+def to_text(expr: pl.Expr, kind: Kind | None) -> pl.Expr:
+    """A canonical value as text (templates, messages): plain decimals, ISO dates."""
+    if kind is Kind.DECIMAL:
+        return expr.cast(pl.String).str.replace(r"(\.\d*?)0+$", "${1}").str.strip_suffix(".")
+    if kind is Kind.DATE:
+        return expr.dt.strftime("%Y-%m-%d")
+    if kind is Kind.DATETIME:
+        return expr.dt.strftime("%Y-%m-%dT%H:%M:%S")
+    if kind is Kind.BOOLEAN:
+        return pl.when(expr).then(pl.lit("true")).when(~expr).then(pl.lit("false"))
+    return expr.cast(pl.String)
+
+
+def _text(t: Typed) -> pl.Expr:
+    return to_text(t.expr, t.kind)
+
+
 def _num(t: Typed) -> pl.Expr:
     return t.expr.cast(_DEC) if t.kind is Kind.INTEGER else t.expr
 
@@ -140,13 +158,24 @@ class _Compiler:
             return Typed(pl.lit(None), None)
         raise ExprError(f"literal {v!r} is not allowed", node.col_offset + 1)
 
-    def _seq(self, node: ast.Tuple | ast.List) -> list[object]:
+    def _seq(self, node: ast.Tuple | ast.List, kind: Kind | None) -> pl.Series:
         values = []
         for elt in node.elts:
-            if not isinstance(elt, ast.Constant):
+            sign = 1
+            if isinstance(elt, ast.UnaryOp) and isinstance(elt.op, ast.USub | ast.UAdd):
+                sign, elt = (-1 if isinstance(elt.op, ast.USub) else 1), elt.operand
+            if not isinstance(elt, ast.Constant) or (sign == -1 and isinstance(elt.value, str)):
                 raise ExprError("lists after 'in' hold literals only", elt.col_offset + 1)
-            values.append(elt.value)
-        return values
+            value = elt.value if sign == 1 else -elt.value
+            if kind is Kind.DECIMAL and isinstance(value, int | float):
+                value = Decimal(repr(value))
+            values.append(value)
+        dtype = polars_type(kind) if kind is not None else None
+        try:
+            return pl.Series(values, dtype=dtype, strict=False)
+        except (TypeError, pl.exceptions.PolarsError):
+            raise ExprError("the list after 'in' does not match the value's type",
+                            node.col_offset + 1) from None
 
     def _Tuple(self, node: ast.Tuple | ast.List) -> Typed:
         raise ExprError("a list is only allowed after 'in'", node.col_offset + 1)
@@ -156,8 +185,7 @@ class _Compiler:
     def _BinOp(self, node: ast.BinOp) -> Typed:
         a, b = self(node.left), self(node.right)
         if isinstance(node.op, ast.Add) and Kind.TEXT in (a.kind, b.kind):
-            return Typed(pl.concat_str([a.expr.cast(pl.String), b.expr.cast(pl.String)]),
-                         Kind.TEXT)
+            return Typed(pl.concat_str([_text(a), _text(b)]), Kind.TEXT)
         for t in (a, b):
             if t.kind not in (Kind.INTEGER, Kind.DECIMAL, None):
                 raise ExprError(f"arithmetic on a {t.kind} value", node.col_offset + 1)
@@ -189,8 +217,8 @@ class _Compiler:
             if isinstance(op, ast.In | ast.NotIn):
                 if not isinstance(right_node, ast.Tuple | ast.List):
                     raise ExprError("'in' needs a list: x in ('a', 'b')", node.col_offset + 1)
-                values = self._seq(right_node)
-                expr = left.expr.is_in(values)
+                values = self._seq(right_node, left.kind)
+                expr = left.expr.is_in(pl.lit(values).implode())
                 results.append(~expr if isinstance(op, ast.NotIn) else expr)
                 continue
             right = self(right_node)
@@ -230,14 +258,14 @@ class _Compiler:
                   "coalesce": pl.coalesce}[name]
             return Typed(fn(exprs), kind)
         if name == "is_empty":
-            text = first.expr.cast(pl.String)
+            text = _text(first)
             return Typed(text.is_null() | (text.str.strip_chars() == ""), Kind.BOOLEAN)
         if name == "matches":
             pattern = node.args[1]
             if not (isinstance(pattern, ast.Constant) and isinstance(pattern.value, str)):
                 raise ExprError("matches() takes a quoted pattern", node.col_offset + 1)
-            return Typed(first.expr.cast(pl.String).str.contains(pattern.value), Kind.BOOLEAN)
-        text = first.expr.cast(pl.String)
+            return Typed(_text(first).str.contains(pattern.value), Kind.BOOLEAN)
+        text = _text(first)
         if name == "lower":
             return Typed(text.str.to_lowercase(), Kind.TEXT)
         if name == "upper":

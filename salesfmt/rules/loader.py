@@ -153,7 +153,10 @@ def _read(path: Path, merged: _Merged, stack: tuple[Path, ...]) -> None:
         raise RuleError(errors[0][1], where=errors[0][0])
     parent = doc.data.get("extends")
     if parent is not None:
-        parent_path = resolve_rule_path(parent, base=path.parent).resolve()
+        try:
+            parent_path = resolve_rule_path(parent, base=path.parent).resolve()
+        except RuleError as exc:
+            raise RuleError(str(exc), where=doc.where(["extends"])) from None
         if parent_path in stack or parent_path == path.resolve():
             cycle = " → ".join(p.stem for p in (*stack, path.resolve(), parent_path))
             raise RuleError(f"extends cycle: {cycle}", where=doc.where(["extends"]))
@@ -276,9 +279,23 @@ def _skip_rules(m: _Merged, known: set[str]) -> tuple[SkipRule, ...]:
     return tuple(skips)
 
 
+def _attempt(errors: list[str] | None, fn: Any, *args: Any) -> Any:
+    """``fn(*args)``; with an ``errors`` list a RuleError is noted there instead of raised."""
+    try:
+        return fn(*args)
+    except RuleError as exc:
+        if errors is None:
+            raise
+        errors.append(str(exc))
+        return None
+
+
 def load_rules(name_or_path: str | Path) -> RuleSet:
     """Load a rule file and everything it extends; RuleError (file:line:col) on any mistake."""
-    path = resolve_rule_path(name_or_path)
+    return _build(resolve_rule_path(name_or_path), None)
+
+
+def _build(path: Path, errors: list[str] | None) -> RuleSet:
     m = _Merged()
     _read(path, m, ())
     data = m.data
@@ -286,11 +303,15 @@ def load_rules(name_or_path: str | Path) -> RuleSet:
         raise RuleError("maps no fields", where=m.where("fields"))
     base = _parse_options(data.get("parse", {}), ParseOptions())
     known = set(data["fields"])
-    fields = {n: _field_rule(n, s, base, m, known) for n, s in data["fields"].items()}
+    fields = {n: _attempt(errors, _field_rule, n, s, base, m, known)
+              for n, s in data["fields"].items()}
+    skip = _attempt(errors, _skip_rules, m, known)
+    cross = _attempt(errors, _cross, m, known)
+    severity = _attempt(errors, _severity, m)
     inp = data.get("input", {})
     header_row = inp.get("header_row")
     headers = data.get("headers", {})
-    return RuleSet(
+    rules = RuleSet(
         name=data["name"],
         path=path,
         description=data.get("description", ""),
@@ -302,18 +323,24 @@ def load_rules(name_or_path: str | Path) -> RuleSet:
         sheet=inp.get("sheet"),
         header_row=None if header_row in (None, "auto") else int(header_row),
         fields=fields,
-        skip=_skip_rules(m, known),
+        skip=skip or (),
         extends=tuple(m.chain[:-1]),
         fuzzy=bool(headers.get("fuzzy", False)),
         threshold=float(headers.get("threshold", DEFAULT_FUZZY_THRESHOLD)),
-        cross=_cross(m, known),
-        severity=_severity(m),
+        cross=cross or (),
+        severity=severity or {},
         parse=base,
     )
+    if errors is None or not errors:
+        from salesfmt.rules.compiler import derived_order  # cycles between derived fields
+
+        _attempt(errors, derived_order, rules)
+    return rules
 
 
 def validate_file(path: str | Path) -> list[str]:
-    """Every problem of a rule file, one line each (``file:line:col: key: message``)."""
+    """Every problem of a rule file, one line each (``file:line:col: key: message``): all
+    schema problems, else all field, skip, cross-row and severity problems."""
     try:
         resolved = resolve_rule_path(path)
         doc = read_yaml(resolved)
@@ -324,8 +351,9 @@ def validate_file(path: str | Path) -> list[str]:
     errors = _schema_errors(doc)
     if errors:
         return [f"{where}: {message}" for where, message in errors]
+    found: list[str] = []
     try:
-        load_rules(resolved)
+        _build(resolved, found)  # model problems of every field, not just the first
     except RuleError as exc:
-        return [str(exc)]
-    return []
+        found.append(str(exc))
+    return found

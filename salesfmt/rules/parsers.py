@@ -34,7 +34,11 @@ FALSE_VALUES = ["false", "f", "no", "n", "0", "nee", "non", "onwaar", "off"]
 # Currency symbols anywhere, ISO codes at either end: "€ 12,50", "12.50 EUR", "$-3".
 _CURRENCY = r"^[A-Z]{3}\s*|\s*[A-Z]{3}$|[€$£¥₹₽₩¤]"
 _GROUP = "\\s\u00a0\u202f'"  # spaces, no-break spaces and apostrophes group thousands too
-_INVISIBLE = "[\u200b\u200c\u200d\ufeff]"
+# Stripped from both ends of every cell: whitespace, no-break spaces, zero-width and BOM.
+_BLANKS = " \t\r\n\v\f\u00a0\u2007\u202f\u3000\u200b\u200c\u200d\u2060\ufeff"
+# Characters that NFC can change: combining marks, Hangul jamo, canonical singletons.
+_NOT_NFC = r"[\p{M}\u1100-\u11ff\u212a\u212b\u2126\u0340\u0341\u0343\u0374\u037e\u0387\uf900-\ufaff]"
+_EDGE_CURRENCY = "€$£¥₹₽₩¤" + _BLANKS  # signs at either end: strip, then cast
 # ISO 8601 offsets are dropped: the wall-clock time as written is kept.
 _OFFSET = r"(Z|[+-]\d{2}:?\d{2})$"
 # Five-digit numbers are spreadsheet serial dates (1927..2173), with an optional time fraction.
@@ -90,17 +94,22 @@ def _cascade(raw: pl.Expr, steps: list[Step], dtype: pl.DataType) -> pl.Expr:
 
 
 def _clean(raw: pl.Expr) -> pl.Expr:
-    return raw.str.replace_all(_INVISIBLE, "").str.strip_chars()
+    return raw.str.strip_chars(_BLANKS)
 
 
 def _text(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
     def clean(s: pl.Series) -> pl.Series:
-        s = s.str.strip_chars()
-        wide = s.str.contains(r"[^\x00-\x7f]").fill_null(False)
-        if wide.any():  # only non-ASCII cells can need NFC or hold invisible characters
+        s = s.str.strip_chars(_BLANKS)
+        nbytes = s.str.len_bytes()
+        wide = (nbytes != s.str.len_chars()).fill_null(False)  # non-ASCII cells only
+        if wide.any():
             idx = wide.arg_true()
-            s = s.scatter(idx, _on(s.gather(idx), lambda v: _clean(v).str.normalize("NFC")))
-        return _on(s, lambda v: pl.when(v.str.len_bytes() > 0).then(v))
+            sub = s.gather(idx)
+            odd = sub.str.contains(_NOT_NFC).fill_null(False)  # marks, jamo, singletons
+            if odd.any():
+                at = odd.arg_true()
+                s = s.scatter(idx.gather(at), sub.gather(at).str.normalize("NFC"))
+        return s.zip_with((nbytes > 0).fill_null(False), pl.Series([None], dtype=pl.String))
 
     return raw.map_batches(clean, return_dtype=pl.String, is_elementwise=True)
 
@@ -120,8 +129,7 @@ def _decimal_text(s: pl.Series, opts: ParseOptions) -> pl.Series:
     group = f"[{re.escape(thousands)}{_GROUP}]"
     body = rf"^(\d{{1,3}}({group}\d{{3}})+|\d+)({re.escape(dec)}\d*)?([eE][+-]?\d+)?$" \
         rf"|^{re.escape(dec)}\d+$"
-    if s.str.contains(_INVISIBLE).any():
-        s = s.str.replace_all(_INVISIBLE, "")
+    s = s.str.strip_chars(_BLANKS)
     if s.str.contains("\u2212", literal=True).any():
         s = s.str.replace_all("\u2212", "-", literal=True)
     s = s.str.replace_all(_CURRENCY, "").str.strip_chars()
@@ -163,10 +171,14 @@ def _decimal_steps(opts: ParseOptions) -> list[Step]:
         return _on(s, lambda v: pl.when(~v.str.contains(".", literal=True)).then(
             _to_decimal(v.str.replace(opts.decimal_separator, ".", literal=True))))
 
+    def bare(s: pl.Series) -> pl.Series:
+        # a currency sign or code at one end ("€ 12,50", "12.50 EUR"): strip it, then cast
+        return fast(_on(s, lambda v: v.str.strip_chars(_EDGE_CURRENCY)))
+
     def full(s: pl.Series) -> pl.Series:
         return _on(_decimal_text(s, opts), _to_decimal)
 
-    return [fast, full]
+    return [fast, bare, full]
 
 
 def _decimal(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
@@ -250,13 +262,16 @@ def _date(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
 def ambiguous_date(raw: pl.Expr, opts: ParseOptions) -> pl.Expr | None:
     """True where day-first and month-first readings give different dates (03/04/2026).
 
-    None when the rule fixes the order (``date_formats`` or ``date_order``)."""
+    None when the rule fixes the order (``date_formats`` or ``date_order``). Two numbers
+    up to 12 that differ are valid days and months both ways: one regex, no date parsing.
+    """
     if opts.date_formats or opts.date_order:
         return None
-    s = _clean(raw).str.replace_all(r"[/.]", "-")
-    dmy = pl.coalesce([_try(s, f) for f in _order_formats("dmy")])
-    mdy = pl.coalesce([_try(s, f) for f in _order_formats("mdy")])
-    return (dmy != mdy).fill_null(False)
+    parts = _clean(raw).str.extract_groups(
+        r"^(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.]\d{2}(?:\d{2})?(?:[ T].*)?$")
+    a = parts.struct.field("a").cast(pl.Int32, strict=False)
+    b = parts.struct.field("b").cast(pl.Int32, strict=False)
+    return ((a <= 12) & (b <= 12) & (a != b)).fill_null(False)
 
 
 def _boolean(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:

@@ -89,4 +89,5 @@ def feeds(rules: RuleSet, target: Target) -> list[Feed]:
 
 def unfed_required(rules: RuleSet, target: Target) -> list[TargetField]:
     """Required target fields the rule file maps nothing to (an up-front error in check)."""
-    return [f for f in target.fields if f.required and f.source not in rules.fields]
+    return [f for f in target.fields if f.required and f.constant is None
+            and f.default is None and f.source not in rules.fields]
