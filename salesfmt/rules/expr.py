@@ -18,7 +18,7 @@ import polars as pl
 from salesfmt.canonical import DECIMAL_SCALE, FIELDS, Kind, polars_type
 
 __all__ = ["ExprError", "Typed", "FUNCTIONS", "check_expr", "compile_expr", "field_refs",
-           "to_text"]
+           "regex_problem", "to_text"]
 
 _DEC = pl.Decimal(38, DECIMAL_SCALE)
 
@@ -67,10 +67,31 @@ def _tree(text: str) -> ast.Expression:
             low, high = FUNCTIONS[name]
             if not low <= len(node.args) <= high:
                 raise ExprError(f"{name}() takes {low}..{high} arguments", col)
-            if name == "column" and not (isinstance(node.args[0], ast.Constant)
-                                         and isinstance(node.args[0].value, str)):
+            if name == "column" and not _is_const(node.args[0], str):
                 raise ExprError("column() takes a quoted header text", col)
+            if name == "round" and len(node.args) > 1 and not _is_const(node.args[1], int):
+                raise ExprError("round() takes a whole number of places: round(x, 2)", col)
+            if name == "matches":
+                if not _is_const(node.args[1], str):
+                    raise ExprError("matches() takes a quoted pattern", col)
+                problem = regex_problem(node.args[1].value)  # type: ignore[attr-defined]
+                if problem:
+                    raise ExprError(f"bad pattern in matches(): {problem}", col)
     return tree
+
+
+def _is_const(node: ast.AST, kind: type) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, kind) \
+        and not isinstance(node.value, bool)
+
+
+def regex_problem(pattern: str) -> str | None:
+    """Why polars' regex engine refuses ``pattern`` (one line), or None when it is fine."""
+    try:
+        pl.select(pl.lit("").str.contains(pattern))
+    except pl.exceptions.PolarsError as exc:
+        return " ".join(str(exc).split())[:200]
+    return None
 
 
 def field_refs(text: str) -> set[str]:

@@ -17,7 +17,7 @@ from salesfmt.checks.crossrow import CrossRowDecl
 from salesfmt.errors import RuleError
 from salesfmt.problems import Severity
 from salesfmt.resources import data_dir, rules_dir
-from salesfmt.rules.expr import ExprError, check_expr
+from salesfmt.rules.expr import ExprError, check_expr, regex_problem
 from salesfmt.rules.model import DEFAULT_FUZZY_THRESHOLD, FieldRule, RuleSet, SkipRule
 from salesfmt.rules.parsers import ParseOptions
 from salesfmt.rules.yamlpos import Document, read_yaml
@@ -272,6 +272,8 @@ def _skip_rules(m: _Merged, known: set[str]) -> tuple[SkipRule, ...]:
                             where=m.where("skip", i, "field"))
         if "when" in s:
             _expr(s["when"], m.where("skip", i, "when"), known)
+        if "matches" in s and (problem := regex_problem(s["matches"])):
+            raise RuleError(f"bad pattern: {problem}", where=m.where("skip", i, "matches"))
         skips.append(SkipRule(column=s.get("column"), field=s.get("field"),
                               matches=s.get("matches"),
                               equals=None if s.get("equals") is None else str(s["equals"]),
