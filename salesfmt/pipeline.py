@@ -193,7 +193,7 @@ def _kept_columns(plan: TargetPlan, compiled: CompiledRules) -> list[str]:
     base = [ROW, SEQ, *(value(f.name) for f in fields), *(out(f.name) for f in fields)]
     crossed = {c for chk in plan.checks if chk.cross is not None
                for c in (*chk.cross.keys, chk.cross.value) if c is not None}
-    return [*base, *sorted((shown | crossed) - set(base)),
+    return [*base, *sorted((shown | crossed) - set(base) - {LINE}),  # LINE comes later
             *(e.meta.output_name() for e in plan.row_checks)]
 
 

@@ -216,3 +216,46 @@ def test_json_strings_escape_everything_rfc8259_requires() -> None:
     values = ["".join(map(chr, range(40))), 'a"b\\c', "ünï €", '\\"', "\u2028", "", None]
     got = pl.DataFrame({"v": values}).select(json_string(pl.col("v")).alias("j"))["j"].to_list()
     assert [None if g is None else json.loads(g) for g in got] == values
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3])
+def test_records_assembled_in_chunks_give_the_same_bytes(tmp_path: Path, monkeypatch,
+                                                         chunk: int) -> None:
+    from salesfmt.targets.serializers import json as json_ser
+
+    def outputs(folder: Path) -> dict[str, bytes]:
+        folder.mkdir()
+        for target, sample, rules, name in [
+                ("wallie", "pos-lines-returns.csv", "pos-lines", "o.json"),
+                ("thalamus-party-sale", "party-transactions.csv", "party-pos", "o.jsonl")]:
+            run(SAMPLES / sample, load_rules(PARTNERS / f"{rules}.yaml"),
+                with_options(load_target(target), payload_size=3),
+                today=date.fromisoformat(TODAY), output=folder / name, batch_size=2)
+        return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    reference = outputs(tmp_path / "ref")
+    monkeypatch.setattr(json_ser._Buffered, "chunk_records", chunk)
+    assert outputs(tmp_path / "chunked") == reference
+    assert sorted(reference) == ["o.001.json", "o.002.json", "o.jsonl"]
+
+
+def test_a_rerun_leaves_only_its_own_payloads(tmp_path: Path) -> None:
+    out = tmp_path / "o.json"
+    for size in (1, 2, 10):
+        run(SAMPLES / "pos-lines-returns.csv", load_rules(PARTNERS / "pos-lines.yaml"),
+            with_options(load_target("wallie"), payload_size=size),
+            today=date.fromisoformat(TODAY), output=out)
+        names = sorted(p.name for p in tmp_path.iterdir())
+        expected = {1: [f"o.00{i}.json" for i in range(1, 5)],
+                    2: ["o.001.json", "o.002.json"], 10: ["o.json"]}[size]
+        assert names == expected
+
+
+def test_numbered_payloads_are_not_replaced_without_force(cli, tmp_path: Path) -> None:
+    args = ("convert", SAMPLES / "pos-lines-returns.csv", "--rules", "pos-lines", "--to",
+            "wallie", "-o", f"{tmp_path}/", "--today", TODAY, "--payload-size", "2")
+    assert cli(*args).code == 1
+    (tmp_path / "pos-lines-returns.report.json").unlink()
+    again = cli(*args)
+    assert again.code == 2 and "pos-lines-returns.001.json: already exists" in again.err
+    assert cli(*args, "--force").code == 1

@@ -52,8 +52,8 @@ def _rows(n: int) -> list[list[str]]:
     return rows
 
 
-def _convert(tmp: Path, rows: list[list[str]], variant: str | None = None,
-             batch_size: int = 7) -> tuple[Path, object]:
+def _write_input(tmp: Path, rows: list[list[str]]) -> Path:
+    """The partner CSV and its rule file (tmp/r.yaml); returns the CSV."""
     src = tmp / "in.csv"
     with src.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
@@ -61,8 +61,14 @@ def _convert(tmp: Path, rows: list[list[str]], variant: str | None = None,
                     "notes", "order"])
         w.writerows(rows)
     (tmp / "r.yaml").write_text(RULES)
+    return src
+
+
+def _convert(tmp: Path, rows: list[list[str]], variant: str | None = None,
+             batch_size: int = 7, target: object = None) -> tuple[Path, object]:
+    src = _write_input(tmp, rows)
     out = tmp / "out.xlsx"
-    res = run(src, load_rules(tmp / "r.yaml"), load_target("sales-template", variant),
+    res = run(src, load_rules(tmp / "r.yaml"), target or load_target("sales-template", variant),
               today=date(2026, 11, 1), output=out, batch_size=batch_size)
     return out, res
 
@@ -150,3 +156,47 @@ def test_unknown_variant_is_a_one_line_error(cli, tmp_path: Path) -> None:
               "--variant", "nope")
     assert res.code == 2
     assert "unknown variant 'nope'; variants: box-office" in res.err
+
+
+def test_a_template_from_another_writer(tmp_path: Path) -> None:
+    """An operator's own template (shared strings, its own styles and validations, an
+    xr:uid-style namespaced attribute) is refilled the same way."""
+    import re
+
+    import xlsxwriter
+
+    from salesfmt.targets import with_options
+
+    path = tmp_path / "own.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet("Sales")
+    bold = wb.add_format({"bold": True})
+    columns = ["Event ID", "Sale Date", "Ticket Type", "Sales Channel", "Quantity",
+               "Unit Price", "Gross Amount", "Currency", "Notes"]
+    for i, name in enumerate(columns):
+        ws.write_string(0, i, name, bold)
+    ws.set_column(1, 1, 12, wb.add_format({"num_format": "dd/mm/yyyy"}))
+    ws.data_validation("D2:D1000", {"validate": "list", "source": ["Online", "Box Office"]})
+    wb.add_worksheet("Readme").write_string(0, 0, "ours")
+    wb.close()
+    with zipfile.ZipFile(path) as z:  # add what Excel itself writes on validations
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    sheet = sheet.replace("<worksheet ", '<worksheet xmlns:xr="http://schemas.microsoft.com/'
+                          'office/spreadsheetml/2014/revision" ', 1)
+    sheet = re.sub(r"<dataValidation ", '<dataValidation xr:uid="{0A1B}" ', sheet)
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+    out, _ = _convert(tmp_path, _rows(6),
+                      target=with_options(load_target("sales-template"), template=str(path)))
+    got = fastexcel.read_excel(out).load_sheet("Sales").to_polars()
+    assert got.columns == columns and got.height == 6
+    assert got["Sale Date"].to_list()[0] == datetime(2026, 10, 1)
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["Sales", "Readme"]
+    assert book["Sales"]["B2"].number_format == "dd/mm/yyyy"
+    assert [str(dv.sqref) for dv in book["Sales"].data_validations.dataValidation] == \
+        ["D2:D1000"]

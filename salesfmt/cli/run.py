@@ -101,7 +101,8 @@ def convert(file: str, rules: str, target: str, output: str, strict: bool, force
                             today=kw.get("today"))
     report_path = out.with_name(out.stem + ".report.json")
     out = named.pending if named else out
-    for p in (out,) if named else (out, report_path):
+    payloads = sorted(out.parent.glob(f"{out.stem}.[0-9][0-9][0-9]{out.suffix}"))  # split JSON
+    for p in (out,) if named else (out, report_path, *payloads):
         if Path(file).exists() and p.resolve() == Path(file).resolve():
             raise OutputError("refusing to overwrite the input file", where=str(p))
         if p.exists() and not force:

@@ -46,11 +46,17 @@ class RecordLines:
         if not self.keys:
             return df.with_columns(pl.col(SEQ).alias(LINE))
         keys = self.keys
+        narrow = df.select(*keys, SEQ)  # work on the keys only, attach LINE at the end
         if self.seen is not None:
-            df = df.join(self.seen, on=keys, how="left", maintain_order="left",
-                         nulls_equal=False)
+            narrow = narrow.join(self.seen, on=keys, how="left", maintain_order="left",
+                                 nulls_equal=False)
         else:
-            df = df.with_columns(pl.lit(None, dtype=pl.Int64).alias(LINE))
+            narrow = narrow.with_columns(pl.lit(None, dtype=pl.Int64).alias(LINE))
+        narrow = self._number(narrow)
+        return df.with_columns(narrow[LINE])
+
+    def _number(self, df: pl.DataFrame) -> pl.DataFrame:
+        keys = self.keys
         nullkey = pl.any_horizontal([pl.col(k).is_null() for k in keys])
         df = df.with_columns(nullkey.alias(_NULLKEY))
         start = pl.col(LINE).is_null() & (
@@ -66,15 +72,16 @@ class RecordLines:
         self.next += int(df[_START].sum())
         new = df.filter(pl.col(_START) & ~pl.col(_NULLKEY)).select([*keys, LINE])
         self.seen = new if self.seen is None else pl.concat([self.seen, new])
-        return df.drop(_NEW, _START, _NULLKEY)
+        return df
 
     def track(self, df: pl.DataFrame, bad: pl.Series) -> pl.Series | None:
         """Remember which records have a bad line; the record lines rejected in this batch."""
         if not self.keys:
             return None
-        rejected = df.filter(bad).select(pl.col(LINE).unique())
+        lines = df.select(LINE)
+        rejected = lines.filter(bad).unique()
         self._bad.append(rejected)
-        self._good.append(df.filter(~bad).group_by(LINE).len())
+        self._good.append(lines.filter(~bad).group_by(LINE).len())
         return rejected[LINE]
 
     def good_lines_rejected(self) -> int:

@@ -8,11 +8,12 @@ import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from xml.sax.saxutils import quoteattr
 
 from salesfmt.errors import TargetError
 from salesfmt.problems import column_letter
 
-__all__ = ["TemplateSheet", "read_template", "column_index"]
+__all__ = ["TemplateSheet", "read_template", "column_index", "remap_sqref", "plain_attributes"]
 
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
@@ -41,6 +42,12 @@ class TemplateSheet:
     header_row_attrs: str
     cols: dict[int, dict[str, str]] = field(default_factory=dict)
     validations: list[ET.Element] = field(default_factory=list)
+
+
+def plain_attributes(attrib: dict[str, str]) -> dict[str, str]:
+    """Attributes without a namespace: the ones we rewrite (Excel adds xr:uid and the like,
+    which ElementTree spells {uri}uid and which would need their prefixes declared)."""
+    return {k: v for k, v in attrib.items() if not k.startswith("{")}
 
 
 def _shared_strings(zf: zipfile.ZipFile) -> list[str]:
@@ -95,8 +102,8 @@ def read_template(path: Path, sheet: str) -> tuple[TemplateSheet, list[zipfile.Z
     row_attrs = ""
     first = root.find("m:sheetData/m:row", NS)
     if first is not None:
-        row_attrs = "".join(f' {k}="{v}"' for k, v in first.attrib.items() if k != "r"
-                            and k != "spans")
+        row_attrs = "".join(f" {k}={quoteattr(v)}" for k, v in plain_attributes(first.attrib).items()
+                            if k not in ("r", "spans"))
         for c in first.findall("m:c", NS):
             col = column_index(_REF.match(c.get("r", "")).group(1))
             headers[_cell_text(c, shared).strip()] = col
@@ -104,7 +111,7 @@ def read_template(path: Path, sheet: str) -> tuple[TemplateSheet, list[zipfile.Z
                 styles[col] = c.get("s")
     cols: dict[int, dict[str, str]] = {}
     for col in root.findall("m:cols/m:col", NS):
-        attrs = {k: v for k, v in col.attrib.items() if k not in ("min", "max")}
+        attrs = {k: v for k, v in plain_attributes(col.attrib).items() if k not in ("min", "max")}
         for i in range(int(col.get("min")) - 1, min(int(col.get("max")), 16384)):
             cols[i] = attrs
     validations = root.findall("m:dataValidations/m:dataValidation", NS)
@@ -127,3 +134,4 @@ def remap_sqref(sqref: str, mapping: dict[int, int]) -> str:
         letter = column_letter(mapping[ia])
         out.append(f"{letter}{r1}:{letter}{r2}" if b else f"{letter}{r1}")
     return " ".join(out)
+

@@ -19,7 +19,9 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import polars as pl
 
@@ -70,11 +72,13 @@ def encode_records(frame: pl.DataFrame, target: Target) -> pl.DataFrame:
     """Record text in pieces, one per row, in output order: ``__json`` pieces concatenate
     to the records; ``__first``/``__last`` mark each record's first and last row.
 
-    ``frame`` holds ``__line``, ``__seq`` and one fragment column per target field. Grouped
+    ``frame`` holds ``__line``, ``__seq`` and the output text of every field. Grouped
     records need no group_by: rows sorted by record open the record on its first row, add
     their item, and close it on the last row.
     """
     names = [f.name for f in target.fields]
+    omit = bool(target.options.get("omit_null", True))
+    frame = frame.select(LINE, SEQ, *[fragment(f, omit) for f in target.fields])
     group = target.group
     if group is None:
         return frame.sort(SEQ).select(
@@ -104,46 +108,58 @@ def _joined(pieces: pl.Expr, frame: pl.DataFrame) -> bytes:
 
 
 class _Buffered(AtomicWriter):
-    """Spills encoded batches to IPC files; ``_emit`` writes the records in order."""
+    """Spills the output text of batches to IPC files, bucketed by record line, and at the
+    end reads one bucket at a time (bounded memory, each row read once) to hand the pieces
+    to ``_emit`` in record order."""
+
+    #: records (output lines) per bucket
+    chunk_records = 250_000
 
     def __init__(self, path: Path, target: Target) -> None:
         super().__init__(path, target)
         self.fields = list(target.fields)
         self._dir = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.", dir=self.path.parent))
-        self._parts: list[Path] = []
+        self._buckets: dict[int, list[Path]] = {}
         self._rejected: list[pl.Series] = []
         self.paths: list[Path] = []
 
     def write(self, batch: pl.DataFrame) -> None:
-        frame = batch.select(LINE, SEQ, *self._fragments())
+        frame = batch.select(LINE, SEQ, *self._texts())
         if frame.height == 0:
             return
-        part = self._dir / f"{len(self._parts):06d}.arrow"
-        frame.write_ipc(part)
-        self._parts.append(part)
+        bucket = ((pl.col(LINE) - 2) // self.chunk_records).alias(_REC)
+        for part in frame.with_columns(bucket).partition_by(_REC, maintain_order=True):
+            number = int(part[_REC][0])
+            files = self._buckets.setdefault(number, [])
+            path = self._dir / f"{number:06d}-{len(files):06d}.arrow"
+            part.drop(_REC).write_ipc(path)
+            files.append(path)
 
-    def _fragments(self) -> list[pl.Expr]:
-        omit = bool(self.target.options.get("omit_null", True))
-        return [fragment(f, omit) for f in self.fields]
+    def _texts(self) -> list[pl.Expr]:
+        return [pl.col(out(f.name)) for f in self.fields]
 
     def reject(self, lines: pl.Series) -> None:
         if lines.len():
             self._rejected.append(lines)
 
-    def _pieces(self) -> pl.DataFrame:
-        if not self._parts:
-            return pl.DataFrame(schema={LINE: pl.Int64, _FIRST: pl.Boolean, _LAST: pl.Boolean,
-                                        _JSON: pl.String})
-        frame = pl.scan_ipc(self._parts)
-        if self._rejected:
-            bad = pl.concat(self._rejected).unique().implode()
-            frame = frame.filter(~pl.col(LINE).is_in(bad))
-        return encode_records(frame.collect(), self.target)
+    def _chunks(self) -> Iterator[pl.DataFrame]:
+        """Pieces of records in order, one bucket of ``chunk_records`` records at a time."""
+        bad = pl.concat(self._rejected).unique().implode() if self._rejected else None
+        for number in sorted(self._buckets):
+            frame = pl.scan_ipc(self._buckets[number])
+            if bad is not None:
+                frame = frame.filter(~pl.col(LINE).is_in(bad))
+            part = frame.collect()
+            if part.height:
+                yield encode_records(part, self.target)
 
     def finish(self) -> None:
-        pieces = self._pieces()
-        self.records = int(pieces[_FIRST].sum())
-        self._emit(pieces)
+        self.records = 0
+        self._begin()
+        for pieces in self._chunks():
+            self.records += int(pieces[_FIRST].sum())
+            self._emit(pieces)
+        self._end()
 
     def _cleanup(self) -> None:
         shutil.rmtree(self._dir, ignore_errors=True)
@@ -164,7 +180,13 @@ class _Buffered(AtomicWriter):
     def _moves(self) -> list[tuple[Path, Path]]:
         return [(self.tmp, self.path)]
 
+    def _begin(self) -> None:
+        raise NotImplementedError
+
     def _emit(self, pieces: pl.DataFrame) -> None:
+        raise NotImplementedError
+
+    def _end(self) -> None:
         raise NotImplementedError
 
 
@@ -182,7 +204,7 @@ class JsonLinesWriter(_Buffered):
         if self.target.group is not None:
             super().write(batch)
             return
-        pieces = encode_records(batch.select(LINE, SEQ, *self._fragments()), self.target)
+        pieces = encode_records(batch.select(LINE, SEQ, *self._texts()), self.target)
         with self.tmp.open("ab") as fh:
             fh.write(_joined(_LINES, pieces))
         self.records += pieces.height
@@ -191,44 +213,82 @@ class JsonLinesWriter(_Buffered):
         if self.target.group is not None:
             super().finish()
 
+    def _begin(self) -> None:
+        self._fh = self.tmp.open("wb")
+
     def _emit(self, pieces: pl.DataFrame) -> None:
-        with self.tmp.open("wb") as fh:
-            for offset in range(0, pieces.height, _CHUNK):
-                fh.write(_joined(_LINES, pieces.slice(offset, _CHUNK)))
+        for offset in range(0, pieces.height, _CHUNK):
+            self._fh.write(_joined(_LINES, pieces.slice(offset, _CHUNK)))
+
+    def _end(self) -> None:
+        self._fh.close()
 
 
 class JsonWriter(_Buffered):
-    """``{"<wrapper>": [...]}`` documents of at most ``payload_size`` records each."""
+    """``{"<wrapper>": [...]}`` documents of at most ``payload_size`` records each; one
+    payload is ``name.json``, several are ``name.001.json``, ``name.002.json``, …"""
 
     extension = ".json"
 
-    def _emit(self, pieces: pl.DataFrame) -> None:
-        size = int(self.target.options.get("payload_size") or DEFAULT_PAYLOAD_SIZE)
+    def _begin(self) -> None:
+        self._size = int(self.target.options.get("payload_size") or DEFAULT_PAYLOAD_SIZE)
         wrapper = self.target.options.get("wrapper", "records")
-        rec = pl.col(_FIRST).cast(pl.Int64).cum_sum() - 1
+        self._head = ("{" + json.dumps(wrapper) + ":[").encode("utf-8")
+        self._temps: list[Path] = []
+        self._fh: BinaryIO | None = None
+        self._done = 0  # records emitted so far
+
+    def _open(self) -> BinaryIO:
+        if self._fh is not None:
+            self._fh.write(b"\n]}\n")
+            self._fh.close()
+        tmp = self.tmp if not self._temps else Path(tempfile.mkstemp(
+            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)[1])
+        self._temps.append(tmp)
+        self._fh = tmp.open("wb")
+        self._fh.write(self._head)
+        return self._fh
+
+    def _emit(self, pieces: pl.DataFrame) -> None:
+        rec = pl.col(_FIRST).cast(pl.Int64).cum_sum() - 1 + self._done
         pieces = pieces.with_columns(rec.alias(_REC)).with_columns(
             pl.concat_str([
                 pl.when(~pl.col(_FIRST)).then(pl.lit(""))
-                .when(pl.col(_REC) % size == 0).then(pl.lit("\n")).otherwise(pl.lit(",\n")),
+                .when(pl.col(_REC) % self._size == 0).then(pl.lit("\n"))
+                .otherwise(pl.lit(",\n")),
                 pl.col(_JSON)]).alias(_JSON),
-            (pl.col(_REC) // size).alias(_REC))
-        payloads = pieces.partition_by(_REC, maintain_order=True) or [pieces]
-        self.paths = [self.path] if len(payloads) == 1 else [
+            (pl.col(_REC) // self._size).alias(_REC))
+        for payload in pieces.partition_by(_REC, maintain_order=True):
+            number = int(payload[_REC][0])
+            fh = self._fh if len(self._temps) == number + 1 else self._open()
+            fh.write(_joined(pl.col(_JSON), payload))
+        self._done += int(pieces[_FIRST].sum())
+
+    def _end(self) -> None:
+        if self._fh is None:  # no records: one empty payload
+            self.tmp.write_bytes(self._head + b"]}\n")
+            self._temps = [self.tmp]
+        else:
+            self._fh.write(b"\n]}\n")
+            self._fh.close()
+        self.paths = [self.path] if len(self._temps) == 1 else [
             self.path.with_name(f"{self.path.stem}.{i:03d}{self.path.suffix}")
-            for i in range(1, len(payloads) + 1)]
-        self._temps = [self.tmp] + [
-            Path(tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)[1])
-            for p in self.paths[1:]]
-        head = ("{" + json.dumps(wrapper) + ":[").encode("utf-8")
-        for tmp, payload in zip(self._temps, payloads, strict=True):
-            with tmp.open("wb") as fh:
-                body = _joined(pl.col(_JSON), payload)
-                fh.write(head + body + (b"\n]}\n" if body else b"]}\n"))
+            for i in range(1, len(self._temps) + 1)]
 
     def _moves(self) -> list[tuple[Path, Path]]:
+        """Payloads into place, and numbered payloads of an earlier run of the same name
+        removed: the folder then holds exactly this run's payloads."""
+        stale = [p for p in self.path.parent.glob(f"{self.path.stem}.[0-9][0-9][0-9]"
+                                                  f"{self.path.suffix}") if p not in self.paths]
+        if len(self.paths) > 1:
+            stale.append(self.path)
+        for old in stale:
+            old.unlink(missing_ok=True)
         return list(zip(self._temps, self.paths, strict=True))
 
     def abort(self) -> None:
+        if getattr(self, "_fh", None) is not None and not self._fh.closed:
+            self._fh.close()
         for tmp in getattr(self, "_temps", [])[1:]:
             tmp.unlink(missing_ok=True)
         super().abort()

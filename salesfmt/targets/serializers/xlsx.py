@@ -27,7 +27,11 @@ from salesfmt.canonical import Kind
 from salesfmt.problems import column_letter
 from salesfmt.resources import templates_dir
 from salesfmt.targets.serializers._atomic import AtomicWriter
-from salesfmt.targets.serializers._xlsx_template import read_template, remap_sqref
+from salesfmt.targets.serializers._xlsx_template import (
+    plain_attributes,
+    read_template,
+    remap_sqref,
+)
 from salesfmt.targets.spec import Target, TargetField
 from salesfmt.targets.validate import out, value
 
@@ -145,7 +149,7 @@ class XlsxTemplateWriter(AtomicWriter):
             if not sqref:
                 continue
             attrs = "".join(f" {k}={quoteattr(sqref if k == 'sqref' else v)}"
-                            for k, v in dv.attrib.items())
+                            for k, v in plain_attributes(dv.attrib).items())
             body = "".join(f"<{c.tag.split('}')[-1]}>{escape(c.text or '')}"
                            f"</{c.tag.split('}')[-1]}>" for c in dv)
             parts.append(f"<dataValidation{attrs}>{body}</dataValidation>")
