@@ -12,6 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
+from salesfmt.canonical import Kind, polars_type
 from salesfmt.checks import render_message
 from salesfmt.checks.crossrow import SEQ, CrossRowState, first_line, first_value
 from salesfmt.errors import InputError
@@ -20,6 +21,7 @@ from salesfmt.readers import ReadOptions, Source, open_source
 from salesfmt.readers._source import ROW
 from salesfmt.rules import CompiledRules, RuleSet, compile_rules, header_scorer
 from salesfmt.rules.compiler import raw, typed
+from salesfmt.rules.expr import to_text
 from salesfmt.targets import Target, TargetPlan, plan_target
 from salesfmt.targets.records import RecordLines
 from salesfmt.targets.serializers import AtomicWriter, open_writer
@@ -82,14 +84,10 @@ def read_options(rules: RuleSet, **overrides: object) -> ReadOptions:
 
 
 def _shown(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
-    """A typed value as a message shows it: ISO dates, whole seconds, plain decimals."""
-    if dtype == pl.Datetime:
-        return expr.dt.strftime("%Y-%m-%dT%H:%M:%S")
-    if dtype == pl.Date:
-        return expr.dt.strftime("%Y-%m-%d")
-    if dtype == pl.Decimal:
-        return expr.cast(pl.String).str.replace(r"(\.\d*?)0+$", "${1}").str.strip_suffix(".")
-    return expr.cast(pl.String)
+    """A typed value as a message shows it: the canonical text of its kind (ISO dates,
+    whole seconds, plain decimals), found from the column's dtype."""
+    kind = next((k for k in Kind if dtype.base_type() == polars_type(k).base_type()), None)
+    return to_text(expr, kind)
 
 
 def _extract(df: pl.DataFrame, plan: TargetPlan, compiled: CompiledRules,
@@ -237,9 +235,10 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
              | pl.col(ROW).is_in(rejects.implode())).alias("bad"),
             (~pl.all_horizontal(every) if every else pl.repeat(False, pl.len())).alias("flag"))
         bad, flag = masks["bad"], masks["flag"]
-        if flag.any():
+        flagged = bool(flag.any())
+        if flagged:
             frames.extend(_extract(df.filter(flag), plan, compiled, source.sheet))
-        if flag.any() or marked.height:
+        if flagged or marked.height:
             _keep_raw(result, batch, pl.concat([df[ROW].filter(flag), marked["row"]]))
         lines = records.track(df, bad)
         if writer is not None and lines is not None:

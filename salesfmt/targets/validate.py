@@ -11,7 +11,7 @@ import polars as pl
 
 from salesfmt.canonical import FIELDS, Kind
 from salesfmt.checks import Check, get_check, render_message
-from salesfmt.checks.crossrow import CrossRowDecl, CrossRowSpec
+from salesfmt.checks.crossrow import LINE, CrossRowDecl, CrossRowSpec
 from salesfmt.errors import TargetError
 from salesfmt.problems import Severity
 from salesfmt.rules.compiler import (
@@ -29,7 +29,6 @@ from salesfmt.targets.spec import TYPE_CHECK, CheckUse, Target, TargetField
 __all__ = ["CheckInstance", "TargetPlan", "plan_target", "value", "out", "ok", "LINE", "UNIX",
            "message_expr", "value_expr", "sign_column"]
 
-LINE = "__line"
 #: ``format: unix`` on a date/date-time field: seconds since 1970-01-01 (UTC), a JSON number.
 UNIX = "unix"
 
@@ -227,8 +226,6 @@ class _Canon:
 
 def _with_cross(inst: CheckInstance, spec: CrossRowSpec, label: str | None = None
                 ) -> CheckInstance:
-    from dataclasses import replace
-
     return replace(inst, cross=spec, label=label)
 
 
