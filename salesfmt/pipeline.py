@@ -223,7 +223,7 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
         df = (lf.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + next_line).alias(SEQ))
               .with_columns(plan.values)
               .with_columns([*plan.outputs, *plan.row_checks])
-              .select(kept).collect())
+              .select(kept).collect(engine="in-memory"))
         result.rows_skipped += batch.height - df.height
         next_line += df.height
         df = records.assign(df)

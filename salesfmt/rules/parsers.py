@@ -63,7 +63,6 @@ class ParseOptions:
 
 Step = Callable[[pl.Series], pl.Series]
 _DECIMAL = pl.Decimal(38, DECIMAL_SCALE)
-_WIDE = pl.Decimal(38, 12)
 
 
 def _on(series: pl.Series, expr: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
@@ -71,47 +70,62 @@ def _on(series: pl.Series, expr: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
     return series.to_frame("v").select(expr(pl.col("v"))).to_series()
 
 
-def _cascade(raw: pl.Expr, steps: list[Step], dtype: pl.DataType) -> pl.Expr:
-    """First step over the whole column; each later step only over rows still unparsed.
+def _cascade(raw: pl.Expr, fast: Callable[[pl.Expr], pl.Expr], slow: list[Step],
+             dtype: pl.DataType) -> pl.Expr:
+    """``fast`` as a plain polars expression over the whole column (parallel, no GIL);
+    the ``slow`` steps, in order, only over the cells it left unparsed.
 
-    Same result as ``coalesce(step1, step2, …)`` but a clean column costs one cheap pass.
+    Same result as ``coalesce(fast, slow1, slow2, …)``, but a clean column costs one
+    native pass and Python only sees the cells that need the full, locale-aware parse.
     """
+    first = fast(raw).cast(dtype)
+    if not slow:
+        return first
 
     def run(s: pl.Series) -> pl.Series:
-        out = steps[0](s).cast(dtype)
-        for step in steps[1:]:
-            todo = out.is_null() & s.is_not_null()
-            if not todo.any():
+        out = pl.repeat(None, len(s), dtype=dtype, eager=True)
+        todo = s.is_not_null()
+        if not todo.any():
+            return out
+        idx = todo.arg_true()
+        sub = s.gather(idx)
+        got = slow[0](sub).cast(dtype)
+        for step in slow[1:]:
+            miss = got.is_null()
+            if not miss.any():
                 break
-            if out.null_count() == len(s):
-                out = step(s).cast(dtype)  # nothing parsed yet: no gather/scatter needed
-                continue
-            idx = todo.arg_true()
-            out = out.scatter(idx, step(s.gather(idx)).cast(dtype))
-        return out
+            at = miss.arg_true()
+            got = got.scatter(at, step(sub.gather(at)).cast(dtype))
+        return out.scatter(idx, got)
 
-    return raw.map_batches(run, return_dtype=dtype, is_elementwise=True)
+    rest = pl.when(first.is_null()).then(raw).map_batches(run, return_dtype=dtype,
+                                                          is_elementwise=True)
+    return pl.coalesce(first, rest)
 
 
 def _clean(raw: pl.Expr) -> pl.Expr:
     return raw.str.strip_chars(_BLANKS)
 
 
-def _text(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
-    def clean(s: pl.Series) -> pl.Series:
-        s = s.str.strip_chars(_BLANKS)
-        nbytes = s.str.len_bytes()
-        wide = (nbytes != s.str.len_chars()).fill_null(False)  # non-ASCII cells only
-        if wide.any():
-            idx = wide.arg_true()
-            sub = s.gather(idx)
-            odd = sub.str.contains(_NOT_NFC).fill_null(False)  # marks, jamo, singletons
-            if odd.any():
-                at = odd.arg_true()
-                s = s.scatter(idx.gather(at), sub.gather(at).str.normalize("NFC"))
-        return s.zip_with((nbytes > 0).fill_null(False), pl.Series([None], dtype=pl.String))
+def _nfc(s: pl.Series) -> pl.Series:
+    """NFC-normalise the cells that need it: non-ASCII cells holding combining marks,
+    jamo or singletons (few, if any: Python sees one call per batch)."""
+    wide = (s.str.len_bytes() != s.str.len_chars()).fill_null(False)
+    if not wide.any():
+        return s
+    idx = wide.arg_true()
+    sub = s.gather(idx)
+    odd = sub.str.contains(_NOT_NFC).fill_null(False)
+    if not odd.any():
+        return s
+    at = odd.arg_true()
+    return s.scatter(idx.gather(at), sub.gather(at).str.normalize("NFC"))
 
-    return raw.map_batches(clean, return_dtype=pl.String, is_elementwise=True)
+
+def _text(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
+    s = _clean(raw)
+    s = pl.when(s.str.len_bytes() > 0).then(s)  # blank cells are empty: null
+    return s.map_batches(_nfc, return_dtype=pl.String, is_elementwise=True)
 
 
 def _decimal_text(s: pl.Series, opts: ParseOptions) -> pl.Series:
@@ -160,40 +174,31 @@ def _decimal_text(s: pl.Series, opts: ParseOptions) -> pl.Series:
 
 
 def _to_decimal(text: pl.Expr) -> pl.Expr:
-    return text.cast(_WIDE, strict=False).round(DECIMAL_SCALE).cast(_DECIMAL)
+    # the cast rounds extra places half-to-even, as Decimal.quantize does by default
+    return text.cast(_DECIMAL, strict=False)
 
 
-def _decimal_steps(opts: ParseOptions) -> list[Step]:
-    def fast(s: pl.Series) -> pl.Series:
-        # plain numbers ("12.5", "-3"; "12,5" for a decimal comma) need one cast
-        if opts.decimal_separator == ".":
-            return _on(s, _to_decimal)
-        return _on(s, lambda v: pl.when(~v.str.contains(".", literal=True)).then(
-            _to_decimal(v.str.replace(opts.decimal_separator, ".", literal=True))))
-
-    def bare(s: pl.Series) -> pl.Series:
-        # a currency sign or code at one end ("€ 12,50", "12.50 EUR"): strip it, then cast
-        return fast(_on(s, lambda v: v.str.strip_chars(_EDGE_CURRENCY)))
-
-    def full(s: pl.Series) -> pl.Series:
-        return _on(_decimal_text(s, opts), _to_decimal)
-
-    return [fast, bare, full]
+def _plain_decimal(v: pl.Expr, opts: ParseOptions) -> pl.Expr:
+    """Plain numbers ("12.5", "-3"; "12,5" for a decimal comma), also with a currency
+    sign or blanks at either end ("€ 12,50"): one strip and one cast."""
+    v = v.str.strip_chars(_EDGE_CURRENCY)
+    if opts.decimal_separator == ".":
+        return _to_decimal(v)
+    return pl.when(~v.str.contains(".", literal=True)).then(
+        _to_decimal(v.str.replace(opts.decimal_separator, ".", literal=True)))
 
 
 def _decimal(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
-    return _cascade(raw, _decimal_steps(opts), _DECIMAL)
+    full: Step = lambda s: _on(_decimal_text(s, opts), _to_decimal)  # noqa: E731
+    return _cascade(raw, lambda v: _plain_decimal(v, opts), [full], _DECIMAL)
 
 
 def _integer(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
-    def fast(s: pl.Series) -> pl.Series:
-        return s.cast(pl.Int64, strict=False)
-
     def whole(s: pl.Series) -> pl.Series:
         d = _on(_decimal_text(s, opts), _to_decimal)
         return _on(d, lambda v: pl.when(v.round(0) == v).then(v.cast(pl.Int64, strict=False)))
 
-    return _cascade(raw, [fast, whole], pl.Int64)
+    return _cascade(raw, lambda v: v.cast(pl.Int64, strict=False), [whole], pl.Int64)
 
 
 def _has_time(fmt: str) -> bool:
@@ -219,12 +224,15 @@ def _formats(opts: ParseOptions) -> list[str]:
     return _order_formats("dmy") + _order_formats("mdy")
 
 
+_YEAR_1000 = datetime(1000, 1, 1)
+
+
 def _try(s: pl.Expr, fmt: str) -> pl.Expr:
     """One format as a datetime; separators / and . count as - for generated formats."""
     dt = s.str.to_datetime(fmt, strict=False, exact=True, time_unit="us", time_zone=None) \
         if _has_time(fmt) else \
         s.str.to_date(fmt, strict=False, exact=True).cast(pl.Datetime("us"))
-    return pl.when(dt.dt.year() >= 1000).then(dt)  # "1-2-26" read with %Y is year 26: refuse
+    return pl.when(dt >= _YEAR_1000).then(dt)  # "1-2-26" read with %Y is year 26: refuse
 
 
 def _serial(s: pl.Expr, opts: ParseOptions) -> pl.Expr:
@@ -234,7 +242,8 @@ def _serial(s: pl.Expr, opts: ParseOptions) -> pl.Expr:
 
 
 def _datetime_steps(opts: ParseOptions) -> list[Step]:
-    """The rule's formats first; else ISO 8601 first, then both day/month orders; serials."""
+    """The rule's formats first; else ISO 8601 first, then both day/month orders; serials.
+    Each step strips blanks (and generated formats read / and . as -) before parsing."""
     own: list[Step] = []
     for fmt in _formats(opts):
         if opts.date_formats:
@@ -242,21 +251,30 @@ def _datetime_steps(opts: ParseOptions) -> list[Step]:
         else:
             own.append(lambda s, f=fmt: _on(
                 s, lambda v: _try(_clean(v).str.replace_all(r"[/.]", "-"), f)))
-    iso: list[Step] = [
-        lambda s, f=fmt: _on(s, lambda v: _try(_clean(v).str.replace(_OFFSET, ""), f))
-        for fmt in [*ISO_DATETIME_FORMATS, *ISO_DATE_FORMATS]]
+    iso: Step = lambda s: _on(s, lambda v: pl.coalesce(  # noqa: E731  (exclusive formats)
+        _try(_clean(v).str.replace(_OFFSET, ""), f)
+        for f in [*ISO_DATETIME_FORMATS, *ISO_DATE_FORMATS]))
     serial: Step = lambda s: _on(s, lambda v: _serial(_clean(v), opts))  # noqa: E731
-    return [*own, *iso, serial] if opts.date_formats else [*iso, *own, serial]
+    return [*own, iso, serial] if opts.date_formats else [iso, *own, serial]
+
+
+def _datetime_fast(opts: ParseOptions) -> Callable[[pl.Expr], pl.Expr]:
+    """What most cells match as written: the rule's first format, else ISO 8601."""
+    if opts.date_formats:
+        return lambda v: _try(v, opts.date_formats[0])
+    return lambda v: pl.coalesce(_try(v, f) for f in
+                                 ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"))
 
 
 def _datetime(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
-    return _cascade(raw, _datetime_steps(opts), pl.Datetime("us"))
+    return _cascade(raw, _datetime_fast(opts), _datetime_steps(opts), pl.Datetime("us"))
 
 
 def _date(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
     dt = _datetime(raw, opts)
+    day = dt.cast(pl.Date)
     # a date-time at midnight is a date (workbook cells read as text); other times are not
-    return pl.when(dt.dt.time() == pl.time(0)).then(dt.dt.date())
+    return pl.when(day.cast(pl.Datetime("us")) == dt).then(day)
 
 
 def ambiguous_date(raw: pl.Expr, opts: ParseOptions) -> pl.Expr | None:
