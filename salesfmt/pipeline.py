@@ -18,6 +18,7 @@ from salesfmt.checks.crossrow import SEQ, CrossRowState, first_line, first_value
 from salesfmt.errors import InputError
 from salesfmt.problems import Severity, concat_problems, empty_problems, file_problem
 from salesfmt.readers import ReadOptions, Source, open_source
+from salesfmt.readers._encoding import EncodingRetry
 from salesfmt.readers._source import ROW
 from salesfmt.rules import CompiledRules, RuleSet, compile_rules, header_scorer
 from salesfmt.rules.compiler import raw, typed
@@ -92,10 +93,14 @@ def _shown(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
 
 def _extract(df: pl.DataFrame, plan: TargetPlan, compiled: CompiledRules,
              sheet: str | None) -> list[pl.DataFrame]:
-    frames = []
-    for inst in plan.checks:
-        sub = df.filter(~pl.col(ok(inst.index)))
-        if sub.height == 0:
+    """Problem rows of the flagged rows ``df``: one lazy query for all failing checks, so
+    each check reads only the columns its message needs (rechunked: see DEVELOPERS.md)."""
+    failing = df.select((~pl.col(ok(c.index))).any().alias(str(c.index))
+                        for c in plan.checks).row(0)
+    lf = df.rechunk().lazy()
+    parts = []
+    for inst, fails in zip(plan.checks, failing, strict=True):
+        if not fails:
             continue
         extra = {}
         if inst.cross is not None:
@@ -104,7 +109,7 @@ def _extract(df: pl.DataFrame, plan: TargetPlan, compiled: CompiledRules,
                 name = first_value(inst.index)
                 extra["first_value"] = _shown(pl.col(name), df.schema[name])
         shown = value_expr(inst, compiled)
-        frames.append(sub.rechunk().select(
+        parts.append(lf.filter(~pl.col(ok(inst.index))).select(
             pl.col(LINE).cast(pl.Int64).alias("line"),
             pl.lit(sheet, dtype=pl.String).alias("sheet"),
             pl.col(ROW).cast(pl.Int64).alias("row"),
@@ -117,7 +122,7 @@ def _extract(df: pl.DataFrame, plan: TargetPlan, compiled: CompiledRules,
             shown.alias("value"),
             pl.lit(inst.order, dtype=pl.Int64).alias("order"),
         ))
-    return frames
+    return [pl.concat(parts).collect(engine="in-memory")] if parts else []
 
 
 def _missing_column_problems(plan: TargetPlan, compiled: CompiledRules,
@@ -142,6 +147,17 @@ def run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None 
 
     ``progress`` is called with the number of rows read after every batch.
     """
+    try:
+        return _run(path, rules, target, today=today, output=output, strict=strict,
+                    progress=progress, **read_overrides)
+    except EncodingRetry as exc:  # UTF-8 by its first bytes only: start again, re-judged
+        return _run(path, rules, target, today=today, output=output, strict=strict,
+                    progress=progress, **{**read_overrides, "encoding": exc.encoding})
+
+
+def _run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None,
+         output: Path | None, strict: bool, progress: Callable[[int], None] | None,
+         **read_overrides: object) -> Result:
     path = Path(path)
     today = today or date.today()
     options = read_options(rules, **read_overrides)
@@ -229,7 +245,7 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
         df = records.assign(df)
         df = cross.apply(df, ok("{}"))
         if marked.height:
-            placed.append(df.filter(pl.col(ROW).is_in(marked["row"].implode())).select(ROW, LINE))
+            placed.append(df.select(ROW, LINE).filter(pl.col(ROW).is_in(marked["row"].implode())))
         masks = df.select(
             ((~pl.all_horizontal(errors) if errors else pl.repeat(False, pl.len()))
              | pl.col(ROW).is_in(rejects.implode())).alias("bad"),
@@ -247,7 +263,7 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
         result.rows_rejected += rejected
         result.rows_out += df.height - rejected
         if day in df.columns:
-            _track_sale_dates(result, df.filter(~bad) if rejected else df, day)
+            _track_sale_dates(result, df[day].filter(~bad) if rejected else df[day])
         if writer is not None:
             good = df.select(written)
             writer.write(good.filter(~bad) if rejected else good)
@@ -267,10 +283,10 @@ def _keep_raw(result: Result, batch: pl.DataFrame, rows: pl.Series) -> None:
         result.raw_rows = pl.concat([result.raw_rows, part]) if result.raw_rows.width else part
 
 
-def _track_sale_dates(result: Result, good: pl.DataFrame, day: str) -> None:
+def _track_sale_dates(result: Result, days: pl.Series) -> None:
     """First and last sale day of the converted rows, across batches (names the output)."""
-    days = pl.col(day).cast(pl.Date)
-    lo, hi = good.select(days.min().alias("lo"), days.max().alias("hi")).row(0)
+    days = days.cast(pl.Date)
+    lo, hi = days.min(), days.max()
     if lo is None:
         return
     if result.sale_dates is not None:

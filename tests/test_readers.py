@@ -14,6 +14,7 @@ import xlsxwriter
 
 from salesfmt.errors import InputError
 from salesfmt.readers import Limits, ReadOptions, open_source
+from salesfmt.readers._encoding import EncodingRetry
 from salesfmt.readers._source import ROW
 
 
@@ -56,13 +57,35 @@ def test_ragged_rows_are_problems_on_their_line_and_never_shift(tmp_path: Path) 
 
 
 def test_encoding_is_judged_on_the_whole_file(tmp_path: Path) -> None:
+    """UTF-8 by its first 256 KiB: read as UTF-8 in one pass; the first byte that is not
+    raises EncodingRetry with the whole file's encoding, and reading again gets it right."""
     path = tmp_path / "f.csv"
     body = "id;name\n" + "".join(f"{i};plain ascii\n" for i in range(20_000))
     path.write_bytes(body.encode() + "99;caf\xe9\n".encode("cp1252"))
     assert path.stat().st_size > 256 * 1024
-    source, data = read(path)
+    with pytest.raises(EncodingRetry) as caught:
+        read(path, batch_size=5_000)
+    assert caught.value.encoding == "cp1252"
+    source, data = read(path, encoding=caught.value.encoding)
     assert source.encoding == "cp1252"
     assert data[ROW][-1] == 20_002 and data["name"][-1] == "café"
+
+
+def test_late_non_utf8_byte_is_read_again_by_the_pipeline(tmp_path: Path) -> None:
+    from salesfmt import load_rules, load_target, run
+
+    path = tmp_path / "kassa.csv"
+    head = "Bonnummer;Trekking;Datum;Artikelcode;Aantal;Bedrag;Betaalwijze;Achternaam;Adres;Postcode\n"
+    line = "{};2026;01-02-2026;LOT-1;1;12,50;PIN;{};Kerkstraat 1;1234 AB\n"
+    body = head + "".join(line.format(1000 + i, "Jansen") for i in range(8_000))
+    path.write_bytes(body.encode() + line.format(99_999, "Müller café").encode("cp1252"))
+    assert path.stat().st_size > 256 * 1024
+    out = tmp_path / "out.csv"
+    res = run(path, load_rules("kassa-nl"), load_target("bulk-csv"), output=out,
+              today=dt.date(2026, 11, 1), batch_size=3_000)
+    assert res.source.encoding == "cp1252" and res.rows_read == 8_001
+    assert res.rows_out + res.rows_rejected == 8_001
+    assert out.read_text(encoding="utf-8").splitlines()[-1].count("Müller café") == 1
 
 
 def test_forced_encoding_error_names_the_line(tmp_path: Path) -> None:

@@ -71,36 +71,77 @@ class CrossRowState:
         self.seen: dict[tuple[str, ...], pl.DataFrame] = {}
 
     def apply(self, df: pl.DataFrame, ok_column: str = "ok:{}") -> pl.DataFrame:
-        """Add ``ok:i``, ``first:i`` (and ``firstval:i``) for every cross-row check."""
+        """Add ``ok:i``, ``first:i`` (and ``firstval:i``) for every cross-row check.
+
+        ``first:i`` is the line where the key was first seen; for pure uniqueness checks
+        it is filled on failing rows only (the rest never reach a message)."""
         for n, (keys, indexes) in enumerate(self.by_keys.items()):
-            fs, fl = f"firstseq:k{n}", f"first:k{n}"
-            values = {self.specs[i].value for i in indexes} - {None}
-            named = {v: f"firstval:k{n}:{j}" for j, v in enumerate(sorted(values))}
-            # rows arrive in __seq order, so a group's first row is its first occurrence
-            aggs = [pl.col(SEQ).first().alias(fs), pl.col(LINE).first().alias(fl),
-                    *[pl.col(v).first().alias(name) for v, name in named.items()]]
-            firsts = (df.lazy().filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys))
-                      .group_by(list(keys)).agg(aggs).collect())
-            seen = self.seen.get(keys)
-            if seen is not None:
-                firsts = pl.concat([seen, firsts.join(seen, on=list(keys), how="anti")],
-                                   how="vertical_relaxed")
-            self.seen[keys] = firsts
-            # join a narrow frame: the batch's other columns are not copied by the join
-            narrow = df.select(list(dict.fromkeys([*keys, SEQ, LINE, *sorted(values)])))
-            joined = narrow.join(firsts, on=list(keys), how="left", maintain_order="left",
-                                 nulls_equal=False)
-            same_line = pl.col(fs).is_null() | (pl.col(fs) == pl.col(SEQ))
-            cols = []
-            for index in indexes:
-                spec = self.specs[index]
-                cols.append(pl.col(fl).alias(first_line(index)))
-                if spec.value is None:
-                    valid = same_line
-                else:
-                    fv = pl.col(named[spec.value])
-                    cols.append(fv.alias(first_value(index)))
-                    valid = same_line | pl.col(spec.value).eq_missing(fv)
-                cols.append(valid.alias(ok_column.format(index)))
-            df = df.hstack(joined.select(cols).get_columns())
+            if all(self.specs[i].value is None for i in indexes):
+                df = self._unique(df, keys, indexes, ok_column)
+            else:
+                df = self._firsts(df, n, keys, indexes, ok_column)
         return df
+
+    def _unique(self, df: pl.DataFrame, keys: tuple[str, ...], indexes: list[int],
+                ok_column: str) -> pl.DataFrame:
+        """Uniqueness only: hash membership per row; the first lines are looked up for the
+        few duplicates alone."""
+        cols = list(keys)
+        key = pl.col(cols[0]) if len(cols) == 1 else pl.struct(cols)
+        present = pl.all_horizontal(pl.col(k).is_not_null() for k in cols)
+        seen = self.seen.get(keys)
+        narrow = df.select(*cols, SEQ, LINE)
+        earlier = (key.is_in(pl.lit(seen.select(key.alias("k"))["k"].implode()))
+                   if seen is not None and seen.height else pl.lit(False))
+        flags = narrow.select((present & key.is_first_distinct()).alias("new"),
+                              earlier.alias("old"))
+        fresh = flags["new"] & ~flags["old"]
+        valid = fresh | ~narrow.select(present.alias("p"))["p"]
+        firsts = narrow.filter(fresh).select(*cols, pl.col(SEQ).alias("fs"),
+                                             pl.col(LINE).alias("fl"))
+        self.seen[keys] = firsts if seen is None else pl.concat([seen, firsts])
+        line = pl.repeat(None, df.height, dtype=pl.Int64, eager=True)
+        if not valid.all():
+            at = (~valid).arg_true()
+            bad = narrow[at].select(cols)
+            hit = self.seen[keys].join(bad.unique(), on=cols, how="semi")
+            line = line.scatter(at, bad.join(hit, on=cols, how="left", maintain_order="left",
+                                             nulls_equal=False)["fl"])
+        out = []
+        for index in indexes:
+            out += [line.alias(first_line(index)), valid.alias(ok_column.format(index))]
+        return df.hstack(out)
+
+    def _firsts(self, df: pl.DataFrame, n: int, keys: tuple[str, ...], indexes: list[int],
+                ok_column: str) -> pl.DataFrame:
+        """Checks that compare values with the group's first line: join every row to it."""
+        fs, fl = f"firstseq:k{n}", f"first:k{n}"
+        values = {self.specs[i].value for i in indexes} - {None}
+        named = {v: f"firstval:k{n}:{j}" for j, v in enumerate(sorted(values))}
+        # rows arrive in __seq order, so a group's first row is its first occurrence
+        aggs = [pl.col(SEQ).first().alias(fs), pl.col(LINE).first().alias(fl),
+                *[pl.col(v).first().alias(name) for v, name in named.items()]]
+        firsts = (df.lazy().filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys))
+                  .group_by(list(keys)).agg(aggs).collect())
+        seen = self.seen.get(keys)
+        if seen is not None:
+            firsts = pl.concat([seen, firsts.join(seen, on=list(keys), how="anti")],
+                               how="vertical_relaxed")
+        self.seen[keys] = firsts
+        # join a narrow frame: the batch's other columns are not copied by the join
+        narrow = df.select(list(dict.fromkeys([*keys, SEQ, LINE, *sorted(values)])))
+        joined = narrow.join(firsts, on=list(keys), how="left", maintain_order="left",
+                             nulls_equal=False)
+        same_line = pl.col(fs).is_null() | (pl.col(fs) == pl.col(SEQ))
+        cols = []
+        for index in indexes:
+            spec = self.specs[index]
+            cols.append(pl.col(fl).alias(first_line(index)))
+            if spec.value is None:
+                valid = same_line
+            else:
+                fv = pl.col(named[spec.value])
+                cols.append(fv.alias(first_value(index)))
+                valid = same_line | pl.col(spec.value).eq_missing(fv)
+            cols.append(valid.alias(ok_column.format(index)))
+        return df.hstack(joined.select(cols).get_columns())

@@ -10,6 +10,7 @@ import polars as pl
 
 from salesfmt.cli import cli
 from salesfmt.readers import ReadOptions, Source, open_source
+from salesfmt.readers._encoding import EncodingRetry
 
 __all__ = ["inspect_file", "inspect"]
 
@@ -137,8 +138,13 @@ def inspect(file: str, sheet: str | None, encoding: str | None, delimiter: str |
     """Show what the reader detects in FILE: format, encoding, sheets, header, columns."""
     options = ReadOptions(encoding=encoding, delimiter=delimiter, quote_char=quote_char,
                           escape_char=escape_char, sheet=sheet, header_row=header_row)
-    with open_source(file, options) as source:
-        info = inspect_file(source)
+    try:
+        with open_source(file, options) as source:
+            info = inspect_file(source)
+    except EncodingRetry as exc:  # UTF-8 by its first bytes only: read again, re-judged
+        options.encoding = exc.encoding
+        with open_source(file, options) as source:
+            info = inspect_file(source)
     if fmt == "json":
         click.echo(json.dumps(info, ensure_ascii=False, indent=2, default=str))
     else:

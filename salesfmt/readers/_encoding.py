@@ -10,13 +10,40 @@ from pathlib import Path
 
 from salesfmt.errors import InputError
 
-__all__ = ["detect_encoding", "to_utf8_file", "check_decodes", "CHUNK", "WESTERN"]
+__all__ = ["detect_encoding", "to_utf8_file", "check_decodes", "CHUNK", "WESTERN",
+           "EncodingRetry", "starts_as_utf8", "retry_encoding"]
 
 CHUNK = 1 << 20
 #: How much of the file charset-normalizer looks at; the winner is then checked on the whole.
 _SAMPLE = 4 << 20
 #: Partner files are Western European first: these are tried before any other code page.
 WESTERN = ["cp1252", "iso8859_15", "latin_1"]
+
+
+class EncodingRetry(InputError):
+    """A file taken as UTF-8 from its first bytes holds other bytes further on: it must be
+    read again from the start in ``encoding`` (judged on the whole file)."""
+
+    def __init__(self, path: Path, encoding: str) -> None:
+        super().__init__(f"not UTF-8 after all: read it again as {encoding}", where=str(path))
+        self.encoding = encoding
+
+
+def starts_as_utf8(head: bytes) -> bool:
+    """True when ``head`` (the start of a file) is UTF-8, maybe cut inside a character."""
+    try:
+        codecs.getincrementaldecoder("utf-8")("strict").decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def retry_encoding(path: Path) -> EncodingRetry:
+    """The error to raise when a file read optimistically as UTF-8 turns out not to be."""
+    encoding = detect_encoding(path)
+    if codecs.lookup(encoding).name == "utf-8":  # the reader's UTF-8 error was not ours
+        raise InputError("invalid UTF-8 in the file", where=str(path))
+    return EncodingRetry(path, encoding)
 
 
 def _decoded(path: Path, encoding: str, cr_only: bool = False,

@@ -21,7 +21,13 @@ import polars as pl
 
 from salesfmt.errors import InputError
 from salesfmt.problems import PROBLEM_SCHEMA, Severity, column_letter, empty_problems
-from salesfmt.readers._encoding import check_decodes, detect_encoding, to_utf8_file
+from salesfmt.readers._encoding import (
+    check_decodes,
+    detect_encoding,
+    retry_encoding,
+    starts_as_utf8,
+    to_utf8_file,
+)
 from salesfmt.readers._geometry import record_geometry
 from salesfmt.readers._source import (
     HEADER_SEARCH_ROWS,
@@ -87,29 +93,61 @@ def ragged_problems(ragged: pl.DataFrame, names: list[str]) -> pl.DataFrame:
     ).cast(PROBLEM_SCHEMA)
 
 
-def _prepare(path: Path, options: ReadOptions) -> tuple[str, Path, list]:
-    """(encoding, UTF-8 path to parse, cleanups): transcode when the bytes need it."""
-    try:
-        encoding = options.encoding or detect_encoding(path)
-        codec = codecs.lookup(encoding).name
-    except LookupError:
-        raise InputError(f"unknown encoding {options.encoding!r}", where=str(path)) from None
+def _prepare(path: Path, options: ReadOptions) -> tuple[str, Path, list, bool]:
+    """(encoding, UTF-8 path to parse, cleanups, optimistic): transcode when the bytes need
+    it. A file whose first 256 KiB are UTF-8 (no BOM) is read as UTF-8 straight away
+    (``optimistic``): polars validates every byte it parses, and a bad byte further on
+    raises :class:`EncodingRetry`, so the whole file is still judged, in one pass."""
     with path.open("rb") as fh:
         raw = fh.read(_HEAD_BYTES)
     cr_only = b"\r" in raw and b"\n" not in raw
+    optimistic = (not options.encoding and not cr_only and raw.count(0) <= len(raw) // 4
+                  and not raw.startswith(_BOMS) and starts_as_utf8(raw))
+    try:
+        encoding = options.encoding or ("utf-8" if optimistic else detect_encoding(path))
+        codec = codecs.lookup(encoding).name
+    except LookupError:
+        raise InputError(f"unknown encoding {options.encoding!r}", where=str(path)) from None
     if codec == "utf-8" and not cr_only and not raw.startswith(b"\xef\xbb\xbf"):
         if options.encoding:  # forced: prove it, naming the first bad line
             check_decodes(path, "utf-8")
-        return encoding, path, []
+        return encoding, path, [], optimistic
     data = to_utf8_file(path, encoding, cr_only=cr_only)
-    return encoding, data, [lambda: data.unlink(missing_ok=True)]
+    return encoding, data, [lambda: data.unlink(missing_ok=True)], False
+
+
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # UTF-32 LE starts as 16
+
+
+def _utf8_checked(batches: Iterator[pl.DataFrame], path: Path, optimistic: bool
+                  ) -> Iterator[pl.DataFrame]:
+    """Batches of an optimistically UTF-8 file; EncodingRetry when a later byte is not."""
+    if not optimistic:
+        yield from batches
+        return
+    try:
+        yield from batches
+    except UnicodeDecodeError:
+        raise retry_encoding(path) from None
+    except pl.exceptions.ComputeError as exc:
+        if not _utf8_error(exc):
+            raise
+        raise retry_encoding(path) from None
+
+
+def _utf8_error(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "utf-8" in text or "utf8" in text
 
 
 def open_csv(path: Path, options: ReadOptions, scorer: HeaderScorer | None) -> Source:
     """Open a delimited text file as a :class:`Source`."""
-    encoding, data_path, cleanup = _prepare(path, options)
+    encoding, data_path, cleanup, optimistic = _prepare(path, options)
     try:
-        return _open(path, data_path, encoding, options, scorer, cleanup)
+        source = _open(path, data_path, encoding, options, scorer, cleanup)
+        batches = source._batches
+        source._batches = lambda: _utf8_checked(batches(), path, optimistic)
+        return source
     except BaseException:
         for fn in cleanup:
             fn()
@@ -195,6 +233,8 @@ def _open(path: Path, data_path: Path, encoding: str, options: ReadOptions,
                 produced = True
                 yield batch
         except pl.exceptions.ComputeError as exc:
+            if _utf8_error(exc):
+                raise  # not a quoting problem: the encoding was guessed from the head
             if produced:  # too late to start again: a clean error instead of half a file
                 raise InputError(f"malformed CSV: {str(exc).splitlines()[0]}",
                                  where=str(path)) from None
