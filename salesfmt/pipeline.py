@@ -5,7 +5,9 @@ Batches bound memory; cross-row checks (uniqueness) keep only a key → first-li
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -211,6 +213,40 @@ def _kept_columns(plan: TargetPlan, compiled: CompiledRules) -> list[str]:
             *(e.meta.output_name() for e in plan.row_checks)]
 
 
+#: Batches whose parse-and-check query runs at once, on threads (polars releases the GIL):
+#: one batch's serial steps (uniqueness, problems, writing) overlap the next one's query.
+IN_FLIGHT = 2
+
+
+def _queries(source: Source, compiled: CompiledRules, plan: TargetPlan, kept: list[str]
+             ) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
+    """(batch, its parsed and checked rows) in file order; ``kept`` columns only."""
+
+    def query(batch: pl.DataFrame) -> pl.DataFrame:
+        lf = batch.lazy().filter(~compiled.skip)
+        for layer in compiled.layers:
+            lf = lf.with_columns(layer)
+        if compiled.skip_fields is not None:
+            lf = lf.filter(~compiled.skip_fields)
+        return (lf.with_columns(plan.values).with_columns([*plan.outputs, *plan.row_checks])
+                .select(kept).collect(engine="in-memory"))
+
+    pending: deque[tuple[pl.DataFrame, Future[pl.DataFrame]]] = deque()
+    with ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix="salesfmt-batch") as pool:
+        try:
+            for batch in source.batches():
+                pending.append((batch, pool.submit(query, batch)))
+                if len(pending) >= IN_FLIGHT:
+                    done, future = pending.popleft()
+                    yield done, future.result()
+            while pending:
+                done, future = pending.popleft()
+                yield done, future.result()
+        finally:
+            for _, future in pending:
+                future.cancel()
+
+
 def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, result: Result,
                  frames: list[pl.DataFrame], writer: AtomicWriter | None,
                  progress: Callable[[int], None] | None = None) -> list[pl.DataFrame]:
@@ -219,7 +255,7 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
     records = RecordLines(plan.target)
     errors = [pl.col(ok(c.index)) for c in plan.checks if c.severity is Severity.ERROR]
     every = [pl.col(ok(c.index)) for c in plan.checks]
-    kept = _kept_columns(plan, compiled)
+    kept = [c for c in _kept_columns(plan, compiled) if c != SEQ]  # numbered in order
     day = typed("sold_at")  # kept for the upload file name's date
     if "sold_at" in compiled.mapped and day not in kept:
         kept.append(day)
@@ -227,19 +263,11 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
                *(out(f.name) for f in plan.target.fields)]
     next_line = 2
     placed: list[pl.DataFrame] = []
-    for batch in source.batches():
+    for batch, df in _queries(source, compiled, plan, kept):
         marked = source.problems.filter(pl.col("row").is_not_null())  # read per batch: grows
         rejects = marked.filter(pl.col("severity") == Severity.ERROR.value)["row"]
         result.rows_read += batch.height
-        lf = batch.lazy().filter(~compiled.skip)
-        for layer in compiled.layers:
-            lf = lf.with_columns(layer)
-        if compiled.skip_fields is not None:
-            lf = lf.filter(~compiled.skip_fields)
-        df = (lf.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + next_line).alias(SEQ))
-              .with_columns(plan.values)
-              .with_columns([*plan.outputs, *plan.row_checks])
-              .select(kept).collect(engine="in-memory"))
+        df = df.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + next_line).alias(SEQ))
         result.rows_skipped += batch.height - df.height
         next_line += df.height
         df = records.assign(df)

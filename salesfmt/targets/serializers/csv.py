@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -14,7 +16,11 @@ __all__ = ["CsvWriter"]
 
 
 class CsvWriter(AtomicWriter):
-    """Streams batches of output text into one CSV file."""
+    """Streams batches of output text into one CSV file.
+
+    Each batch is serialized on a background thread (polars releases the GIL) while the
+    next batch is checked; at most one batch is in flight, so memory stays bounded.
+    """
 
     extension = ".csv"
 
@@ -23,16 +29,30 @@ class CsvWriter(AtomicWriter):
         self.columns = [f.name for f in target.fields]
         self._fh = self.tmp.open("wb")
         self._fh.write((",".join(self.columns) + "\n").encode("utf-8"))
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="salesfmt-csv")
+        self._pending: Future[None] | None = None
 
     def write(self, batch: pl.DataFrame) -> None:
         frame = batch.select([pl.col(out(c)).alias(c) for c in self.columns])
-        frame.write_csv(self._fh, include_header=False, line_terminator="\n")
+        self._wait()  # the previous batch is on disk (and its error, if any, raised)
+        self._pending = self._pool.submit(frame.write_csv, self._fh, include_header=False,
+                                          line_terminator="\n")
         self.records += frame.height
 
+    def _wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
     def finish(self) -> None:
-        if not self._fh.closed:
-            self._fh.close()
+        try:
+            self._wait()
+        finally:
+            self._pool.shutdown()
+            if not self._fh.closed:
+                self._fh.close()
 
     def abort(self) -> None:
-        self.finish()
+        with contextlib.suppress(Exception):  # a failed write: the partial file goes anyway
+            self.finish()
         super().abort()
