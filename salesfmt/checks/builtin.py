@@ -13,19 +13,22 @@ from salesfmt.problems import Severity
 _EMAIL = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 
 
-def _present(raw: pl.Expr) -> pl.Expr:
-    return raw.cast(pl.String).str.strip_chars().str.len_chars().fill_null(0) > 0
+def _unparsed(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
+    """The cell holds text (not only blanks) but the value is missing. The text is only
+    looked at where the value is null: most rows cost one null check."""
+    text = pl.when(value.is_null()).then(raw.cast(pl.String))
+    return text.str.strip_chars().str.len_bytes().fill_null(0) > 0
 
 
 @register("required", "{column} is required", bad="LAST_NAME empty", good="LAST_NAME = Jansen")
 def required(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """A required field is empty (or its column is missing). The server rejects the line.
     Fill the cell, or give the rule file a `default:` or `constant:` for the field."""
-    return value.is_not_null() | _present(raw)
+    return value.is_not_null() | _unparsed(value, raw)
 
 
 def _type_check(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
-    return ~(_present(raw) & value.is_null())
+    return ~_unparsed(value, raw)
 
 
 @register("invalid_number", "{column} is not a valid number", bad="QUANTITY = 1x",

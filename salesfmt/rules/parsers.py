@@ -71,61 +71,66 @@ def _on(series: pl.Series, expr: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
 
 
 def _cascade(raw: pl.Expr, fast: Callable[[pl.Expr], pl.Expr], slow: list[Step],
-             dtype: pl.DataType) -> pl.Expr:
+             dtype: pl.DataType, finish: Step | None = None,
+             out_dtype: pl.DataType | None = None) -> pl.Expr:
     """``fast`` as a plain polars expression over the whole column (parallel, no GIL);
-    the ``slow`` steps, in order, only over the cells it left unparsed.
+    the ``slow`` steps, in order, only over the cells it left unparsed; then ``finish``.
 
-    Same result as ``coalesce(fast, slow1, slow2, …)``, but a clean column costs one
-    native pass and Python only sees the cells that need the full, locale-aware parse.
+    Same result as ``finish(coalesce(fast, slow1, slow2, …))``, but a clean column costs
+    one native pass and Python only sees the cells that need the full, locale-aware
+    parse. All in one UDF over a struct: polars does not share a UDF's result between
+    uses, so nothing here is referenced twice.
     """
     first = fast(raw).cast(dtype)
-    if not slow:
+    if not slow and finish is None:
         return first
 
-    def run(s: pl.Series) -> pl.Series:
-        out = pl.repeat(None, len(s), dtype=dtype, eager=True)
-        todo = s.is_not_null()
-        if not todo.any():
-            return out
-        idx = todo.arg_true()
-        sub = s.gather(idx)
-        got = slow[0](sub).cast(dtype)
-        for step in slow[1:]:
-            miss = got.is_null()
-            if not miss.any():
-                break
-            at = miss.arg_true()
-            got = got.scatter(at, step(sub.gather(at)).cast(dtype))
-        return out.scatter(idx, got)
+    def run(both: pl.Series) -> pl.Series:
+        out, s = both.struct.field("f"), both.struct.field("r")
+        todo = (out.is_null() & s.is_not_null()) if slow else None
+        if todo is not None and todo.any():
+            idx = todo.arg_true()
+            sub = s.gather(idx)
+            got = slow[0](sub).cast(dtype)
+            for step in slow[1:]:
+                miss = got.is_null()
+                if not miss.any():
+                    break
+                at = miss.arg_true()
+                got = got.scatter(at, step(sub.gather(at)).cast(dtype))
+            out = out.scatter(idx, got)
+        return finish(out) if finish is not None else out
 
-    rest = pl.when(first.is_null()).then(raw).map_batches(run, return_dtype=dtype,
-                                                          is_elementwise=True)
-    return pl.coalesce(first, rest)
+    return pl.struct(first.alias("f"), raw.alias("r")).map_batches(
+        run, return_dtype=out_dtype or dtype, is_elementwise=True)
 
 
 def _clean(raw: pl.Expr) -> pl.Expr:
     return raw.str.strip_chars(_BLANKS)
 
 
-def _nfc(s: pl.Series) -> pl.Series:
-    """NFC-normalise the cells that need it: non-ASCII cells holding combining marks,
-    jamo or singletons (few, if any: Python sees one call per batch)."""
+def _tidy(s: pl.Series) -> pl.Series:
+    """Finish text cells after ``str.strip_chars()``: blank cells become null; non-ASCII
+    cells (few, if any) lose the zero-width and other blanks it leaves and are
+    NFC-normalised where needed (combining marks, jamo, singletons). One call per batch."""
     wide = (s.str.len_bytes() != s.str.len_chars()).fill_null(False)
-    if not wide.any():
-        return s
-    idx = wide.arg_true()
-    sub = s.gather(idx)
-    odd = sub.str.contains(_NOT_NFC).fill_null(False)
-    if not odd.any():
-        return s
-    at = odd.arg_true()
-    return s.scatter(idx.gather(at), sub.gather(at).str.normalize("NFC"))
+    if wide.any():
+        idx = wide.arg_true()
+        sub = s.gather(idx).str.strip_chars(_BLANKS)
+        odd = sub.str.contains(_NOT_NFC).fill_null(False)
+        if odd.any():
+            at = odd.arg_true()
+            sub = sub.scatter(at, sub.gather(at).str.normalize("NFC"))
+        s = s.scatter(idx, sub)
+    empty = (s.str.len_bytes() == 0).fill_null(False)
+    return s.scatter(empty.arg_true(), None) if empty.any() else s
 
 
 def _text(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
-    s = _clean(raw)
-    s = pl.when(s.str.len_bytes() > 0).then(s)  # blank cells are empty: null
-    return s.map_batches(_nfc, return_dtype=pl.String, is_elementwise=True)
+    # Unicode whitespace natively (fast, parallel); _tidy does the rest of _BLANKS.
+    # One UDF holds it all: polars does not share a Python UDF's result between uses.
+    return raw.str.strip_chars().map_batches(_tidy, return_dtype=pl.String,
+                                             is_elementwise=True)
 
 
 def _decimal_text(s: pl.Series, opts: ParseOptions) -> pl.Series:
@@ -270,11 +275,16 @@ def _datetime(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
     return _cascade(raw, _datetime_fast(opts), _datetime_steps(opts), pl.Datetime("us"))
 
 
-def _date(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
-    dt = _datetime(raw, opts)
+def _midnight_date(dt: pl.Series) -> pl.Series:
+    """A date-time at midnight is a date (workbook cells read as text); other times are not."""
     day = dt.cast(pl.Date)
-    # a date-time at midnight is a date (workbook cells read as text); other times are not
-    return pl.when(day.cast(pl.Datetime("us")) == dt).then(day)
+    return day.zip_with((day.cast(pl.Datetime("us")) == dt).fill_null(False),
+                        pl.Series([None], dtype=pl.Date))
+
+
+def _date(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
+    return _cascade(raw, _datetime_fast(opts), _datetime_steps(opts), pl.Datetime("us"),
+                    finish=_midnight_date, out_dtype=pl.Date)
 
 
 def ambiguous_date(raw: pl.Expr, opts: ParseOptions) -> pl.Expr | None:

@@ -102,6 +102,8 @@ def _output_text(f: TargetField) -> pl.Expr:
         return v.cast(pl.Decimal(38, f.decimals)).cast(pl.String)
     if f.kind in (Kind.DATE, Kind.DATETIME) and f.format == UNIX:
         return v.cast(pl.Datetime("us")).dt.epoch("s").cast(pl.String)
+    if f.kind is Kind.DATE and f.format == "%Y-%m-%d":
+        return v.cast(pl.Date).cast(pl.String)  # ISO: the cast, faster than strftime
     if f.kind in (Kind.DATE, Kind.DATETIME) and f.format:
         return v.dt.strftime(f.format)
     return to_text(v, f.kind)
