@@ -259,8 +259,9 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
     day = typed("sold_at")  # kept for the upload file name's date
     if "sold_at" in compiled.mapped and day not in kept:
         kept.append(day)
-    written = [ROW, LINE, SEQ, *(value(f.name) for f in plan.target.fields),
-               *(out(f.name) for f in plan.target.fields)]
+    written = [ROW, LINE, SEQ, *(out(f.name) for f in plan.target.fields),
+               *(value(f.name) for f in plan.target.fields
+                 if writer is not None and writer.needs_values)]
     next_line = 2
     placed: list[pl.DataFrame] = []
     for batch, df in _queries(source, compiled, plan, kept):

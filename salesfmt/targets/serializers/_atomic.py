@@ -17,6 +17,8 @@ class AtomicWriter:
     """Base writer: subclasses write batches into ``self.tmp``; ``commit`` renames it."""
 
     extension = ""
+    #: whether ``write`` reads the typed ``t:`` columns too (not only the ``o:`` text)
+    needs_values = True
 
     def __init__(self, path: Path, target: object) -> None:
         self.path = Path(path)

@@ -23,6 +23,7 @@ class CsvWriter(AtomicWriter):
     """
 
     extension = ".csv"
+    needs_values = False
 
     def __init__(self, path: Path, target: Target) -> None:
         super().__init__(path, target)
