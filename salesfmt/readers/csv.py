@@ -224,7 +224,9 @@ def _open(path: Path, data_path: Path, encoding: str, options: ReadOptions,
                           "be followed exactly: row numbers may be off and ragged rows "
                           "unreported")
             done += batch.height
-            yield batch.with_columns(rows_.cast(pl.Int64).alias(ROW)).select([ROW, *names])
+            # a new frame, not with_columns: that would copy every column to align chunks
+            yield pl.DataFrame([rows_.cast(pl.Int64).alias(ROW),
+                                *batch.select(names).get_columns()])
 
     def batches() -> Iterator[pl.DataFrame]:
         produced = False
