@@ -224,9 +224,10 @@ def _open(path: Path, data_path: Path, encoding: str, options: ReadOptions,
                           "be followed exactly: row numbers may be off and ragged rows "
                           "unreported")
             done += batch.height
-            # a new frame, not with_columns: that would copy every column to align chunks
+            # one chunk per column (UDFs then get whole columns; see DEVELOPERS.md on
+            # many-chunk strings), rechunked in parallel: with_columns would align serially
             yield pl.DataFrame([rows_.cast(pl.Int64).alias(ROW),
-                                *batch.select(names).get_columns()])
+                                *batch.select(names).rechunk().get_columns()])
 
     def batches() -> Iterator[pl.DataFrame]:
         produced = False

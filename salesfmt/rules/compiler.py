@@ -160,6 +160,17 @@ def _template_refs(template: str) -> list[str]:
     return [f for _, f, _, _ in string.Formatter().parse(template) if f]
 
 
+def _reads_cell(rule: FieldRule) -> bool:
+    """Whether a field reads its own column. An expression that replaces the value outright
+    (no ``when:``, never naming the field) does not: a column it inherited through
+    ``extends`` is then neither required nor parsed."""
+    if not rule.columns or rule.template is not None:
+        return False
+    if rule.expr is None:
+        return True
+    return rule.when is not None or rule.name in field_refs(rule.expr)
+
+
 def _refs(rule: FieldRule) -> set[str]:
     if rule.template is not None:
         return set(_template_refs(rule.template))
@@ -167,7 +178,7 @@ def _refs(rule: FieldRule) -> set[str]:
         return set()
     refs = field_refs(rule.expr) | (field_refs(rule.when) if rule.when else set())
     return refs - {"true", "false", "null", "True", "False", "None"} - (
-        {rule.name} if rule.columns else set())
+        {rule.name} if _reads_cell(rule) else set())
 
 
 def hidden_inputs(compiled: CompiledRules, outputs: set[str]) -> list[str]:
@@ -253,7 +264,7 @@ def compile_rules(rules: RuleSet, source: Source) -> CompiledRules:
     matches = match_headers(wanted, headers, fuzzy=rules.fuzzy, threshold=rules.threshold)
     for name, rule in rules.fields.items():
         kind = FIELDS[name].kind
-        if rule.template is not None or (rule.expr is not None and not rule.columns):
+        if rule.template is not None or (rule.expr is not None and not _reads_cell(rule)):
             continue
         flag = pl.lit(False)
         if rule.columns:
@@ -349,7 +360,7 @@ def _derived(rule: FieldRule, compiled: CompiledRules, resolve: Any, column: Any
             compile_expr(rule.when, resolve, column), Kind.BOOLEAN, rule).fill_null(False)
     except ExprError as exc:
         raise RuleError(str(exc), where=rule.where) from None
-    if rule.columns:
+    if _reads_cell(rule):
         if name not in compiled.mapped:
             return []  # its column is missing: reported as missing_column
         base = pl.col(typed(name))
@@ -373,10 +384,11 @@ def blank_rows(headers: list[str]) -> pl.Expr:
     """
 
     def mask(cells: pl.Series) -> pl.Series:
-        todo = pl.int_range(len(cells), dtype=pl.UInt32, eager=True)
+        todo = None  # all rows: the first column is read without a gather
         for h in headers:
-            col = cells.struct.field(h).gather(todo)
-            todo = todo.filter(~col.str.contains(r"\S").fill_null(False))
+            col = cells.struct.field(h)
+            blank = ~(col if todo is None else col.gather(todo)).str.contains(r"\S").fill_null(False)
+            todo = blank.arg_true() if todo is None else todo.filter(blank)
             if todo.len() == 0:
                 break
         return pl.repeat(False, len(cells), eager=True).scatter(todo, True)

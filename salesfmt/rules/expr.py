@@ -114,7 +114,9 @@ def check_expr(text: str) -> set[str]:
 def to_text(expr: pl.Expr, kind: Kind | None) -> pl.Expr:
     """A canonical value as text (templates, messages): plain decimals, ISO dates."""
     if kind is Kind.DECIMAL:
-        return expr.cast(pl.String).str.replace(r"(\.\d*?)0+$", "${1}").str.strip_suffix(".")
+        text = expr.cast(pl.String)  # "12.500000": drop trailing zeros (no regex: fast)
+        return pl.when(text.str.contains(".", literal=True)).then(
+            text.str.strip_chars_end("0").str.strip_suffix(".")).otherwise(text)
     if kind is Kind.DATE:
         return expr.dt.strftime("%Y-%m-%d")
     if kind is Kind.DATETIME:
