@@ -206,7 +206,8 @@ def _kept_columns(plan: TargetPlan, compiled: CompiledRules) -> list[str]:
     fields = list({f.name: f for f in [*plan.target.fields, *(c.field for c in plan.checks)]
                    }.values())
     shown = {raw(f.source) for f in fields if f.source in compiled.mapped}
-    base = [ROW, SEQ, *(value(f.name) for f in fields), *(out(f.name) for f in fields)]
+    base = [ROW, SEQ, *(value(f.name) for f in fields),
+            *(out(f.name) for f in plan.target.fields)]
     crossed = {c for chk in plan.checks if chk.cross is not None
                for c in (*chk.cross.keys, chk.cross.value) if c is not None}
     return [*base, *sorted((shown | crossed) - set(base) - {LINE}),  # LINE comes later

@@ -172,7 +172,8 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
             if f.source in compiled.strict_maps and use.code != "unmapped_value":
                 valid = valid | pl.col(unmapped(f.source))  # an unknown value is reported once
             row_checks.append(valid.fill_null(True).alias(ok(inst.index)))
-        outputs.append(_output_text(f).alias(out(f.name)))
+        if f in target.fields:  # hidden inputs are not sent: their text only in messages
+            outputs.append(_output_text(f).alias(out(f.name)))
     for decl in target.cross:
         by_name = {f.name: f for f in target.fields}
         _add_cross(checks, target, decl, [by_name[k] for k in decl.keys],
@@ -332,8 +333,8 @@ def _add_same_sign(checks: list[CheckInstance], target: Target,
 
 def value_expr(inst: CheckInstance, compiled: CompiledRules) -> pl.Expr:
     """The cell text a problem shows: the partner's raw value, else the converted value."""
-    if inst.field.source in compiled.mapped:
-        return pl.coalesce(pl.col(raw(inst.field.source)), pl.col(out(inst.field.name)))
+    if inst.field.source in compiled.mapped:  # (evaluated on the failing rows only)
+        return pl.coalesce(pl.col(raw(inst.field.source)), _output_text(inst.field))
     return pl.lit(None, dtype=pl.String)
 
 
