@@ -29,8 +29,25 @@ class EncodingRetry(InputError):
         self.encoding = encoding
 
 
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _bom_encoding(head: bytes) -> str | None:
+    return next((name for bom, name in _BOMS if head.startswith(bom)), None)
+
+
+def _nul_heavy(head: bytes) -> bool:
+    """Mostly NUL bytes: UTF-16/32 without a BOM, never UTF-8 text."""
+    return head.count(0) > len(head) // 4
+
+
 def starts_as_utf8(head: bytes) -> bool:
-    """True when ``head`` (the start of a file) is UTF-8, maybe cut inside a character."""
+    """True when detection would take ``head`` (the start of a file) for UTF-8 if the rest
+    agrees: no BOM, not NUL-heavy, and it decodes (maybe cut inside a character)."""
+    if _bom_encoding(head) is not None or _nul_heavy(head):
+        return False
     try:
         codecs.getincrementaldecoder("utf-8")("strict").decode(head, final=False)
     except UnicodeDecodeError:
@@ -128,12 +145,10 @@ def detect_encoding(path: Path) -> str:
 
     with path.open("rb") as fh:
         sample = fh.read(_SAMPLE)
-    for bom, name in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-                      (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                      (codecs.BOM_UTF16_BE, "utf-16")):
-        if sample.startswith(bom):
-            return name
-    nul_heavy = sample.count(0) > len(sample) // 4
+    bom = _bom_encoding(sample)
+    if bom is not None:
+        return bom
+    nul_heavy = _nul_heavy(sample)
     if not nul_heavy and _decodes(path, "utf-8"):
         return "utf-8"
     for isolation in ([] if nul_heavy else [WESTERN]) + [None]:

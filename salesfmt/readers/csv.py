@@ -101,8 +101,7 @@ def _prepare(path: Path, options: ReadOptions) -> tuple[str, Path, list, bool]:
     with path.open("rb") as fh:
         raw = fh.read(_HEAD_BYTES)
     cr_only = b"\r" in raw and b"\n" not in raw
-    optimistic = (not options.encoding and not cr_only and raw.count(0) <= len(raw) // 4
-                  and not raw.startswith(_BOMS) and starts_as_utf8(raw))
+    optimistic = not options.encoding and not cr_only and starts_as_utf8(raw)
     try:
         encoding = options.encoding or ("utf-8" if optimistic else detect_encoding(path))
         codec = codecs.lookup(encoding).name
@@ -116,15 +115,8 @@ def _prepare(path: Path, options: ReadOptions) -> tuple[str, Path, list, bool]:
     return encoding, data, [lambda: data.unlink(missing_ok=True)], False
 
 
-_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # UTF-32 LE starts as 16
-
-
-def _utf8_checked(batches: Iterator[pl.DataFrame], path: Path, optimistic: bool
-                  ) -> Iterator[pl.DataFrame]:
+def _utf8_checked(batches: Iterator[pl.DataFrame], path: Path) -> Iterator[pl.DataFrame]:
     """Batches of an optimistically UTF-8 file; EncodingRetry when a later byte is not."""
-    if not optimistic:
-        yield from batches
-        return
     try:
         yield from batches
     except UnicodeDecodeError:
@@ -145,8 +137,9 @@ def open_csv(path: Path, options: ReadOptions, scorer: HeaderScorer | None) -> S
     encoding, data_path, cleanup, optimistic = _prepare(path, options)
     try:
         source = _open(path, data_path, encoding, options, scorer, cleanup)
-        batches = source._batches
-        source._batches = lambda: _utf8_checked(batches(), path, optimistic)
+        if optimistic:
+            batches = source._batches
+            source._batches = lambda: _utf8_checked(batches(), path)
         return source
     except BaseException:
         for fn in cleanup:
