@@ -28,7 +28,7 @@ from salesfmt.rules.expr import to_text
 from salesfmt.targets import Target, TargetPlan, plan_target
 from salesfmt.targets.records import RecordLines
 from salesfmt.targets.serializers import AtomicWriter, open_writer
-from salesfmt.targets.validate import LINE, message_expr, ok, out, value, value_expr
+from salesfmt.targets.validate import LINE, message_expr, ok, value, value_expr
 
 __all__ = ["Result", "run", "read_options", "RAW_ROWS"]
 
@@ -199,15 +199,17 @@ def _place(problems: pl.DataFrame, placed: list[pl.DataFrame]) -> pl.DataFrame:
             .with_columns(pl.coalesce("line", "__l").alias("line")).drop("__l"))
 
 
-def _kept_columns(plan: TargetPlan, compiled: CompiledRules) -> list[str]:
+def _kept_columns(plan: TargetPlan, compiled: CompiledRules, written: list[str]
+                  ) -> list[str]:
     """Columns the batch loop needs after the lazy stage; the rest is pruned by polars
-    (projection pushdown drops parsers of canonical fields the target does not use)."""
+    (projection pushdown drops parsers of canonical fields the target does not use, and
+    output text no writer reads: ``check`` formats only the failing rows' values)."""
     # target fields, and the fields only checked because they feed one (rules' hidden inputs)
     fields = list({f.name: f for f in [*plan.target.fields, *(c.field for c in plan.checks)]
                    }.values())
     shown = {raw(f.source) for f in fields if f.source in compiled.mapped}
-    base = [ROW, SEQ, *(value(f.name) for f in fields),
-            *(out(f.name) for f in plan.target.fields)]
+    base = [ROW, SEQ, *(value(f.name) for f in fields)]
+    base += [c for c in written if c not in base]
     crossed = {c for chk in plan.checks if chk.cross is not None
                for c in (*chk.cross.keys, chk.cross.value) if c is not None}
     return [*base, *sorted((shown | crossed) - set(base) - {LINE}),  # LINE comes later
@@ -256,13 +258,12 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
     records = RecordLines(plan.target)
     errors = [pl.col(ok(c.index)) for c in plan.checks if c.severity is Severity.ERROR]
     every = [pl.col(ok(c.index)) for c in plan.checks]
-    kept = [c for c in _kept_columns(plan, compiled) if c != SEQ]  # numbered in order
+    reads = writer.columns() if writer is not None else []
+    kept = [c for c in _kept_columns(plan, compiled, reads) if c != SEQ]  # numbered later
     day = typed("sold_at")  # kept for the upload file name's date
     if "sold_at" in compiled.mapped and day not in kept:
         kept.append(day)
-    written = [ROW, LINE, SEQ, *(out(f.name) for f in plan.target.fields),
-               *(value(f.name) for f in plan.target.fields
-                 if writer is not None and writer.needs_values)]
+    written = [ROW, LINE, SEQ, *reads]
     next_line = 2
     placed: list[pl.DataFrame] = []
     for batch, df in _queries(source, compiled, plan, kept):

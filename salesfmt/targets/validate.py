@@ -27,7 +27,7 @@ from salesfmt.rules.parsers import parse
 from salesfmt.targets.spec import TYPE_CHECK, CheckUse, Target, TargetField
 
 __all__ = ["CheckInstance", "TargetPlan", "plan_target", "value", "out", "ok", "LINE", "UNIX",
-           "message_expr", "value_expr", "sign_column"]
+           "message_expr", "value_expr", "sign_column", "csv_native"]
 
 #: ``format: unix`` on a date/date-time field: seconds since 1970-01-01 (UTC), a JSON number.
 UNIX = "unix"
@@ -107,6 +107,22 @@ def _output_text(f: TargetField) -> pl.Expr:
     if f.kind in (Kind.DATE, Kind.DATETIME) and f.format:
         return v.dt.strftime(f.format)
     return to_text(v, f.kind)
+
+
+def csv_native(f: TargetField) -> pl.Expr | None:
+    """Field ``f``'s typed value as polars writes it into CSV byte for byte like its output
+    text (whole numbers, ISO dates, decimals at the target's places, Unix seconds), or
+    None. Writing the typed column skips building a million strings per field."""
+    v = pl.col(value(f.name))
+    if f.kind is Kind.INTEGER:
+        return v.cast(pl.Int64)
+    if f.kind is Kind.DECIMAL and f.decimals is not None:
+        return v.cast(pl.Decimal(38, f.decimals))
+    if f.kind in (Kind.DATE, Kind.DATETIME) and f.format == UNIX:
+        return v.cast(pl.Datetime("us")).dt.epoch("s")
+    if f.kind is Kind.DATE and f.format == "%Y-%m-%d":
+        return v.cast(pl.Date)
+    return None
 
 
 def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> TargetPlan:

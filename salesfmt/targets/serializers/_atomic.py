@@ -8,6 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
+from salesfmt.targets.validate import out, value
 from salesfmt.util import publish
 
 __all__ = ["AtomicWriter"]
@@ -17,8 +18,6 @@ class AtomicWriter:
     """Base writer: subclasses write batches into ``self.tmp``; ``commit`` renames it."""
 
     extension = ""
-    #: whether ``write`` reads the typed ``t:`` columns too (not only the ``o:`` text)
-    needs_values = True
 
     def __init__(self, path: Path, target: object) -> None:
         self.path = Path(path)
@@ -28,6 +27,12 @@ class AtomicWriter:
         os.close(fd)
         self.tmp = Path(name)
         self.records = 0
+
+    def columns(self) -> list[str]:
+        """Frame columns ``write`` reads: by default every field's output text (``o:``)
+        and typed value (``t:``); the batch loop computes only what writers read."""
+        fields = self.target.fields  # type: ignore[attr-defined]
+        return [*(out(f.name) for f in fields), *(value(f.name) for f in fields)]
 
     def write(self, batch: pl.DataFrame) -> None:
         """Write a batch of good rows (target output columns)."""

@@ -10,7 +10,7 @@ import polars as pl
 
 from salesfmt.targets.serializers._atomic import AtomicWriter
 from salesfmt.targets.spec import Target
-from salesfmt.targets.validate import out
+from salesfmt.targets.validate import csv_native, out, value
 
 __all__ = ["CsvWriter"]
 
@@ -23,22 +23,31 @@ class CsvWriter(AtomicWriter):
     """
 
     extension = ".csv"
-    needs_values = False
 
     def __init__(self, path: Path, target: Target) -> None:
         super().__init__(path, target)
-        self.columns = [f.name for f in target.fields]
+        native = {f.name: csv_native(f) for f in target.fields}
+        # typed columns polars writes exactly like their output text; the rest as text
+        self._select = [pl.col(out(f.name)).alias(f.name) if native[f.name] is None
+                        else native[f.name].alias(f.name) for f in target.fields]
+        self._reads = [out(f.name) if native[f.name] is None else value(f.name)
+                       for f in target.fields]
         self._fh = self.tmp.open("wb")
-        self._fh.write((",".join(self.columns) + "\n").encode("utf-8"))
+        self._fh.write((",".join(f.name for f in target.fields) + "\n").encode("utf-8"))
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="salesfmt-csv")
         self._pending: Future[None] | None = None
 
+    def columns(self) -> list[str]:
+        return self._reads
+
     def write(self, batch: pl.DataFrame) -> None:
-        frame = batch.select([pl.col(out(c)).alias(c) for c in self.columns])
         self._wait()  # the previous batch is on disk (and its error, if any, raised)
-        self._pending = self._pool.submit(frame.write_csv, self._fh, include_header=False,
-                                          line_terminator="\n")
-        self.records += frame.height
+        self._pending = self._pool.submit(self._write, batch)
+        self.records += batch.height
+
+    def _write(self, batch: pl.DataFrame) -> None:
+        batch.select(self._select).write_csv(self._fh, include_header=False,
+                                             line_terminator="\n")
 
     def _wait(self) -> None:
         pending, self._pending = self._pending, None

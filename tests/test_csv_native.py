@@ -1,0 +1,61 @@
+"""The CSV writer writes numbers and dates as typed columns: byte for byte the output text."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from salesfmt.canonical import Kind
+from salesfmt.targets.spec import TargetField, load_target
+from salesfmt.targets.validate import UNIX, _output_text, csv_native, out, value
+
+_DEC = pl.Decimal(38, 6)
+CASES = [
+    (Kind.INTEGER, None, None, pl.Int64,
+     [0, -1, 7, 2**62, -(2**62), None]),
+    (Kind.DECIMAL, None, 2, _DEC,
+     [Decimal("0"), Decimal("-0.005"), Decimal("0.005"), Decimal("0.015"), Decimal("12.5"),
+      Decimal("-1234567.891234"), Decimal("99999999999999999999999999999.999999"), None]),
+    (Kind.DECIMAL, None, 0, _DEC, [Decimal("2.5"), Decimal("3.5"), Decimal("-0.4"), None]),
+    (Kind.DATE, "%Y-%m-%d", None, pl.Date,
+     [date(1000, 1, 1), date(1999, 12, 31), date(2024, 2, 29), date(9999, 12, 31), None]),
+    (Kind.DATE, UNIX, None, pl.Date, [date(1970, 1, 1), date(1969, 12, 31), date(2038, 1, 20),
+                                      None]),
+    (Kind.DATETIME, UNIX, None, pl.Datetime("us"),
+     [datetime(1970, 1, 1, 0, 0, 1), datetime(1969, 12, 31, 23, 59, 59, 500_000),
+      datetime(2026, 11, 1, 13, 5, 7, 999_999), None]),
+]
+
+
+@pytest.mark.parametrize(("kind", "fmt", "places", "dtype", "values"), CASES,
+                         ids=[f"{c[0].value}-{c[1]}-{c[2]}" for c in CASES])
+def test_typed_column_writes_as_its_output_text(kind: Kind, fmt: str | None,
+                                                places: int | None, dtype: pl.DataType,
+                                                values: list[object]) -> None:
+    f = TargetField("F", "f", kind, False, (), format=fmt, decimals=places)
+    native = csv_native(f)
+    assert native is not None
+    frame = pl.DataFrame({value("F"): values}, schema={value("F"): dtype})
+    as_text = frame.select(_output_text(f).alias("F")).write_csv()
+    assert frame.select(native.alias("F")).write_csv() == as_text
+
+
+def test_text_and_other_formats_stay_text() -> None:
+    for kind, fmt in [(Kind.TEXT, None), (Kind.DATE, "%d/%m/%Y"), (Kind.DATETIME, None),
+                      (Kind.BOOLEAN, None), (Kind.DECIMAL, None)]:
+        assert csv_native(TargetField("F", "f", kind, False, (), format=fmt)) is None
+
+
+def test_bulk_csv_writer_reads_typed_columns_for_numbers_and_dates(tmp_path: Path) -> None:
+    from salesfmt.targets.serializers.csv import CsvWriter
+
+    target = load_target("bulk-csv")
+    writer = CsvWriter(tmp_path / "out.csv", target)
+    reads = dict(zip([f.name for f in target.fields], writer.columns(), strict=True))
+    writer.abort()
+    assert reads["AMOUNT"] == value("AMOUNT") and reads["SALE_DATE"] == value("SALE_DATE")
+    assert reads["LAST_NAME"] == out("LAST_NAME")
