@@ -105,45 +105,55 @@ def _coerce(t: Typed, kind: Kind, rule: FieldRule) -> pl.Expr:
     return parse(kind, text, rule.parse)
 
 
-def _map_index(cell: pl.Expr, keys: list[str]) -> pl.Expr:
-    """Position of each cell's key in ``keys`` (null: not in the map). Cells written exactly
-    as a key cost one lookup; only the others are trimmed, case-folded, spaces collapsed."""
-    exact = {k: i for i, k in reversed(list(enumerate(keys)))}
-    loose = {" ".join(k.split()).lower(): i for k, i in reversed(list(exact.items()))}
-
-    def index(s: pl.Series) -> pl.Series:
-        idx = s.replace_strict(list(exact), list(exact.values()), default=None,
-                               return_dtype=pl.UInt32)
-        todo = idx.is_null() & s.is_not_null()
-        if todo.any():
-            pos = todo.arg_true()
-            key = s.gather(pos).str.strip_chars().str.replace_all(r"\s+", " ").str.to_lowercase()
-            idx = idx.scatter(pos, key.replace_strict(list(loose), list(loose.values()),
-                                                      default=None, return_dtype=pl.UInt32))
-        return idx
-
-    return cell.map_batches(index, return_dtype=pl.UInt32, is_elementwise=True)
+def _map_index(s: pl.Series, exact: dict[str, int], loose: dict[str, int]) -> pl.Series:
+    """Position of each cell's key in the map (null: not in it). Cells written exactly as
+    a key cost one lookup; only the others are trimmed, case-folded, spaces collapsed."""
+    idx = s.replace_strict(list(exact), list(exact.values()), default=None,
+                           return_dtype=pl.UInt32)
+    todo = idx.is_null() & s.is_not_null()
+    if todo.any():
+        pos = todo.arg_true()
+        key = s.gather(pos).str.strip_chars().str.replace_all(r"\s+", " ").str.to_lowercase()
+        idx = idx.scatter(pos, key.replace_strict(list(loose), list(loose.values()),
+                                                  default=None, return_dtype=pl.UInt32))
+    return idx
 
 
 def _mapped(cell: pl.Expr, rule: FieldRule) -> tuple[pl.Expr, pl.Expr]:
-    """Apply the value map: (text after mapping, flag of values the map did not know)."""
+    """Apply the value map: (text after mapping, flag of values the map did not know).
+
+    One Python step per batch computes the text (polars does not share a UDF's result
+    between uses, so the index is not referenced twice); blank cells stay as they are,
+    unknown ones become the cell, the ``map_default`` or null after ``unmapped``."""
     assert rule.value_map is not None
     keys = list(rule.value_map)
+    exact = {k: i for i, k in reversed(list(enumerate(keys)))}
+    loose = {" ".join(k.split()).lower(): i for k, i in reversed(list(exact.items()))}
     values = pl.Series([None if v is None else _literal_text(v) for v in rule.value_map.values()],
                        dtype=pl.String)
-    idx = _map_index(cell, keys)
-    hit = idx.is_not_null()
-    mapped = pl.lit(values).gather(idx)
-    if rule.unmapped == "default":
-        other = pl.lit(None if rule.map_default is None else _literal_text(rule.map_default),
-                       pl.String)
-    elif rule.unmapped == "error":
-        other = pl.lit(None, pl.String)  # reported once, as unmapped_value
-    else:
-        other = cell
+    keep_cell = rule.unmapped not in ("default", "error")
+    other = None if rule.unmapped == "error" or rule.map_default is None \
+        else _literal_text(rule.map_default)
+
+    def apply(s: pl.Series) -> pl.Series:
+        idx = _map_index(s, exact, loose)
+        text = values.gather(idx).alias(s.name)
+        miss = idx.is_null()
+        if keep_cell or not miss.any():  # an unknown value stays as written
+            return text.zip_with(~miss, s) if miss.any() else text
+        at = miss.arg_true()
+        sub = s.gather(at)
+        blank = (sub.is_null() | (sub.str.strip_chars() == "")).fill_null(True)
+        fill = pl.Series([other], dtype=pl.String).extend_constant(other, len(sub) - 1)
+        return text.scatter(at, sub.zip_with(blank, fill))
+
+    text = cell.map_batches(apply, return_dtype=pl.String, is_elementwise=True)
+    if rule.unmapped != "error":
+        return text, pl.lit(False)
+    hit = cell.map_batches(lambda s: _map_index(s, exact, loose).is_not_null(),
+                           return_dtype=pl.Boolean, is_elementwise=True)
     blank = cell.is_null() | (cell.str.strip_chars() == "")
-    flag = ~blank & ~hit if rule.unmapped == "error" else pl.lit(False)
-    return pl.when(hit).then(mapped).when(blank).then(cell).otherwise(other), flag
+    return text, ~blank & ~hit
 
 
 def _literal_text(value: Any) -> str:
