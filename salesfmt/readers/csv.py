@@ -21,6 +21,7 @@ import polars as pl
 
 from salesfmt.errors import InputError
 from salesfmt.problems import PROBLEM_SCHEMA, Severity, column_letter, empty_problems
+from salesfmt.readers._blocks import batches_of
 from salesfmt.readers._encoding import (
     check_decodes,
     detect_encoding,
@@ -180,18 +181,25 @@ def _open(path: Path, data_path: Path, encoding: str, options: ReadOptions,
             geometry.append(record_geometry(data_path, delimiter, quote).slice(header_idx + 1))
         return geometry[0]
 
-    def polars_batches() -> Iterator[pl.DataFrame]:
-        lf = pl.scan_csv(
-            data_path, has_header=False, separator=delimiter, quote_char=quote,
+    def parsed(block: bytes) -> pl.DataFrame:
+        return pl.read_csv(
+            block, has_header=False, separator=delimiter, quote_char=quote,
             schema={**{n: pl.String for n in names}, _SPARE: pl.String},
             truncate_ragged_lines=True, raise_if_empty=False, empty_string_is_null=True,
-            missing_columns="insert", extra_columns="ignore",
-        ).slice(header_idx + 1)
+            missing_columns="insert", extra_columns="ignore")
+
+    def records() -> Iterator[pl.DataFrame]:
+        # bounded memory whatever the file's size; title rows and the header skipped
+        return batches_of(data_path, quote, parsed, batch_size=options.batch_size,
+                          bytes_per_row=len(head.encode("utf-8")) / max(1, head.count("\n")),
+                          skip=header_idx + 1)
+
+    def polars_batches() -> Iterator[pl.DataFrame]:
         multiline = bool(quote) and _contains(data_path, quote.encode("utf-8"))
         suspect = pl.col(_SPARE).is_not_null() | (
             pl.col(names[-1]).is_null() & ~pl.all_horizontal(pl.col(n).is_null() for n in names))
         done, next_line = 0, header_line + header_lines
-        for batch in lf.collect_batches(chunk_size=options.batch_size):
+        for batch in records():
             if batch.height == 0:
                 continue
             if multiline:
@@ -217,10 +225,10 @@ def _open(path: Path, data_path: Path, encoding: str, options: ReadOptions,
                           "be followed exactly: row numbers may be off and ragged rows "
                           "unreported")
             done += batch.height
-            # one chunk per column (UDFs then get whole columns; see DEVELOPERS.md on
-            # many-chunk strings), rechunked in parallel: with_columns would align serially
+            # one chunk per column (read so: UDFs then get whole columns; see DEVELOPERS.md
+            # on many-chunk strings); a new frame, as with_columns would align serially
             yield pl.DataFrame([rows_.cast(pl.Int64).alias(ROW),
-                                *batch.select(names).rechunk().get_columns()])
+                                *batch.select(names).get_columns()])
 
     def batches() -> Iterator[pl.DataFrame]:
         produced = False
