@@ -31,3 +31,12 @@ def test_formula_like_on_a_many_chunk_column() -> None:
     got = pl.DataFrame([col]).select(
         get_check("formula_like").fn(pl.col("v"), pl.col("v")).fill_null(True)).to_series()
     assert got.to_list() == [True, False, True, False, True] * 40
+
+
+def test_too_long_counts_characters_not_bytes() -> None:
+    values = ["abc", "abcd", "ééé", "éééé", "😀😀😀", "😀😀😀😀", "", None, "a" * 100]
+    frame = pl.DataFrame({"v": values}, schema={"v": pl.String})
+    check = get_check("too_long").fn
+    got = frame.select(check(pl.col("v"), pl.col("v"), max_length=3).fill_null(True))
+    assert got.to_series().to_list() == [True, False, True, False, True, False, True, True,
+                                         False]

@@ -65,7 +65,19 @@ def invalid_boolean(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
           bad="PRODUCT_CODE of 51 characters", good="PRODUCT_CODE = SKU-123")
 def too_long(value: pl.Expr, raw: pl.Expr, max_length: int) -> pl.Expr:
     """The text is longer than the target allows (counted in characters, not bytes)."""
-    return value.cast(pl.String).str.len_chars() <= max_length
+    return value.cast(pl.String).map_batches(lambda s: _fits(s, max_length),
+                                             return_dtype=pl.Boolean, is_elementwise=True)
+
+
+def _fits(s: pl.Series, max_length: int) -> pl.Series:
+    """Characters ≤ ``max_length``: a text has no more characters than bytes, so only the
+    cells with more bytes are counted character by character (a byte count is free)."""
+    over = (s.str.len_bytes() > max_length).fill_null(False)
+    fits = pl.repeat(True, len(s), dtype=pl.Boolean, eager=True)
+    if over.any():
+        at = over.arg_true()
+        fits = fits.scatter(at, s.gather(at).str.len_chars() <= max_length)
+    return fits
 
 
 @register("too_small", "{column} must be at least {min}", bad="QUANTITY = 0",
@@ -137,8 +149,11 @@ def _formula_start(s: pl.Series) -> pl.Series:
     """True where the text starts with a formula character. A string comparison reads
     only the inline prefix of each value (10x cheaper than a regex): the regex runs only
     on the few cells that start below "A" and not with a digit."""
-    gate = ((s >= "\t") & (s < "A") & ((s < "0") | (s >= ":"))).fill_null(False)
     hit = pl.repeat(False, len(s), dtype=pl.Boolean, eager=True)
+    low = (s < "A").fill_null(False)  # names, words: usually no cell at all
+    if not low.any():
+        return hit
+    gate = low & (s >= "\t") & ((s < "0") | (s >= ":"))
     if gate.any():
         idx = gate.arg_true()
         hit = hit.scatter(idx, s.gather(idx).str.contains(_FORMULA))

@@ -188,9 +188,11 @@ def _open(path: Path, data_path: Path, encoding: str, options: ReadOptions,
             truncate_ragged_lines=True, raise_if_empty=False, empty_string_is_null=True,
             missing_columns="insert", extra_columns="ignore")
 
-    def records() -> Iterator[pl.DataFrame]:
-        # bounded memory whatever the file's size; title rows and the header skipped
-        return batches_of(data_path, quote, parsed, batch_size=options.batch_size,
+    def records(multiline: bool) -> Iterator[pl.DataFrame]:
+        # bounded memory whatever the file's size; title rows and the header skipped;
+        # without a quote character in the file every line feed ends a record
+        return batches_of(data_path, quote if multiline else None, parsed,
+                          batch_size=options.batch_size,
                           bytes_per_row=len(head.encode("utf-8")) / max(1, head.count("\n")),
                           skip=header_idx + 1)
 
@@ -199,7 +201,7 @@ def _open(path: Path, data_path: Path, encoding: str, options: ReadOptions,
         suspect = pl.col(_SPARE).is_not_null() | (
             pl.col(names[-1]).is_null() & ~pl.all_horizontal(pl.col(n).is_null() for n in names))
         done, next_line = 0, header_line + header_lines
-        for batch in records():
+        for batch in records(multiline):
             if batch.height == 0:
                 continue
             if multiline:
