@@ -189,8 +189,9 @@ def _plain_decimal(v: pl.Expr, opts: ParseOptions) -> pl.Expr:
     v = v.str.strip_chars(_EDGE_CURRENCY)
     if opts.decimal_separator == ".":
         return _to_decimal(v)
-    return pl.when(~v.str.contains(".", literal=True)).then(
-        _to_decimal(v.str.replace(opts.decimal_separator, ".", literal=True)))
+    # one pass: the separator becomes ".", and a "." (a thousands group: "1.234") becomes
+    # a letter the cast refuses, so such cells go to the full parse
+    return _to_decimal(v.str.replace_many([opts.decimal_separator, "."], [".", "x"]))
 
 
 def _decimal(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
