@@ -85,14 +85,20 @@ class CrossRowState:
     def _unique(self, df: pl.DataFrame, keys: tuple[str, ...], indexes: list[int],
                 ok_column: str) -> pl.DataFrame:
         """Uniqueness only: hash membership per row; the first lines are looked up for the
-        few duplicates alone."""
+        few duplicates alone. The set is hashed from the batch's keys and the keys of
+        earlier batches only probe it (hashing every earlier key again for each batch
+        made the check quadratic in the file's length)."""
         cols = list(keys)
         key = pl.col(cols[0]) if len(cols) == 1 else pl.struct(cols)
         present = pl.all_horizontal(pl.col(k).is_not_null() for k in cols)
         seen = self.seen.get(keys)
         narrow = df.select(*cols, SEQ, LINE)
-        earlier = (key.is_in(pl.lit(seen.select(key.alias("k"))["k"].implode()))
-                   if seen is not None and seen.height else pl.lit(False))
+        old_keys = None
+        if seen is not None and seen.height:  # earlier keys met again
+            here = narrow.filter(present).select(key.alias("k"))["k"].implode()
+            old_keys = seen.filter(key.is_in(here))
+        earlier = (key.is_in(old_keys.select(key.alias("k"))["k"].implode())
+                   if old_keys is not None and old_keys.height else pl.lit(False))
         flags = narrow.select((present & key.is_first_distinct()).alias("new"),
                               earlier.alias("old"))
         fresh = flags["new"] & ~flags["old"]
@@ -104,7 +110,7 @@ class CrossRowState:
         if not valid.all():
             at = (~valid).arg_true()
             bad = narrow[at].select(cols)
-            hit = self.seen[keys].join(bad.unique(), on=cols, how="semi")
+            hit = firsts if old_keys is None else pl.concat([old_keys, firsts])
             line = line.scatter(at, bad.join(hit, on=cols, how="left", maintain_order="left",
                                              nulls_equal=False)["fl"])
         out = []
@@ -124,10 +130,14 @@ class CrossRowState:
         firsts = (df.lazy().filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys))
                   .group_by(list(keys)).agg(aggs).collect())
         seen = self.seen.get(keys)
-        if seen is not None:
-            firsts = pl.concat([seen, firsts.join(seen, on=list(keys), how="anti")],
-                               how="vertical_relaxed")
-        self.seen[keys] = firsts
+        if seen is not None:  # only the earlier groups met again take part in the joins
+            key = pl.col(keys[0]) if len(keys) == 1 else pl.struct(list(keys))
+            again = seen.filter(key.is_in(firsts.select(key.alias("k"))["k"].implode()))
+            new = firsts.join(again, on=list(keys), how="anti")
+            self.seen[keys] = pl.concat([seen, new], how="vertical_relaxed")
+            firsts = pl.concat([again, new], how="vertical_relaxed")
+        else:
+            self.seen[keys] = firsts
         # join a narrow frame: the batch's other columns are not copied by the join
         narrow = df.select(list(dict.fromkeys([*keys, SEQ, LINE, *sorted(values)])))
         joined = narrow.join(firsts, on=list(keys), how="left", maintain_order="left",
