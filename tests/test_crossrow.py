@@ -86,3 +86,38 @@ def test_rule_declared_cross_row(files, monkeypatch) -> None:
     shop = res.problems.filter(pl.col("field") == "SHOP")
     # declared twice (target and rule): both report the same line, each once
     assert shop["line"].to_list() == [7, 7]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("composite", [False, True])
+def test_unique_state_matches_a_whole_file_answer(seed: int, composite: bool) -> None:
+    """Batch by batch (random batch sizes) gives what one pass over the whole file gives:
+    the first occurrence of each key is valid, every later one points at its line."""
+    import random
+
+    from salesfmt.checks.crossrow import LINE, SEQ, CrossRowSpec, CrossRowState, first_line
+
+    rng = random.Random(seed)
+    n = 3000
+    keys = ["a", "b"] if composite else ["a"]
+    frame = pl.DataFrame({
+        "a": [rng.choice([None, *range(400)]) for _ in range(n)],
+        "b": [rng.choice(["x", "y", None]) for _ in range(n)],
+    }).with_columns((pl.int_range(pl.len()) + 2).alias(SEQ)).with_columns(pl.col(SEQ).alias(LINE))
+    present = pl.all_horizontal(pl.col(k).is_not_null() for k in keys)
+    firsts = frame.filter(present).group_by(keys).agg(pl.col(LINE).min().alias("want_first"))
+    want = (frame.join(firsts, on=keys, how="left", maintain_order="left", nulls_equal=False)
+            .select((~present | (pl.col(LINE) == pl.col("want_first"))).alias("ok"),
+                    pl.when(present & (pl.col(LINE) != pl.col("want_first")))
+                    .then(pl.col("want_first")).alias("first")))
+    state = CrossRowState({0: CrossRowSpec("unique", tuple(keys))})
+    got, start = [], 0
+    while start < n:
+        size = rng.choice([1, 7, 50, 400])
+        got.append(state.apply(frame.slice(start, size)).select(
+            pl.col("ok:0").alias("ok"), pl.col(first_line(0)).alias("first")))
+        start += size
+    got_all = pl.concat(got)
+    assert got_all["ok"].to_list() == want["ok"].to_list()
+    bad = ~want["ok"]
+    assert got_all["first"].filter(bad).to_list() == want["first"].filter(bad).to_list()
