@@ -92,7 +92,7 @@ class CrossRowState:
         key = pl.col(cols[0]) if len(cols) == 1 else pl.struct(cols)
         present = pl.all_horizontal(pl.col(k).is_not_null() for k in cols)
         seen = self.seen.get(keys)
-        narrow = df.select(*cols, SEQ, LINE)
+        narrow = df.select(*cols, LINE)
         old_keys = None
         if seen is not None and seen.height:  # earlier keys met again
             here = narrow.filter(present).select(key.alias("k"))["k"].implode()
@@ -103,8 +103,7 @@ class CrossRowState:
                               earlier.alias("old"))
         fresh = flags["new"] & ~flags["old"]
         valid = fresh | ~narrow.select(present.alias("p"))["p"]
-        firsts = narrow.filter(fresh).select(*cols, pl.col(SEQ).alias("fs"),
-                                             pl.col(LINE).alias("fl"))
+        firsts = narrow.filter(fresh).select(*cols, pl.col(LINE).alias("fl"))  # kept: key, line
         self.seen[keys] = firsts if seen is None else pl.concat([seen, firsts])
         line = pl.repeat(None, df.height, dtype=pl.Int64, eager=True)
         if not valid.all():
