@@ -76,7 +76,6 @@ def test_batches_are_exact_and_complete(tmp_path: Path, batch_size: int) -> None
                               skip=2))
     assert [b.height for b in batches[:-1]] == [batch_size] * (len(batches) - 1)
     assert 0 < batches[-1].height <= batch_size
-    assert all(c.n_chunks() == 1 for b in batches for c in b.get_columns())
     assert pl.concat(batches).equals(_parse(data).slice(2))
 
 

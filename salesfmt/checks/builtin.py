@@ -66,7 +66,7 @@ def invalid_boolean(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
 def too_long(value: pl.Expr, raw: pl.Expr, max_length: int) -> pl.Expr:
     """The text is longer than the target allows (counted in characters, not bytes)."""
     return value.cast(pl.String).map_batches(lambda s: _fits(s, max_length),
-                                             return_dtype=pl.Boolean, is_elementwise=True)
+                                             return_dtype=pl.Boolean, is_elementwise=False)
 
 
 def _fits(s: pl.Series, max_length: int) -> pl.Series:
@@ -139,7 +139,7 @@ def formula_like(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """Text starting with =, +, -, @, tab or carriage return is run as a formula when the
     file is opened in a spreadsheet (CSV injection). Reported as a warning."""
     return ~value.cast(pl.String).map_batches(_formula_start, return_dtype=pl.Boolean,
-                                             is_elementwise=True)
+                                             is_elementwise=False)
 
 
 _FORMULA = r"^[=+\-@\t\r]"

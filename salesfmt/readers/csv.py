@@ -227,8 +227,7 @@ def _open(path: Path, data_path: Path, encoding: str, options: ReadOptions,
                           "be followed exactly: row numbers may be off and ragged rows "
                           "unreported")
             done += batch.height
-            # one chunk per column (read so: UDFs then get whole columns; see DEVELOPERS.md
-            # on many-chunk strings); a new frame, as with_columns would align serially
+            # a new frame: with_columns would align the chunks (one per block) serially
             yield pl.DataFrame([rows_.cast(pl.Int64).alias(ROW),
                                 *batch.select(names).get_columns()])
 

@@ -147,11 +147,11 @@ def _mapped(cell: pl.Expr, rule: FieldRule) -> tuple[pl.Expr, pl.Expr]:
         fill = pl.Series([other], dtype=pl.String).extend_constant(other, len(sub) - 1)
         return text.scatter(at, sub.zip_with(blank, fill))
 
-    text = cell.map_batches(apply, return_dtype=pl.String, is_elementwise=True)
+    text = cell.map_batches(apply, return_dtype=pl.String, is_elementwise=False)
     if rule.unmapped != "error":
         return text, pl.lit(False)
     hit = cell.map_batches(lambda s: _map_index(s, exact, loose).is_not_null(),
-                           return_dtype=pl.Boolean, is_elementwise=True)
+                           return_dtype=pl.Boolean, is_elementwise=False)
     blank = cell.is_null() | (cell.str.strip_chars() == "")
     return text, ~blank & ~hit
 
@@ -403,4 +403,4 @@ def blank_rows(headers: list[str]) -> pl.Expr:
                 break
         return pl.repeat(False, len(cells), eager=True).scatter(todo, True)
 
-    return pl.struct(headers).map_batches(mask, return_dtype=pl.Boolean, is_elementwise=True)
+    return pl.struct(headers).map_batches(mask, return_dtype=pl.Boolean, is_elementwise=False)

@@ -102,7 +102,7 @@ def _cascade(raw: pl.Expr, fast: Callable[[pl.Expr], pl.Expr], slow: list[Step],
         return finish(out) if finish is not None else out
 
     return pl.struct(first.alias("f"), raw.alias("r")).map_batches(
-        run, return_dtype=out_dtype or dtype, is_elementwise=True)
+        run, return_dtype=out_dtype or dtype, is_elementwise=False)
 
 
 def _clean(raw: pl.Expr) -> pl.Expr:
@@ -130,7 +130,7 @@ def _text(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
     # Unicode whitespace natively (fast, parallel); _tidy does the rest of _BLANKS.
     # One UDF holds it all: polars does not share a Python UDF's result between uses.
     return raw.str.strip_chars().map_batches(_tidy, return_dtype=pl.String,
-                                             is_elementwise=True)
+                                             is_elementwise=False)
 
 
 def _decimal_text(s: pl.Series, opts: ParseOptions) -> pl.Series:
@@ -322,6 +322,13 @@ PARSERS: dict[Kind, Callable[[pl.Expr, ParseOptions], pl.Expr]] = {
 
 
 def parse(kind: Kind, raw: pl.Expr, opts: ParseOptions | None = None) -> pl.Expr:
-    """Parse the String expression ``raw`` into ``kind``; null where it does not parse."""
-    return PARSERS[kind](raw, opts or ParseOptions())
+    """Parse the String expression ``raw`` into ``kind``; null where it does not parse.
+
+    A constant (a default, a missing column's null) is parsed once, here: the Python steps
+    see a batch's whole column in one call, so they do not broadcast a single value."""
+    expr = PARSERS[kind](raw, opts or ParseOptions())
+    if not raw.meta.root_names():
+        parsed = pl.select(expr).to_series()
+        return pl.lit(parsed.item(), dtype=parsed.dtype)
+    return expr
 
