@@ -72,7 +72,7 @@ def _on(series: pl.Series, expr: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
 
 def _cascade(raw: pl.Expr, fast: Callable[[pl.Expr], pl.Expr], slow: list[Step],
              dtype: pl.DataType, finish: Step | None = None,
-             out_dtype: pl.DataType | None = None) -> pl.Expr:
+             out_dtype: pl.DataType | None = None, keep: Step | None = None) -> pl.Expr:
     """``fast`` as a plain polars expression over the whole column (parallel, no GIL);
     the ``slow`` steps, in order, only over the cells it left unparsed; then ``finish``.
 
@@ -87,6 +87,8 @@ def _cascade(raw: pl.Expr, fast: Callable[[pl.Expr], pl.Expr], slow: list[Step],
 
     def run(both: pl.Series) -> pl.Series:
         out, s = both.struct.field("f"), both.struct.field("r")
+        if keep is not None:  # the fast result's own validity, as a Series step (no re-parse)
+            out = keep(out)
         todo = (out.is_null() & s.is_not_null()) if slow else None
         if todo is not None and todo.any():
             idx = todo.arg_true()
@@ -233,12 +235,22 @@ def _formats(opts: ParseOptions) -> list[str]:
 _YEAR_1000 = datetime(1000, 1, 1)
 
 
-def _try(s: pl.Expr, fmt: str) -> pl.Expr:
-    """One format as a datetime; separators / and . count as - for generated formats."""
-    dt = s.str.to_datetime(fmt, strict=False, exact=True, time_unit="us", time_zone=None) \
+def _parsed(s: pl.Expr, fmt: str) -> pl.Expr:
+    """One format as a datetime, whatever the year."""
+    return s.str.to_datetime(fmt, strict=False, exact=True, time_unit="us", time_zone=None) \
         if _has_time(fmt) else \
         s.str.to_date(fmt, strict=False, exact=True).cast(pl.Datetime("us"))
+
+
+def _try(s: pl.Expr, fmt: str) -> pl.Expr:
+    """One format as a datetime; separators / and . count as - for generated formats."""
+    dt = _parsed(s, fmt)
     return pl.when(dt >= _YEAR_1000).then(dt)  # "1-2-26" read with %Y is year 26: refuse
+
+
+def _from_year_1000(dt: pl.Series) -> pl.Series:
+    """``_try``'s year check on a parsed Series (an expression would parse twice)."""
+    return dt.zip_with((dt >= _YEAR_1000).fill_null(False), dt.clear(len(dt)))
 
 
 def _serial(s: pl.Expr, opts: ParseOptions) -> pl.Expr:
@@ -266,14 +278,15 @@ def _datetime_steps(opts: ParseOptions) -> list[Step]:
 
 def _datetime_fast(opts: ParseOptions) -> Callable[[pl.Expr], pl.Expr]:
     """What most cells match as written: the rule's first format, else ISO 8601."""
-    if opts.date_formats:
-        return lambda v: _try(v, opts.date_formats[0])
-    return lambda v: pl.coalesce(_try(v, f) for f in
+    if opts.date_formats:  # the year check follows, in _cascade's keep step
+        return lambda v: _parsed(v, opts.date_formats[0])
+    return lambda v: pl.coalesce(_parsed(v, f) for f in
                                  ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"))
 
 
 def _datetime(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
-    return _cascade(raw, _datetime_fast(opts), _datetime_steps(opts), pl.Datetime("us"))
+    return _cascade(raw, _datetime_fast(opts), _datetime_steps(opts), pl.Datetime("us"),
+                    keep=_from_year_1000)
 
 
 def _midnight_date(dt: pl.Series) -> pl.Series:
@@ -285,7 +298,7 @@ def _midnight_date(dt: pl.Series) -> pl.Series:
 
 def _date(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
     return _cascade(raw, _datetime_fast(opts), _datetime_steps(opts), pl.Datetime("us"),
-                    finish=_midnight_date, out_dtype=pl.Date)
+                    finish=_midnight_date, out_dtype=pl.Date, keep=_from_year_1000)
 
 
 def ambiguous_date(raw: pl.Expr, opts: ParseOptions) -> pl.Expr | None:
