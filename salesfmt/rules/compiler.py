@@ -389,16 +389,19 @@ def _derived(rule: FieldRule, compiled: CompiledRules, resolve: Any, column: Any
 def blank_rows(headers: list[str]) -> pl.Expr:
     """True for rows whose cells are all empty or whitespace.
 
-    Checks one column at a time over the rows not yet known to hold text, so a normal
-    file costs about one pass over its first column.
+    Checks one column at a time over the rows not yet known to hold text; a string
+    comparison on each first cell's prefix rules out most rows without a regex.
     """
 
     def mask(cells: pl.Series) -> pl.Series:
-        todo = None  # all rows: the first column is read without a gather
+        first = cells.struct.field(headers[0])
+        # a cell starting with a printable ASCII character holds text: only the others
+        # (empty, starting with a blank or a non-ASCII character) are looked at closely
+        maybe = (first.is_null() | (first < "!") | (first >= "\x7f")).fill_null(True)
+        todo = maybe.arg_true()
         for h in headers:
-            col = cells.struct.field(h)
-            blank = ~(col if todo is None else col.gather(todo)).str.contains(r"\S").fill_null(False)
-            todo = blank.arg_true() if todo is None else todo.filter(blank)
+            col = cells.struct.field(h).gather(todo)
+            todo = todo.filter(~col.str.contains(r"\S").fill_null(False))
             if todo.len() == 0:
                 break
         return pl.repeat(False, len(cells), eager=True).scatter(todo, True)
