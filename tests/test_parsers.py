@@ -47,3 +47,24 @@ def test_many_chunk_column_takes_one_python_call_and_parses_every_chunk(monkeypa
                                             ).collect(engine="in-memory").to_series()
     assert got.to_list() == [Decimal("1.5"), Decimal("1234.5"), Decimal("2"), None] * 10
     assert calls == [20]  # the cells the native cast left: "1.234,5" and "x", once
+
+
+def test_text_tidy_agrees_with_stripping_every_non_ascii_cell() -> None:
+    """The gated tidy (only cells with a zero-width end or NFC-changeable characters are
+    touched) equals stripping all _BLANKS and NFC-normalising every cell."""
+    import random
+
+    bits = ["a", "é", "e\u0301", "\u200b", "\u200d", "\ufeff", "\u2060", "\u00a0", " ",
+            "\u3000", "Å", "\u212b", "ß", "😀", "\t", "x\u200by"]
+    rng = random.Random(7)
+    cells = ["".join(rng.choice(bits) for _ in range(rng.randint(0, 5))) for _ in range(5000)]
+    cells += [None, "", "\u200b", " \u200b ", "café", "\ufeffId"]
+    col = pl.Series("v", cells, dtype=pl.String)
+    got = pl.DataFrame([col]).select(parse(Kind.TEXT, pl.col("v")))["v"].to_list()
+    blanks = parsers._BLANKS
+    want = []
+    for c in cells:
+        t = None if c is None else __import__("unicodedata").normalize(
+            "NFC", c.strip().strip(blanks).strip())
+        want.append(t or None)
+    assert got == want
