@@ -97,13 +97,10 @@ def _convert(expr: pl.Expr, src: Kind, dst: Kind) -> pl.Expr:
 
 
 def _output_text(f: TargetField) -> pl.Expr:
+    native = csv_native(f)
+    if native is not None:  # the typed column's own text (ISO dates: faster than strftime)
+        return native.cast(pl.String)
     v = pl.col(value(f.name))
-    if f.kind is Kind.DECIMAL and f.decimals is not None:
-        return v.cast(pl.Decimal(38, f.decimals)).cast(pl.String)
-    if f.kind in (Kind.DATE, Kind.DATETIME) and f.format == UNIX:
-        return v.cast(pl.Datetime("us")).dt.epoch("s").cast(pl.String)
-    if f.kind is Kind.DATE and f.format == "%Y-%m-%d":
-        return v.cast(pl.Date).cast(pl.String)  # ISO: the cast, faster than strftime
     if f.kind in (Kind.DATE, Kind.DATETIME) and f.format:
         return v.dt.strftime(f.format)
     return to_text(v, f.kind)
