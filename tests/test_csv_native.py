@@ -1,8 +1,9 @@
-"""The CSV writer writes numbers and dates as typed columns: byte for byte the output text."""
+"""The CSV writer writes numbers as typed columns, byte for byte the output text; dates
+as text from a calendar lookup, the same as ``strftime``."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import polars as pl
 import pytest
 
 from salesfmt.canonical import Kind
+from salesfmt.rules.expr import date_text
 from salesfmt.targets.spec import TargetField, load_target
 from salesfmt.targets.validate import UNIX, _output_text, csv_native, out, value
 
@@ -21,8 +23,6 @@ CASES = [
      [Decimal("0"), Decimal("-0.005"), Decimal("0.005"), Decimal("0.015"), Decimal("12.5"),
       Decimal("-1234567.891234"), Decimal("99999999999999999999999999999.999999"), None]),
     (Kind.DECIMAL, None, 0, _DEC, [Decimal("2.5"), Decimal("3.5"), Decimal("-0.4"), None]),
-    (Kind.DATE, "%Y-%m-%d", None, pl.Date,
-     [date(1000, 1, 1), date(1999, 12, 31), date(2024, 2, 29), date(9999, 12, 31), None]),
     (Kind.DATE, UNIX, None, pl.Date, [date(1970, 1, 1), date(1969, 12, 31), date(2038, 1, 20),
                                       None]),
     (Kind.DATETIME, UNIX, None, pl.Datetime("us"),
@@ -45,17 +45,37 @@ def test_typed_column_writes_as_its_output_text(kind: Kind, fmt: str | None,
 
 
 def test_text_and_other_formats_stay_text() -> None:
-    for kind, fmt in [(Kind.TEXT, None), (Kind.DATE, "%d/%m/%Y"), (Kind.DATETIME, None),
+    for kind, fmt in [(Kind.TEXT, None), (Kind.DATE, "%d/%m/%Y"), (Kind.DATE, "%Y-%m-%d"),
+                      (Kind.DATETIME, None),
                       (Kind.BOOLEAN, None), (Kind.DECIMAL, None)]:
         assert csv_native(TargetField("F", "f", kind, False, (), format=fmt)) is None
 
 
-def test_bulk_csv_writer_reads_typed_columns_for_numbers_and_dates(tmp_path: Path) -> None:
+@pytest.mark.parametrize("fmt", ["%Y-%m-%d", "%d/%m/%Y", "%-d %B %Y"])
+@pytest.mark.parametrize("days", [
+    [],
+    [None, None],
+    [date(2026, 3, 1)],
+    [date(2026, 3, 1), None, date(2026, 2, 28), date(2026, 3, 1), date(2024, 2, 29)],
+    [date(1000, 1, 1), date(9999, 12, 31), None],  # a span wider than the column
+    [date(2025, 12, 31) + timedelta(days=i % 400) for i in range(5000)],
+], ids=["empty", "nulls", "one", "mixed", "wide", "many"])
+def test_date_text_is_strftime(days: list[date | None], fmt: str) -> None:
+    frame = pl.DataFrame({"d": days}, schema={"d": pl.Date})
+    chunked = pl.concat([frame.head(len(days) // 2), frame.tail(len(days) - len(days) // 2)],
+                        rechunk=False)
+    for f in (frame, chunked):
+        got = f.select(date_text(pl.col("d"), fmt))["d"]
+        assert got.dtype == pl.String
+        assert got.to_list() == f["d"].dt.strftime(fmt).to_list()
+
+
+def test_bulk_csv_writer_reads_typed_numbers_and_date_text(tmp_path: Path) -> None:
     from salesfmt.targets.serializers.csv import CsvWriter
 
     target = load_target("bulk-csv")
     writer = CsvWriter(tmp_path / "out.csv", target)
     reads = dict(zip([f.name for f in target.fields], writer.columns(), strict=True))
     writer.abort()
-    assert reads["AMOUNT"] == value("AMOUNT") and reads["SALE_DATE"] == value("SALE_DATE")
+    assert reads["AMOUNT"] == value("AMOUNT") and reads["SALE_DATE"] == out("SALE_DATE")
     assert reads["LAST_NAME"] == out("LAST_NAME")

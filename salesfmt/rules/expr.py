@@ -18,7 +18,7 @@ import polars as pl
 from salesfmt.canonical import DECIMAL_SCALE, FIELDS, Kind, polars_type
 
 __all__ = ["ExprError", "Typed", "FUNCTIONS", "check_expr", "compile_expr", "field_refs",
-           "regex_problem", "to_text"]
+           "regex_problem", "to_text", "date_text"]
 
 _DEC = pl.Decimal(38, DECIMAL_SCALE)
 
@@ -111,6 +111,23 @@ def check_expr(text: str) -> set[str]:
     return refs - constants
 
 
+def _calendar(days: pl.Series, fmt: str) -> pl.Series:
+    """``days.dt.strftime(fmt)`` by looking each day up in its span's calendar: a file's
+    dates fall on few days, and formatting one per row costs eight times a lookup."""
+    number = days.cast(pl.Int32)
+    first, last = number.min(), number.max()
+    if first is None or last - first >= len(days):  # type: ignore[operator]
+        return days.dt.strftime(fmt)
+    calendar = pl.date_range(days.min(), days.max(), eager=True).dt.strftime(fmt)
+    return calendar.gather(number - first).alias(days.name)
+
+
+def date_text(expr: pl.Expr, fmt: str = "%Y-%m-%d") -> pl.Expr:
+    """A date expression as text in ``fmt``, the same as ``dt.strftime`` (one call a batch)."""
+    return expr.cast(pl.Date).map_batches(lambda s: _calendar(s, fmt), return_dtype=pl.String,
+                                          is_elementwise=False)
+
+
 def to_text(expr: pl.Expr, kind: Kind | None) -> pl.Expr:
     """A canonical value as text (templates, messages): plain decimals, ISO dates."""
     if kind is Kind.DECIMAL:
@@ -118,7 +135,7 @@ def to_text(expr: pl.Expr, kind: Kind | None) -> pl.Expr:
         return pl.when(text.str.contains(".", literal=True)).then(
             text.str.strip_chars_end("0").str.strip_suffix(".")).otherwise(text)
     if kind is Kind.DATE:
-        return expr.dt.strftime("%Y-%m-%d")
+        return date_text(expr)
     if kind is Kind.DATETIME:
         return expr.dt.strftime("%Y-%m-%dT%H:%M:%S")
     if kind is Kind.BOOLEAN:
