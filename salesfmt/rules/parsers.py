@@ -237,9 +237,10 @@ _YEAR_1000 = datetime(1000, 1, 1)
 
 def _parsed(s: pl.Expr, fmt: str) -> pl.Expr:
     """One format as a datetime, whatever the year."""
-    return s.str.to_datetime(fmt, strict=False, exact=True, time_unit="us", time_zone=None) \
+    return s.str.to_datetime(fmt, strict=False, exact=True, time_unit="us", time_zone=None,
+                              cache=False) \
         if _has_time(fmt) else \
-        s.str.to_date(fmt, strict=False, exact=True).cast(pl.Datetime("us"))
+        s.str.to_date(fmt, strict=False, exact=True, cache=False).cast(pl.Datetime("us"))
 
 
 def _try(s: pl.Expr, fmt: str) -> pl.Expr:

