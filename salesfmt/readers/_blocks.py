@@ -56,12 +56,22 @@ def record_blocks(path: Path, quote: str | None, size: int | _BlockSizer
                 want = int(size)
                 while True:
                     stop = min(total, start + want)
-                    block = mm[start:stop]
-                    end = len(block) - 1 if stop == total else _last_record_end(block, q)
+                    block = mm[start:stop] if q else None  # quotes are counted in a copy
+                    if stop == total:
+                        end = stop - start - 1
+                    elif block is None:  # no quotes: found in the map, copied once below
+                        end = mm.rfind(b"\n", start, stop) - start
+                        end = max(end, -1)
+                    else:
+                        end = _last_record_end(block, q)
                     if end >= 0:
                         break
                     want *= 2  # no record ends in this block: take more
-                yield block if end == len(block) - 1 else block[:end + 1]
+                if block is None:
+                    block = mm[start:start + end + 1]
+                elif end < len(block) - 1:
+                    block = block[:end + 1]
+                yield block
                 done = start // mmap.PAGESIZE * mmap.PAGESIZE
                 start += end + 1
                 # the block is a copy: its pages leave this process (not the page cache)
