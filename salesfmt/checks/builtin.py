@@ -7,6 +7,7 @@ from datetime import date
 
 import polars as pl
 
+from salesfmt._series import constant, where
 from salesfmt.checks import register
 from salesfmt.problems import Severity
 
@@ -72,10 +73,10 @@ def too_long(value: pl.Expr, raw: pl.Expr, max_length: int) -> pl.Expr:
 def _fits(s: pl.Series, max_length: int) -> pl.Series:
     """Characters ≤ ``max_length``: a text has no more characters than bytes, so only the
     cells with more bytes are counted character by character (a byte count is free)."""
-    over = (s.str.len_bytes() > max_length).fill_null(False)
-    fits = pl.repeat(True, len(s), dtype=pl.Boolean, eager=True)
+    over = s.str.len_bytes() > max_length
+    fits = constant(True, len(s), pl.Boolean)
     if over.any():
-        at = over.arg_true()
+        at = where(over)
         fits = fits.scatter(at, s.gather(at).str.len_chars() <= max_length)
     return fits
 
@@ -149,13 +150,13 @@ def _formula_start(s: pl.Series) -> pl.Series:
     """True where the text starts with a formula character. A string comparison reads
     only the inline prefix of each value (10x cheaper than a regex): the regex runs only
     on the few cells that start below "A" and not with a digit."""
-    hit = pl.repeat(False, len(s), dtype=pl.Boolean, eager=True)
-    low = (s < "A").fill_null(False)  # names, words: usually no cell at all
+    hit = constant(False, len(s), pl.Boolean)
+    low = s < "A"  # names, words: usually no cell at all
     if not low.any():
         return hit
     gate = low & (s >= "\t") & ((s < "0") | (s >= ":"))
     if gate.any():
-        idx = gate.arg_true()
+        idx = where(gate)
         hit = hit.scatter(idx, s.gather(idx).str.contains(_FORMULA))
     return hit
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import polars as pl
 
+from salesfmt._series import constant, fields, where
 from salesfmt.canonical import FIELDS, Kind, polars_type
 from salesfmt.checks import get_check, render_message
 from salesfmt.checks.crossrow import CrossRowDecl
@@ -110,9 +111,8 @@ def _map_index(s: pl.Series, exact: dict[str, int], loose: dict[str, int]) -> pl
     a key cost one lookup; only the others are trimmed, case-folded, spaces collapsed."""
     idx = s.replace_strict(list(exact), list(exact.values()), default=None,
                            return_dtype=pl.UInt32)
-    todo = idx.is_null() & s.is_not_null()
-    if todo.any():
-        pos = todo.arg_true()
+    if idx.null_count() > s.null_count():  # cells not written exactly as a key
+        pos = where(idx.is_null() & s.is_not_null())
         key = s.gather(pos).str.strip_chars().str.replace_all(r"\s+", " ").str.to_lowercase()
         idx = idx.scatter(pos, key.replace_strict(list(loose), list(loose.values()),
                                                   default=None, return_dtype=pl.UInt32))
@@ -138,13 +138,14 @@ def _mapped(cell: pl.Expr, rule: FieldRule) -> tuple[pl.Expr, pl.Expr]:
     def apply(s: pl.Series) -> pl.Series:
         idx = _map_index(s, exact, loose)
         text = values.gather(idx).alias(s.name)
-        miss = idx.is_null()
-        if keep_cell or not miss.any():  # an unknown value stays as written
-            return text.zip_with(~miss, s) if miss.any() else text
-        at = miss.arg_true()
+        if not idx.null_count():
+            return text
+        at = where(idx.is_null())
+        if keep_cell:  # an unknown value stays as written
+            return text.scatter(at, s.gather(at))
         sub = s.gather(at)
         blank = (sub.is_null() | (sub.str.strip_chars() == "")).fill_null(True)
-        fill = pl.Series([other], dtype=pl.String).extend_constant(other, len(sub) - 1)
+        fill = constant(other, len(sub), pl.String)
         return text.scatter(at, sub.zip_with(blank, fill))
 
     text = cell.map_batches(apply, return_dtype=pl.String, is_elementwise=False)
@@ -394,16 +395,16 @@ def blank_rows(headers: list[str]) -> pl.Expr:
     """
 
     def mask(cells: pl.Series) -> pl.Series:
-        first = cells.struct.field(headers[0])
+        columns = fields(cells)
+        first = columns[0]
         # a cell starting with a printable ASCII character holds text: only the others
         # (empty, starting with a blank or a non-ASCII character) are looked at closely
-        maybe = (first.is_null() | (first < "!") | (first >= "\x7f")).fill_null(True)
-        todo = maybe.arg_true()
-        for h in headers:
-            col = cells.struct.field(h).gather(todo)
-            todo = todo.filter(~col.str.contains(r"\S").fill_null(False))
-            if todo.len() == 0:
+        todo = where(first.is_null() | (first < "!") | (first >= "\x7f"))
+        for col in columns:
+            if not len(todo):
                 break
-        return pl.repeat(False, len(cells), eager=True).scatter(todo, True)
+            cell = col.gather(todo)
+            todo = todo.gather(where(cell.is_null() | ~cell.str.contains(r"\S")))
+        return constant(False, len(cells), pl.Boolean).scatter(todo, True)
 
     return pl.struct(headers).map_batches(mask, return_dtype=pl.Boolean, is_elementwise=False)

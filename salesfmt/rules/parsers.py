@@ -13,6 +13,7 @@ from datetime import datetime
 
 import polars as pl
 
+from salesfmt._series import fields, where
 from salesfmt.canonical import DECIMAL_SCALE, Kind
 
 __all__ = ["ParseOptions", "parse", "ambiguous_date", "PARSERS", "ISO_DATE_FORMATS",
@@ -86,19 +87,18 @@ def _cascade(raw: pl.Expr, fast: Callable[[pl.Expr], pl.Expr], slow: list[Step],
         return first
 
     def run(both: pl.Series) -> pl.Series:
-        out, s = both.struct.field("f"), both.struct.field("r")
+        out, s = fields(both)
         if keep is not None:  # the fast result's own validity, as a Series step (no re-parse)
             out = keep(out)
-        todo = (out.is_null() & s.is_not_null()) if slow else None
-        if todo is not None and todo.any():
-            idx = todo.arg_true()
+        # a null cell never parses: more nulls out than in means cells left to parse
+        if slow and out.null_count() > s.null_count():
+            idx = where(out.is_null() & s.is_not_null())
             sub = s.gather(idx)
             got = slow[0](sub).cast(dtype)
             for step in slow[1:]:
-                miss = got.is_null()
-                if not miss.any():
+                if not got.null_count():
                     break
-                at = miss.arg_true()
+                at = where(got.is_null())
                 got = got.scatter(at, step(sub.gather(at)).cast(dtype))
             out = out.scatter(idx, got)
         return finish(out) if finish is not None else out
@@ -115,17 +115,19 @@ def _tidy(s: pl.Series) -> pl.Series:
     """Finish text cells after ``str.strip_chars()``: blank cells become null; non-ASCII
     cells (few, if any) lose the zero-width and other blanks it leaves and are
     NFC-normalised where needed (combining marks, jamo, singletons). One call per batch."""
-    wide = (s.str.len_bytes() != s.str.len_chars()).fill_null(False)
+    size = s.str.len_bytes()
+    wide = size != s.str.len_chars()
     if wide.any():
-        idx = wide.arg_true()
+        idx = where(wide)
         sub = s.gather(idx).str.strip_chars(_BLANKS)
-        odd = sub.str.contains(_NOT_NFC).fill_null(False)
+        odd = sub.str.contains(_NOT_NFC)
         if odd.any():
-            at = odd.arg_true()
+            at = where(odd)
             sub = sub.scatter(at, sub.gather(at).str.normalize("NFC"))
         s = s.scatter(idx, sub)
-    empty = (s.str.len_bytes() == 0).fill_null(False)
-    return s.scatter(empty.arg_true(), None) if empty.any() else s
+        size = s.str.len_bytes()
+    empty = size == 0
+    return s.scatter(where(empty), None) if empty.any() else s
 
 
 def _text(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
@@ -251,7 +253,8 @@ def _try(s: pl.Expr, fmt: str) -> pl.Expr:
 
 def _from_year_1000(dt: pl.Series) -> pl.Series:
     """``_try``'s year check on a parsed Series (an expression would parse twice)."""
-    return dt.zip_with((dt >= _YEAR_1000).fill_null(False), dt.clear(len(dt)))
+    early = dt < _YEAR_1000
+    return dt.scatter(where(early), None) if early.any() else dt
 
 
 def _serial(s: pl.Expr, opts: ParseOptions) -> pl.Expr:
@@ -293,8 +296,8 @@ def _datetime(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
 def _midnight_date(dt: pl.Series) -> pl.Series:
     """A date-time at midnight is a date (workbook cells read as text); other times are not."""
     day = dt.cast(pl.Date)
-    return day.zip_with((day.cast(pl.Datetime("us")) == dt).fill_null(False),
-                        pl.Series([None], dtype=pl.Date))
+    timed = day.cast(pl.Datetime("us")) != dt
+    return day.scatter(where(timed), None) if timed.any() else day
 
 
 def _date(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
