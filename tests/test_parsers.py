@@ -68,3 +68,41 @@ def test_text_tidy_agrees_with_stripping_every_non_ascii_cell() -> None:
             "NFC", c.strip().strip(blanks).strip())
         want.append(t or None)
     assert got == want
+
+
+_POOLS = {
+    Kind.DECIMAL: ["12,50", "€ 3,00", "1.234,56", "(7,00)", "12-", "x", "", " ", None, "1.5",
+                   "0,1", "-0,2", "EUR 9", "1 234,5"],
+    Kind.DATE: ["01-02-2026", "31-02-2026", "2026-03-04", "4/5/2026", "", None, "45000",
+                "12-13-2026", "01-02-0026", "1-2-2026 10:00"],
+    Kind.DATETIME: ["01-02-2026", "2026-03-04T10:11:12", "2026-03-04 10:11", "x", None,
+                    "45000.5", "01-02-2026 10:00"],
+}
+
+
+@pytest.mark.parametrize("kind", list(_POOLS))
+@pytest.mark.parametrize("seed", [1, 2])
+def test_parsing_by_value_equals_parsing_every_cell(kind: Kind, seed: int,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A column whose values repeat is parsed once per distinct value: the result is the
+    same as parsing every cell, bad cells, blanks and nulls included, over many chunks."""
+    import random
+
+    rng = random.Random(seed)
+    cells = [rng.choice(_POOLS[kind]) for _ in range(40_000)]
+    cells += [f"{i},{i % 100:02d}" if kind is Kind.DECIMAL else None for i in range(2_000)]
+    column = pl.concat([pl.DataFrame({"c": cells[i:i + 7_000]}, schema={"c": pl.String})
+                        for i in range(0, len(cells), 7_000)], rechunk=False)
+    opts = ParseOptions(decimal_separator=",", date_formats=("%d-%m-%Y",))
+    assert parsers._repeats(column["c"])
+    got = column.select(parse(kind, pl.col("c"), opts))["c"]
+    monkeypatch.setattr(parsers, "_repeats", lambda s: False)
+    want = column.select(parse(kind, pl.col("c"), opts))["c"]
+    assert got.dtype == want.dtype and got.to_list() == want.to_list()
+    assert got.null_count() < len(got)
+
+
+def test_distinct_values_are_parsed_cell_by_cell() -> None:
+    assert not parsers._repeats(pl.Series([str(i) for i in range(100_000)]))
+    assert not parsers._repeats(pl.Series(["1", "2"] * 100))  # too short to be worth it
+    assert parsers._repeats(pl.Series([str(i % 20_000) for i in range(250_000)]))

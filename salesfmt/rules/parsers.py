@@ -71,23 +71,50 @@ def _on(series: pl.Series, expr: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
     return series.to_frame("v").select(expr(pl.col("v"))).to_series()
 
 
+#: Cells sampled to judge whether a column's values repeat (see _repeats).
+_SAMPLE = 4096
+
+
+def _repeats(s: pl.Series) -> bool:
+    """True when fewer than a third of the cells are distinct values, judged from a
+    seeded random sample: c collisions among m sampled cells suggest m²/2c distinct."""
+    if len(s) < 4 * _SAMPLE:
+        return False
+    sample = s.sample(_SAMPLE, seed=0)
+    collisions = len(sample) - sample.n_unique()
+    return 2 * collisions * len(s) > 3 * len(sample) ** 2
+
+
+def _by_value(s: pl.Series, parse: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
+    """``parse`` over a column; where values repeat (amounts, quantities, dates) each
+    distinct value is parsed once and the cells look their value up: the same result,
+    for a hash and a lookup per cell instead of a full parse."""
+    if not _repeats(s):
+        return _on(s, parse)
+    distinct = s.unique().drop_nulls()
+    parsed = _on(distinct, parse)
+    return s.replace_strict(distinct, parsed, default=None, return_dtype=parsed.dtype)
+
+
 def _cascade(raw: pl.Expr, fast: Callable[[pl.Expr], pl.Expr], slow: list[Step],
              dtype: pl.DataType, finish: Step | None = None,
-             out_dtype: pl.DataType | None = None, keep: Step | None = None) -> pl.Expr:
-    """``fast`` as a plain polars expression over the whole column (parallel, no GIL);
-    the ``slow`` steps, in order, only over the cells it left unparsed; then ``finish``.
+             out_dtype: pl.DataType | None = None, keep: Step | None = None,
+             by_value: bool = False) -> pl.Expr:
+    """``fast`` over the whole column; the ``slow`` steps, in order, only over the cells
+    it left unparsed; then ``finish``.
 
     Same result as ``finish(coalesce(fast, slow1, slow2, …))``, but a clean column costs
     one native pass and Python only sees the cells that need the full, locale-aware
-    parse. All in one UDF over a struct: polars does not share a UDF's result between
-    uses, so nothing here is referenced twice.
+    parse. ``fast`` runs as a plain polars expression (parallel, no GIL), or with
+    ``by_value`` once per distinct value when the column repeats (costly parses). All in
+    one UDF: polars does not share a UDF's result between uses, so nothing here is
+    referenced twice.
     """
     first = fast(raw).cast(dtype)
-    if not slow and finish is None:
+    if not slow and finish is None and not by_value:
         return first
 
-    def run(both: pl.Series) -> pl.Series:
-        out, s = fields(both)
+    def run(out: pl.Series, s: pl.Series) -> pl.Series:
         if keep is not None:  # the fast result's own validity, as a Series step (no re-parse)
             out = keep(out)
         # a null cell never parses: more nulls out than in means cells left to parse
@@ -103,8 +130,12 @@ def _cascade(raw: pl.Expr, fast: Callable[[pl.Expr], pl.Expr], slow: list[Step],
             out = out.scatter(idx, got)
         return finish(out) if finish is not None else out
 
+    if by_value:
+        return raw.map_batches(lambda s: run(_by_value(s, lambda v: fast(v).cast(dtype)), s),
+                               return_dtype=out_dtype or dtype, is_elementwise=False)
     return pl.struct(first.alias("f"), raw.alias("r")).map_batches(
-        run, return_dtype=out_dtype or dtype, is_elementwise=False)
+        lambda both: run(*fields(both)), return_dtype=out_dtype or dtype,
+        is_elementwise=False)
 
 
 def _clean(raw: pl.Expr) -> pl.Expr:
@@ -189,7 +220,7 @@ def _plain_decimal(v: pl.Expr, opts: ParseOptions) -> pl.Expr:
 
 def _decimal(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
     full: Step = lambda s: _on(_decimal_text(s, opts), _to_decimal)  # noqa: E731
-    return _cascade(raw, lambda v: _plain_decimal(v, opts), [full], _DECIMAL)
+    return _cascade(raw, lambda v: _plain_decimal(v, opts), [full], _DECIMAL, by_value=True)
 
 
 def _integer(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
@@ -279,7 +310,7 @@ def _datetime_fast(opts: ParseOptions) -> Callable[[pl.Expr], pl.Expr]:
 
 def _datetime(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
     return _cascade(raw, _datetime_fast(opts), _datetime_steps(opts), pl.Datetime("us"),
-                    keep=_from_year_1000)
+                    keep=_from_year_1000, by_value=True)
 
 
 def _midnight_date(dt: pl.Series) -> pl.Series:
@@ -291,7 +322,8 @@ def _midnight_date(dt: pl.Series) -> pl.Series:
 
 def _date(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
     return _cascade(raw, _datetime_fast(opts), _datetime_steps(opts), pl.Datetime("us"),
-                    finish=_midnight_date, out_dtype=pl.Date, keep=_from_year_1000)
+                    finish=_midnight_date, out_dtype=pl.Date, keep=_from_year_1000,
+                    by_value=True)
 
 
 def ambiguous_date(raw: pl.Expr, opts: ParseOptions) -> pl.Expr | None:
