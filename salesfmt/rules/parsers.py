@@ -85,14 +85,14 @@ def _repeats(s: pl.Series) -> bool:
     return 2 * collisions * len(s) > 3 * len(sample) ** 2
 
 
-def _by_value(s: pl.Series, parse: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
-    """``parse`` over a column; where values repeat (amounts, quantities, dates) each
-    distinct value is parsed once and the cells look their value up: the same result,
-    for a hash and a lookup per cell instead of a full parse."""
+def _by_value(s: pl.Series, step: Step) -> pl.Series:
+    """``step`` over a column; where values repeat (amounts, quantities, dates, accented
+    product names) each distinct value goes through it once and the cells look their
+    result up: the same result, for a hash and a lookup per cell instead of a parse."""
     if not _repeats(s):
-        return _on(s, parse)
+        return step(s)
     distinct = s.unique().drop_nulls()
-    parsed = _on(distinct, parse)
+    parsed = step(distinct)
     return s.replace_strict(distinct, parsed, default=None, return_dtype=parsed.dtype)
 
 
@@ -131,7 +131,8 @@ def _cascade(raw: pl.Expr, fast: Callable[[pl.Expr], pl.Expr], slow: list[Step],
         return finish(out) if finish is not None else out
 
     if by_value:
-        return raw.map_batches(lambda s: run(_by_value(s, lambda v: fast(v).cast(dtype)), s),
+        parse: Step = lambda s: _on(s, lambda v: fast(v).cast(dtype))  # noqa: E731
+        return raw.map_batches(lambda s: run(_by_value(s, parse), s),
                                return_dtype=out_dtype or dtype, is_elementwise=False)
     return pl.struct(first.alias("f"), raw.alias("r")).map_batches(
         lambda both: run(*fields(both)), return_dtype=out_dtype or dtype,
@@ -150,15 +151,20 @@ def _tidy(s: pl.Series) -> pl.Series:
     wide = size != s.str.len_chars()
     if wide.any():
         idx = where(wide)
-        sub = s.gather(idx).str.strip_chars(_BLANKS)
-        odd = sub.str.contains(_NOT_NFC)
-        if odd.any():
-            at = where(odd)
-            sub = sub.scatter(at, sub.gather(at).str.normalize("NFC"))
-        s = s.scatter(idx, sub)
+        s = s.scatter(idx, _by_value(s.gather(idx), _tidy_wide))
         size = s.str.len_bytes()
     empty = size == 0
     return s.scatter(where(empty), None) if empty.any() else s
+
+
+def _tidy_wide(s: pl.Series) -> pl.Series:
+    """Non-ASCII cells: every blank stripped, NFC where a character may change."""
+    s = s.str.strip_chars(_BLANKS)
+    odd = s.str.contains(_NOT_NFC)
+    if odd.any():
+        at = where(odd)
+        s = s.scatter(at, s.gather(at).str.normalize("NFC"))
+    return s
 
 
 def _text(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
