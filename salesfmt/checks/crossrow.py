@@ -12,6 +12,7 @@ from typing import Literal
 
 import polars as pl
 
+from salesfmt._series import constant
 from salesfmt.problems import Severity
 
 __all__ = ["CrossRowDecl", "CrossRowSpec", "CrossRowState", "first_line", "first_value", "LINE",
@@ -99,13 +100,16 @@ class CrossRowState:
             old_keys = seen.filter(key.is_in(here))
         earlier = (key.is_in(old_keys.select(key.alias("k"))["k"].implode())
                    if old_keys is not None and old_keys.height else pl.lit(False))
-        flags = narrow.select((present & key.is_first_distinct()).alias("new"),
-                              earlier.alias("old"))
+        # keys distinct within the batch (the usual case) need no first-occurrence pass
+        keyed, distinct = narrow.select(present.sum().alias("n"),
+                                        key.filter(present).n_unique().alias("u")).row(0)
+        first = present if keyed == distinct else present & key.is_first_distinct()
+        flags = narrow.select(first.alias("new"), earlier.alias("old"))
         fresh = flags["new"] & ~flags["old"]
         valid = fresh | ~narrow.select(present.alias("p"))["p"]
         firsts = narrow.filter(fresh).select(*cols, pl.col(LINE).alias("fl"))  # kept: key, line
         self.seen[keys] = firsts if seen is None else pl.concat([seen, firsts])
-        line = pl.repeat(None, df.height, dtype=pl.Int64, eager=True)
+        line = constant(None, df.height, pl.Int64)
         if not valid.all():
             at = (~valid).arg_true()
             bad = narrow[at].select(cols)
