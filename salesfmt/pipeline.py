@@ -95,11 +95,12 @@ def _shown(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
 
 def _extract(df: pl.DataFrame, plan: TargetPlan, compiled: CompiledRules,
              sheet: str | None) -> list[pl.DataFrame]:
-    """Problem rows of the flagged rows ``df``: one lazy query for all failing checks, so
-    each check reads only the columns its message needs (rechunked: see DEVELOPERS.md)."""
+    """Problem rows of the batch ``df``: one lazy query for all failing checks, each
+    filtering its own rows and reading only the columns its message needs (no copy of the
+    flagged rows first). In-memory engine: see DEVELOPERS.md on streaming + pl.format."""
     failing = df.select((~pl.col(ok(c.index))).any().alias(str(c.index))
                         for c in plan.checks).row(0)
-    lf = df.rechunk().lazy()
+    lf = df.lazy()
     parts = []
     for inst, fails in zip(plan.checks, failing, strict=True):
         if not fails:
@@ -284,7 +285,7 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
         bad, flag = masks["bad"], masks["flag"]
         flagged = bool(flag.any())
         if flagged:
-            frames.extend(_extract(df.filter(flag), plan, compiled, source.sheet))
+            frames.extend(_extract(df, plan, compiled, source.sheet))
         if flagged or marked.height:
             _keep_raw(result, batch, pl.concat([df[ROW].filter(flag), marked["row"]]))
         lines = records.track(df, bad)
