@@ -97,7 +97,8 @@ def _extract(df: pl.DataFrame, plan: TargetPlan, compiled: CompiledRules,
              sheet: str | None) -> list[pl.DataFrame]:
     """Problem rows of the batch ``df``: one lazy query for all failing checks, each
     filtering its own rows and reading only the columns its message needs (no copy of the
-    flagged rows first). In-memory engine: see DEVELOPERS.md on streaming + pl.format."""
+    flagged rows first). The in-memory engine: polars' streaming engine has panicked on
+    a filter then pl.format over many-chunk strings (CONTRIBUTING.md, pitfalls)."""
     failing = df.select((~pl.col(ok(c.index))).any().alias(str(c.index))
                         for c in plan.checks).row(0)
     lf = df.lazy()

@@ -118,8 +118,9 @@ def _calendar(days: pl.Series, fmt: str) -> pl.Series:
     first, last = number.min(), number.max()
     if first is None or last - first >= len(days):  # type: ignore[operator]
         return days.dt.strftime(fmt)
-    calendar = pl.date_range(days.min(), days.max(), eager=True).dt.strftime(fmt)
-    return calendar.gather(number - first).alias(days.name)
+    # built from day numbers: a Python date stops at year 9999, polars dates do not
+    calendar = pl.int_range(first, last + 1, dtype=pl.Int32, eager=True).cast(pl.Date)
+    return calendar.dt.strftime(fmt).gather(number - first).alias(days.name)
 
 
 def date_text(expr: pl.Expr, fmt: str = "%Y-%m-%d") -> pl.Expr:

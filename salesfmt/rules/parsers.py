@@ -105,14 +105,13 @@ def _cascade(raw: pl.Expr, fast: Callable[[pl.Expr], pl.Expr], slow: list[Step],
 
     Same result as ``finish(coalesce(fast, slow1, slow2, …))``, but a clean column costs
     one native pass and Python only sees the cells that need the full, locale-aware
-    parse. ``fast`` runs as a plain polars expression (parallel, no GIL), or with
-    ``by_value`` once per distinct value when the column repeats (costly parses). All in
-    one UDF: polars does not share a UDF's result between uses, so nothing here is
-    referenced twice.
+    parse. ``fast`` runs as a polars expression over the column: outside the UDF
+    (parallel, no GIL), or with ``by_value`` inside it, once per distinct value where
+    the column repeats (costly parses). All in one UDF: polars does not share a UDF's
+    result between uses, so nothing here is referenced twice.
     """
-    first = fast(raw).cast(dtype)
     if not slow and finish is None and not by_value:
-        return first
+        return fast(raw).cast(dtype)
 
     def run(out: pl.Series, s: pl.Series) -> pl.Series:
         if keep is not None:  # the fast result's own validity, as a Series step (no re-parse)
@@ -134,7 +133,7 @@ def _cascade(raw: pl.Expr, fast: Callable[[pl.Expr], pl.Expr], slow: list[Step],
         parse: Step = lambda s: _on(s, lambda v: fast(v).cast(dtype))  # noqa: E731
         return raw.map_batches(lambda s: run(_by_value(s, parse), s),
                                return_dtype=out_dtype or dtype, is_elementwise=False)
-    return pl.struct(first.alias("f"), raw.alias("r")).map_batches(
+    return pl.struct(fast(raw).cast(dtype).alias("f"), raw.alias("r")).map_batches(
         lambda both: run(*fields(both)), return_dtype=out_dtype or dtype,
         is_elementwise=False)
 
