@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-__all__ = ["constant", "where", "fields"]
+__all__ = ["constant", "where", "nulled", "fields"]
 
 
 def constant(value: Any, length: int, dtype: pl.DataType) -> pl.Series:
@@ -24,6 +24,11 @@ def constant(value: Any, length: int, dtype: pl.DataType) -> pl.Series:
 def where(mask: pl.Series) -> pl.Series:
     """Positions where ``mask`` is true (null counts as false)."""
     return pl.arg_where(mask, eager=True)
+
+
+def nulled(s: pl.Series, mask: pl.Series) -> pl.Series:
+    """``s`` with null where ``mask`` is true (``s`` itself when it is nowhere)."""
+    return s.scatter(where(mask), None) if mask.any() else s
 
 
 def fields(struct: pl.Series) -> list[pl.Series]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from salesfmt._series import constant, fields, where
+from salesfmt._series import constant, fields, nulled, where
 
 
 def test_where_skips_nulls_and_false() -> None:
@@ -24,3 +24,9 @@ def test_fields_in_order_of_a_chunked_struct() -> None:
     f, r = fields(pl.concat([one, one], rechunk=False))
     assert (f.name, r.name) == ("f", "r")
     assert f.to_list() == [1, None, 1, None] and r.to_list() == ["a", "b", "a", "b"]
+
+
+def test_nulled_only_where_the_mask_is_true() -> None:
+    s = pl.Series([1, 2, 3, None])
+    assert nulled(s, pl.Series([True, None, False, False])).to_list() == [None, 2, 3, None]
+    assert nulled(s, pl.Series([False, None, False, False])) is s

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import polars as pl
 
-from salesfmt._series import fields, where
+from salesfmt._series import fields, nulled, where
 from salesfmt.canonical import DECIMAL_SCALE, Kind
 
 __all__ = ["ParseOptions", "parse", "ambiguous_date", "PARSERS", "ISO_DATE_FORMATS",
@@ -152,8 +152,7 @@ def _tidy(s: pl.Series) -> pl.Series:
         idx = where(wide)
         s = s.scatter(idx, _by_value(s.gather(idx), _tidy_wide))
         size = s.str.len_bytes()
-    empty = size == 0
-    return s.scatter(where(empty), None) if empty.any() else s
+    return nulled(s, size == 0)
 
 
 def _tidy_wide(s: pl.Series) -> pl.Series:
@@ -278,8 +277,7 @@ def _try(s: pl.Expr, fmt: str) -> pl.Expr:
 
 def _from_year_1000(dt: pl.Series) -> pl.Series:
     """``_try``'s year check on a parsed Series (an expression would parse twice)."""
-    early = dt < _YEAR_1000
-    return dt.scatter(where(early), None) if early.any() else dt
+    return nulled(dt, dt < _YEAR_1000)
 
 
 def _serial(s: pl.Expr, opts: ParseOptions) -> pl.Expr:
@@ -321,8 +319,7 @@ def _datetime(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
 def _midnight_date(dt: pl.Series) -> pl.Series:
     """A date-time at midnight is a date (workbook cells read as text); other times are not."""
     day = dt.cast(pl.Date)
-    timed = day.cast(pl.Datetime("us")) != dt
-    return day.scatter(where(timed), None) if timed.any() else day
+    return nulled(day, day.cast(pl.Datetime("us")) != dt)
 
 
 def _date(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
