@@ -102,7 +102,7 @@ def _output_text(f: TargetField) -> pl.Expr:
     if native is not None:  # the typed column's own text
         return native.cast(pl.String)
     v = pl.col(value(f.name))
-    if f.kind is Kind.DATE and f.format and f.format != UNIX:
+    if f.kind is Kind.DATE and f.format:  # Unix seconds were csv_native's
         return date_text(v, f.format)
     if f.kind in (Kind.DATE, Kind.DATETIME) and f.format:
         return v.dt.strftime(f.format)
