@@ -203,14 +203,14 @@ def fuzzy_header(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
 
 
 @register("ambiguous_date",
-          "{column} '{value}' could be day-first or month-first; read day-first",
-          bad="Datum = 03/04/2026 with no date_formats or date_order in the rule",
-          good="Datum = 13/04/2026, or the rule sets date_order: dmy",
-          severity=Severity.WARNING)
+          "{column} '{value}' could be day-first or month-first; set date_order: dmy or mdy",
+          bad="Datum = 03/04/2026, and no date in the column has a day over 12",
+          good="Datum = 13/04/2026 somewhere in the column, or the rule sets date_order: dmy")
 def ambiguous_date(value: pl.Expr, raw: pl.Expr, flag: str) -> pl.Expr:
-    """The rule fixes no day/month order (`date_formats` or `date_order`) and the date
-    reads differently day-first and month-first (03/04/2026: 3 April or 4 March). It is
-    read day-first and reported; set `date_order: dmy` (or mdy) in the rule's `parse:`."""
+    """The rule fixes no day/month order (`date_formats` or `date_order`), no date of the
+    column settles it (a day over 12 anywhere in the file settles it for the whole
+    column), and this date reads differently day-first and month-first (03/04/2026:
+    3 April or 4 March). Set `date_order: dmy` (or mdy) in the rule's `parse:`."""
     return ~pl.col(flag)
 
 

@@ -10,7 +10,7 @@ boolean expression.
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import polars as pl
@@ -24,8 +24,16 @@ from salesfmt.problems import Severity, file_problem
 from salesfmt.readers import HeaderScorer, Source
 from salesfmt.rules.expr import ExprError, Typed, compile_expr, field_refs, to_text
 from salesfmt.rules.headers import closest_headers, match_headers, normalize_header
+from salesfmt.rules.instants import (
+    ambiguous_date,
+    expected_formats,
+    expr_columns,
+    local_date,
+    settle_orders,
+    why_not,
+)
 from salesfmt.rules.model import FieldRule, RuleSet, SkipRule
-from salesfmt.rules.parsers import ambiguous_date, parse
+from salesfmt.rules.parsers import parse
 
 __all__ = ["CompiledRules", "compile_rules", "header_scorer", "normalize_header", "typed",
            "raw", "parsed_text", "unmapped", "to_text", "derived_order", "hidden_inputs"]
@@ -80,8 +88,11 @@ class CompiledRules:
     missing: dict[str, tuple[str, ...]] = field(default_factory=dict)
     strict_maps: set[str] = field(default_factory=set)
     cross: list[CrossRowDecl] = field(default_factory=list)
-    #: per-cell flags the rules raise: field → [(check code, frame column True where bad)]
-    flags: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    #: per-cell flags the rules raise: field → [(check code, frame column, message params)]
+    flags: dict[str, list[tuple[str, str, dict[str, str]]]] = field(default_factory=dict)
+    #: date fields: field → frame column saying why a cell with text has no value (one
+    #: root cause, one message: the field's other checks skip such cells)
+    why: dict[str, str] = field(default_factory=dict)
     #: extra message values for a missing column: field → {closest, headers}
     hints: dict[str, dict[str, str]] = field(default_factory=dict)
     #: file-level problems found while matching headers (fuzzy matches)
@@ -101,7 +112,7 @@ def _coerce(t: Typed, kind: Kind, rule: FieldRule) -> pl.Expr:
     if kind is Kind.INTEGER and t.kind is Kind.DECIMAL:
         return pl.when(t.expr.round(0) == t.expr).then(t.expr.cast(pl.Int64, strict=False))
     if kind is Kind.DATE and t.kind is Kind.DATETIME:
-        return t.expr.dt.date()
+        return local_date(t.expr, rule.parse.timezone)  # the partner's calendar day
     text = t.expr if t.kind is Kind.TEXT else to_text(t.expr, t.kind)
     return parse(kind, text, rule.parse)
 
@@ -273,8 +284,14 @@ def compile_rules(rules: RuleSet, source: Source) -> CompiledRules:
                              cross=list(rules.cross))
     wanted = {n: r.columns for n, r in rules.fields.items() if r.columns}
     matches = match_headers(wanted, headers, fuzzy=rules.fuzzy, threshold=rules.threshold)
+    orders = settle_orders(source, {  # the file's own day/month order, where the rule has none
+        n: matches[n].header for n, r in rules.fields.items()
+        if n in matches and FIELDS[n].kind in (Kind.DATE, Kind.DATETIME)
+        and not r.parse.date_formats and not r.parse.date_order})
     for name, rule in rules.fields.items():
         kind = FIELDS[name].kind
+        if name in orders:
+            rule = replace(rule, parse=replace(rule.parse, date_order=orders[name]))
         if rule.template is not None or (rule.expr is not None and not _reads_cell(rule)):
             continue
         flag = pl.lit(False)
@@ -317,7 +334,9 @@ def compile_rules(rules: RuleSet, source: Source) -> CompiledRules:
             if amb is not None:
                 parsed.append(amb.alias(_flag("ambiguous_date", name)))
                 compiled.flags.setdefault(name, []).append(
-                    ("ambiguous_date", _flag("ambiguous_date", name)))
+                    ("ambiguous_date", _flag("ambiguous_date", name), {}))
+            shown = compiled.sources[name][0] if name in compiled.sources else name
+            _why(compiled, name, kind, rule, shown)
 
     def column(header: str) -> pl.Expr:
         hit = match_headers({"": (header,)}, headers, fuzzy=False, threshold=100).get("")
@@ -334,6 +353,13 @@ def compile_rules(rules: RuleSet, source: Source) -> CompiledRules:
         for name in names:
             layer += _derived(rules.fields[name], compiled, resolve, column)
         compiled.layers.append(layer)
+    compiled.layers.append(whys := [])  # why date cells did not parse: after every value
+    for name in compiled.why:
+        rule, kind = rules.fields[name], FIELDS[name].kind
+        whys.append(why_not(pl.col(typed(name)), pl.col(parsed_text(name)), kind,
+                            replace(rule.parse, date_order=orders.get(name,
+                                                                       rule.parse.date_order)))
+                    .alias(compiled.why[name]))
     on_columns, on_fields = [], []  # partner-column skips run before any parsing
     for i, s in enumerate(rules.skip):
         try:
@@ -345,6 +371,16 @@ def compile_rules(rules: RuleSet, source: Source) -> CompiledRules:
     compiled.skip = pl.any_horizontal([blank_rows(headers), *on_columns])
     compiled.skip_fields = pl.any_horizontal(on_fields) if on_fields else None
     return compiled
+
+
+def _why(compiled: CompiledRules, name: str, kind: Kind, rule: FieldRule, shown: str) -> None:
+    """Date field ``name`` reports why a cell is not a date, in the partner's terms."""
+    why = _flag("why", name)
+    compiled.why[name] = why
+    params = {"expected": expected_formats(rule.parse), "columns": shown,
+              "zone": rule.parse.timezone or "UTC"}
+    compiled.flags.setdefault(name, []).extend(
+        (code, why, params) for code in ("not_a_date", "nonexistent_time", "ambiguous_time"))
 
 
 def _derived(rule: FieldRule, compiled: CompiledRules, resolve: Any, column: Any
@@ -366,7 +402,8 @@ def _derived(rule: FieldRule, compiled: CompiledRules, resolve: Any, column: Any
                 pl.lit(False).alias(unmapped(name))]
     assert rule.expr is not None
     try:
-        value = _coerce(compile_expr(rule.expr, resolve, column), kind, rule)
+        result = compile_expr(rule.expr, resolve, column)
+        value = _coerce(result, kind, rule)
         cond = None if rule.when is None else _coerce(
             compile_expr(rule.when, resolve, column), Kind.BOOLEAN, rule).fill_null(False)
     except ExprError as exc:
@@ -382,8 +419,13 @@ def _derived(rule: FieldRule, compiled: CompiledRules, resolve: Any, column: Any
             else pl.lit(None, dtype=polars_type(kind))
         value = pl.when(cond).then(value).otherwise(fallback)
     compiled.mapped.add(name)
-    return [pl.lit(None, dtype=pl.String).alias(raw(name)),
-            pl.lit(None, dtype=pl.String).alias(parsed_text(name)),
+    text = pl.lit(None, dtype=pl.String)
+    if kind in (Kind.DATE, Kind.DATETIME) and result.kind is Kind.TEXT:
+        text = result.expr  # partner text read as a date (joined date and time columns)
+        if cond is not None:
+            text = pl.when(cond).then(text)
+        _why(compiled, name, kind, rule, " + ".join(expr_columns(rule.expr)) or name)
+    return [text.alias(raw(name)), text.alias(parsed_text(name)),
             value.alias(typed(name)), pl.lit(False).alias(unmapped(name))]
 
 

@@ -18,6 +18,7 @@ from salesfmt.errors import RuleError
 from salesfmt.problems import Severity
 from salesfmt.resources import data_dir, rules_dir
 from salesfmt.rules.expr import ExprError, check_expr, regex_problem
+from salesfmt.rules.instants import timezone_problem
 from salesfmt.rules.model import DEFAULT_FUZZY_THRESHOLD, FieldRule, RuleSet, SkipRule
 from salesfmt.rules.parsers import ParseOptions
 from salesfmt.rules.yamlpos import Document, read_yaml
@@ -26,7 +27,8 @@ __all__ = ["load_rules", "list_rules", "resolve_rule_path", "schema_path", "vali
 
 _SOURCES = ("column", "constant", "template")
 _DICTS = ("input", "parse", "headers", "severity")
-_OPTION_KEYS = ("decimal_separator", "thousands_separator", "date_order", "date_system")
+_OPTION_KEYS = ("decimal_separator", "thousands_separator", "date_order", "date_system",
+                "timezone")
 _TUPLE_KEYS = ("date_formats", "true_values", "false_values")
 
 
@@ -93,7 +95,19 @@ def _schema_errors(doc: Document) -> list[tuple[str, str]]:
     for err in errors:
         location, message = _message(err)
         out.append((doc.where(location), message))
+    if not out:  # a zone name the schema cannot list: checked against the zone database
+        out += [(doc.where(loc), problem) for loc, problem in _zone_problems(doc.data)]
     return out
+
+
+def _zone_problems(data: Any) -> list[tuple[tuple[Any, ...], str]]:
+    """(location, message) of every ``timezone`` that is not an IANA zone name."""
+    spots = [(("parse", "timezone"), (data.get("parse") or {}).get("timezone"))]
+    for name, spec in (data.get("fields") or {}).items():
+        if isinstance(spec, dict):
+            spots.append((("fields", name, "timezone"), spec.get("timezone")))
+    return [(loc, problem) for loc, zone in spots if zone is not None
+            and (problem := timezone_problem(zone)) is not None]
 
 
 class _Merged:

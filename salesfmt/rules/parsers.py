@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import polars as pl
@@ -16,7 +16,7 @@ import polars as pl
 from salesfmt._series import fields, nulled, where
 from salesfmt.canonical import DECIMAL_SCALE, Kind
 
-__all__ = ["ParseOptions", "parse", "ambiguous_date", "PARSERS", "ISO_DATE_FORMATS",
+__all__ = ["ParseOptions", "parse", "localize", "PARSERS", "ISO_DATE_FORMATS",
            "ISO_DATETIME_FORMATS", "TRUE_VALUES", "FALSE_VALUES"]
 
 ISO_DATE_FORMATS = ["%Y-%m-%d"]
@@ -40,8 +40,8 @@ _BLANKS = " \t\r\n\v\f\u00a0\u2007\u202f\u3000\u200b\u200c\u200d\u2060\ufeff"
 # Characters that NFC can change: combining marks, Hangul jamo, canonical singletons.
 _NOT_NFC = r"[\p{M}\u1100-\u11ff\u212a\u212b\u2126\u0340\u0341\u0343\u0374\u037e\u0387\uf900-\ufaff]"
 _EDGE_CURRENCY = "€$£¥₹₽₩¤" + _BLANKS  # signs at either end: strip, then cast
-# ISO 8601 offsets are dropped: the wall-clock time as written is kept.
-_OFFSET = r"(Z|[+-]\d{2}:?\d{2})$"
+# A UTC offset after a time of day ("10:15:00+02:00", "10:15Z", "10:15 +0100"): honoured.
+_OFFSET = r"^(?P<body>.*\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?)\s*(?P<off>Z|[+-]\d{2}(?::?\d{2})?)$"
 # Five-digit numbers are spreadsheet serial dates (1927..2173), with an optional time fraction.
 _SERIAL = r"^\d{5}(\.\d+)?$"
 _EPOCH = {1900: datetime(1899, 12, 30), 1904: datetime(1904, 1, 1)}
@@ -58,6 +58,8 @@ class ParseOptions:
     date_formats: tuple[str, ...] = ()
     date_order: str | None = None
     date_system: int = 1900
+    #: IANA zone of the partner's naive times (None: read as UTC); see rules.instants.
+    timezone: str | None = None
     true_values: tuple[str, ...] = field(default_factory=lambda: tuple(TRUE_VALUES))
     false_values: tuple[str, ...] = field(default_factory=lambda: tuple(FALSE_VALUES))
 
@@ -261,8 +263,17 @@ def _formats(opts: ParseOptions) -> list[str]:
 _YEAR_1000 = datetime(1000, 1, 1)
 
 
+def _aware(fmt: str) -> bool:
+    """A format that reads a UTC offset (%z, %:z, %#z)."""
+    return any(z in fmt for z in ("%z", "%:z", "%#z"))
+
+
 def _parsed(s: pl.Expr, fmt: str) -> pl.Expr:
-    """One format as a datetime, whatever the year."""
+    """One format as a naive datetime, whatever the year; a format with an offset gives
+    the instant in UTC."""
+    if _aware(fmt):
+        return s.str.to_datetime(fmt, strict=False, exact=True, time_unit="us",
+                                 time_zone="UTC", cache=False).dt.replace_time_zone(None)
     return s.str.to_datetime(fmt, strict=False, exact=True, time_unit="us", time_zone=None,
                               cache=False) \
         if _has_time(fmt) else \
@@ -280,35 +291,78 @@ def _from_year_1000(dt: pl.Series) -> pl.Series:
     return nulled(dt, dt < _YEAR_1000)
 
 
+def _utc(zone: str | None) -> bool:
+    return zone is None or zone in ("UTC", "Etc/UTC", "Z")
+
+
+def localize(dt: pl.Expr, zone: str | None) -> pl.Expr:
+    """Naive wall-clock times in ``zone`` as naive UTC instants; null where the time does
+    not exist (clocks forward) or happens twice (clocks back) there."""
+    if _utc(zone):
+        return dt
+    return (dt.dt.replace_time_zone(zone, ambiguous="null", non_existent="null")
+            .dt.convert_time_zone("UTC").dt.replace_time_zone(None))
+
+
+def _with_offset(c: pl.Expr, read: Callable[[pl.Expr], pl.Expr], zone: str | None
+                 ) -> pl.Expr:
+    """``read`` over the cell without its UTC offset, then the offset applied (the
+    instant in UTC); cells without one are local times in ``zone``."""
+    parts = c.str.extract_groups(_OFFSET)
+    off = parts.struct.field("off")
+    dt = read(pl.coalesce(parts.struct.field("body"), c))
+    digits = off.str.replace(":", "", literal=True)
+    minutes = (digits.str.slice(1, 2).cast(pl.Int64, strict=False) * 60
+               + digits.str.slice(3, 2).cast(pl.Int64, strict=False).fill_null(0))
+    minutes = pl.when(off == "Z").then(0).when(off.str.starts_with("-")).then(-minutes) \
+        .otherwise(minutes)
+    return pl.when(off.is_null()).then(localize(dt, zone)) \
+        .otherwise(dt - pl.duration(minutes=minutes))
+
+
 def _serial(s: pl.Expr, opts: ParseOptions) -> pl.Expr:
     days = pl.when(s.str.contains(_SERIAL)).then(s).cast(pl.Float64, strict=False)
     micros = (days * 86_400).round(0).cast(pl.Int64) * 1_000_000
-    return pl.lit(_EPOCH[opts.date_system]) + pl.duration(microseconds=micros)
+    return localize(pl.lit(_EPOCH[opts.date_system]) + pl.duration(microseconds=micros),
+                    opts.timezone)
+
+
+def _own_step(fmt: str, opts: ParseOptions) -> Step:
+    """One of the rule's (or the generated) formats over the cells left: blanks stripped,
+    generated formats read / and . as -, an offset honoured, else the rule's zone."""
+    zone = opts.timezone
+    if _aware(fmt):
+        return lambda s: _on(s, lambda v: _try(_clean(v), fmt))
+    if opts.date_formats:
+        return lambda s: _on(s, lambda v: _with_offset(_clean(v), lambda b: _try(b, fmt), zone))
+    return lambda s: _on(s, lambda v: _with_offset(
+        _clean(v), lambda b: _try(b.str.replace_all(r"[/.]", "-"), fmt), zone))
 
 
 def _datetime_steps(opts: ParseOptions) -> list[Step]:
     """The rule's formats first; else ISO 8601 first, then both day/month orders; serials.
     Each step strips blanks (and generated formats read / and . as -) before parsing."""
-    own: list[Step] = []
-    for fmt in _formats(opts):
-        if opts.date_formats:
-            own.append(lambda s, f=fmt: _on(s, lambda v: _try(_clean(v), f)))
-        else:
-            own.append(lambda s, f=fmt: _on(
-                s, lambda v: _try(_clean(v).str.replace_all(r"[/.]", "-"), f)))
-    iso: Step = lambda s: _on(s, lambda v: pl.coalesce(  # noqa: E731  (exclusive formats)
-        _try(_clean(v).str.replace(_OFFSET, ""), f)
-        for f in [*ISO_DATETIME_FORMATS, *ISO_DATE_FORMATS]))
+    own = [_own_step(fmt, opts) for fmt in _formats(opts)]
+    iso: Step = lambda s: _on(s, lambda v: _with_offset(  # noqa: E731  (exclusive formats)
+        _clean(v), lambda b: pl.coalesce(_try(b, f) for f in
+                                         [*ISO_DATETIME_FORMATS, *ISO_DATE_FORMATS]),
+        opts.timezone))
     serial: Step = lambda s: _on(s, lambda v: _serial(_clean(v), opts))  # noqa: E731
     return [*own, iso, serial] if opts.date_formats else [iso, *own, serial]
 
 
 def _datetime_fast(opts: ParseOptions) -> Callable[[pl.Expr], pl.Expr]:
-    """What most cells match as written: the rule's first format, else ISO 8601."""
+    """What most cells match as written: the rule's first format, else ISO 8601, read as
+    local times in the rule's zone (offsets, rarer, are the slow steps' work)."""
+    zone = opts.timezone
     if opts.date_formats:  # the year check follows, in _cascade's keep step
-        return lambda v: _parsed(v, opts.date_formats[0])
-    return lambda v: pl.coalesce(_parsed(v, f) for f in
-                                 ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"))
+        first = opts.date_formats[0]
+        if _aware(first):
+            return lambda v: _parsed(v, first)
+        return lambda v: localize(_parsed(v, first), zone)
+    return lambda v: localize(pl.coalesce(_parsed(v, f) for f in
+                                          ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S")),
+                              zone)
 
 
 def _datetime(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
@@ -323,24 +377,10 @@ def _midnight_date(dt: pl.Series) -> pl.Series:
 
 
 def _date(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
+    opts = replace(opts, timezone=None)  # a date is a calendar day, in no zone
     return _cascade(raw, _datetime_fast(opts), _datetime_steps(opts), pl.Datetime("us"),
                     finish=_midnight_date, out_dtype=pl.Date, keep=_from_year_1000,
                     by_value=True)
-
-
-def ambiguous_date(raw: pl.Expr, opts: ParseOptions) -> pl.Expr | None:
-    """True where day-first and month-first readings give different dates (03/04/2026).
-
-    None when the rule fixes the order (``date_formats`` or ``date_order``). Two numbers
-    up to 12 that differ are valid days and months both ways: one regex, no date parsing.
-    """
-    if opts.date_formats or opts.date_order:
-        return None
-    parts = _clean(raw).str.extract_groups(
-        r"^(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.]\d{2}(?:\d{2})?(?:[ T].*)?$")
-    a = parts.struct.field("a").cast(pl.Int32, strict=False)
-    b = parts.struct.field("b").cast(pl.Int32, strict=False)
-    return ((a <= 12) & (b <= 12) & (a != b)).fill_null(False)
 
 
 def _boolean(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:

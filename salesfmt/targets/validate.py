@@ -13,7 +13,7 @@ from salesfmt.canonical import FIELDS, Kind
 from salesfmt.checks import Check, get_check, render_message
 from salesfmt.checks.crossrow import LINE, CrossRowDecl, CrossRowSpec
 from salesfmt.errors import TargetError
-from salesfmt.problems import Severity
+from salesfmt.problems import Severity, file_problem
 from salesfmt.rules.compiler import (
     CompiledRules,
     hidden_inputs,
@@ -24,6 +24,7 @@ from salesfmt.rules.compiler import (
     unmapped,
 )
 from salesfmt.rules.expr import date_text
+from salesfmt.rules.instants import local_date
 from salesfmt.rules.parsers import parse
 from salesfmt.targets.spec import TYPE_CHECK, CheckUse, Target, TargetField
 
@@ -79,7 +80,11 @@ class TargetPlan:
     missing_columns: list[tuple[TargetField, tuple[str, ...]]]
 
 
-def _convert(expr: pl.Expr, src: Kind, dst: Kind) -> pl.Expr:
+#: Why a date cell has no value: each its own check (rules.instants.why_not).
+_WHY_CODES = ("not_a_date", "nonexistent_time", "ambiguous_time")
+
+
+def _convert(expr: pl.Expr, src: Kind, dst: Kind, zone: str | None = None) -> pl.Expr:
     if src is dst:
         return expr
     if dst is Kind.TEXT:
@@ -87,7 +92,7 @@ def _convert(expr: pl.Expr, src: Kind, dst: Kind) -> pl.Expr:
     if src is Kind.TEXT:
         return parse(dst, expr)
     if dst is Kind.DATE and src is Kind.DATETIME:
-        return expr.dt.date()
+        return local_date(expr, zone)  # the partner's calendar day of the instant
     if dst is Kind.DATETIME and src is Kind.DATE:
         return expr.cast(pl.Datetime("us"))
     if dst is Kind.DECIMAL and src is Kind.INTEGER:
@@ -155,8 +160,8 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
         uses = list(f.checks)
         if f.source in compiled.strict_maps:
             uses.insert(0, CheckUse("unmapped_value", {}, Severity.ERROR))
-        for code, flag in compiled.flags.get(f.source, ()):  # rule-raised cell flags
-            uses.insert(0, CheckUse(code, {"flag": flag}, get_check(code).severity))
+        for code, flag, extra in reversed(compiled.flags.get(f.source, ())):  # rule-raised
+            uses.insert(0, CheckUse(code, {"flag": flag, **extra}, get_check(code).severity))
         for use in uses:
             check = get_check(use.code)
             params = dict(use.params)
@@ -185,6 +190,8 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
             valid = check.fn(pl.col(value(f.name)), r, **fn_params)
             if f.source in compiled.strict_maps and use.code != "unmapped_value":
                 valid = valid | pl.col(unmapped(f.source))  # an unknown value is reported once
+            if f.source in compiled.why and use.code not in _WHY_CODES:
+                valid = valid | pl.col(compiled.why[f.source]).is_not_null()  # said once
             row_checks.append(valid.fill_null(True).alias(ok(inst.index)))
         if f in target.fields:  # hidden inputs are not sent: their text only in messages
             outputs.append(_output_text(f).alias(out(f.name)))
@@ -205,9 +212,29 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
                               f"with no source: {', '.join(unfed)}")
         _add_cross(checks, target, decl, [_Canon(n, fed.get(n)) for n in decl.keys],
                    [_Canon(n, fed.get(n)) for n in decl.fields], compiled, typed)
+    _warn_utc(target, compiled)
     overrides = compiled.rules.severity  # a rule file may up- or downgrade a check code
     checks = [replace(c, severity=overrides.get(c.check.code, c.severity)) for c in checks]
     return TargetPlan(target, values, outputs, _by_record(checks, target), row_checks, missing)
+
+
+def _warn_utc(target: Target, compiled: CompiledRules) -> None:
+    """One file-level warning per instant the target sends (a date-time) that is read from
+    the partner's times with no zone named: times without an offset were read as UTC."""
+    for f in target.fields:
+        rule = compiled.rules.fields.get(f.source)
+        if f.kind is not Kind.DATETIME or f.source not in compiled.why or rule is None \
+                or rule.parse.timezone or FIELDS[f.source].kind is not Kind.DATETIME:
+            continue
+        header, letter = compiled.sources.get(f.source, (None, None))
+        columns = next(x["columns"] for c, _, x in compiled.flags[f.source] if c == "not_a_date")
+        template = target.message_for("times_read_as_utc")
+        text = pl.select(render_message(template, {"column": f.name, "columns": columns},
+                                        {})).item()
+        severity = compiled.rules.severity.get("times_read_as_utc",
+                                               get_check("times_read_as_utc").severity)
+        compiled.problems.append(file_problem("times_read_as_utc", text, severity=severity,
+                                              column=letter, header=header, field=f.name))
 
 
 def _by_record(checks: list[CheckInstance], target: Target) -> list[CheckInstance]:
@@ -287,7 +314,9 @@ def _base_value(f: TargetField, compiled: CompiledRules) -> tuple[pl.Expr, pl.Ex
     if f.constant is not None:
         return _literal(f, f.constant), pl.lit(str(f.constant), dtype=pl.String)
     if f.source in compiled.mapped:
-        v = _convert(pl.col(typed(f.source)), FIELDS[f.source].kind, f.kind)
+        rule = compiled.rules.fields.get(f.source)
+        zone = rule.parse.timezone if rule is not None else None
+        v = _convert(pl.col(typed(f.source)), FIELDS[f.source].kind, f.kind, zone)
         return v, pl.col(parsed_text(f.source))
     v = pl.lit(None, dtype=pl.String)
     return (_convert(v, Kind.TEXT, f.kind) if f.kind is not Kind.TEXT else v,
