@@ -53,7 +53,8 @@ def test_dutch_till_envelope_exact() -> None:
     errors = {e["line"]: e["messages"] for e in res.json()["error"]["extended"]["errors"]}
     assert errors == {
         6: ["AMOUNT is not a valid number"],
-        9: ["SALE_DATE is not a valid date"],
+        9: ["SALE_DATE: Datum '31-02-2026' is not a date (expected dd-mm-yyyy or "
+            "dd-mm-yyyy HH:MM)"],
         12: ["LAST_NAME is required"],
         15: ["EMAIL is not a valid email"],
         18: ["ORDER_ID is duplicated (first seen on line 17)"],

@@ -38,7 +38,7 @@ def test_large_file_messages_and_accounting(tmp_path: Path) -> None:
     # every message names its column and, where it has one, the raw value is the cell's
     counts = dict(p.group_by("message").len().iter_rows())
     assert counts["AMOUNT is not a valid number"] == p.filter(pl.col("value") == "€ 12,5O").height
-    assert counts["SALE_DATE is not a valid date"] > 0
+    assert sum(n for m, n in counts.items() if m.startswith("SALE_DATE: Datum '")) > 0
     assert counts["QUANTITY is not a valid number"] > 0
     # the written file has exactly the good rows
     written = pl.scan_csv(out, infer_schema=False).select(pl.len()).collect().item()

@@ -7,7 +7,8 @@ files written beside it, for ``extends``), ``rows`` (header first), ``expect`` (
 field → values as text, null for none, in output order), ``problems`` (every problem of
 the run as ``[line, code, field]``; lines as in the output file), ``skipped``,
 ``required`` (canonical fields the test target requires), ``outputs`` (the fields the
-test target has; default: every field the rule maps), ``error`` (a RuleError text).
+test target has; default: every field the rule maps), ``error`` (a RuleError text),
+``messages`` (texts some problem message contains), ``rejected`` (rows rejected).
 """
 
 from __future__ import annotations
@@ -106,3 +107,5 @@ def test_rule_case(case: dict[str, Any], tmp_path: Path) -> None:
             assert any(text in m for m in messages), messages
     if "skipped" in case:
         assert result.rows_skipped == case["skipped"]
+    if "rejected" in case:
+        assert result.rows_rejected == case["rejected"]

@@ -149,7 +149,8 @@ def test_kiosk_variant_converts_to_bulk_csv(tmp_path: Path) -> None:
         "2026-10-01"
     report = (tmp_path / "kiosk-kassa-nl.report.json").read_text(encoding="utf-8")
     assert "is_return has no mapping for value 'Ruil'" in report
-    assert "SALE_DATE is not a valid date" in report
+    assert "SALE_DATE: Datum/tijd '31-09-2026 10:05' is not a date (expected dd-mm-yyyy HH:MM" \
+        in report
 
 
 def test_schema_ships_where_the_wheel_puts_the_rules() -> None:

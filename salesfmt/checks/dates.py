@@ -17,18 +17,19 @@ def _not(flag: str, code: str) -> pl.Expr:
     return pl.col(flag).fill_null("") != code
 
 
-@register("not_a_date", "{columns}: '{value}' is not a date (expected {expected})",
+@register("not_a_date", "{column}: {columns} '{value}' is not a date (expected {expected})",
           bad="Datum = 31-02-2025 (dd-mm-yyyy): there is no 31 February",
           good="Datum = 28-02-2025")
 def not_a_date(value: pl.Expr, raw: pl.Expr, flag: str, **_: object) -> pl.Expr:
     """The cell is not a date in the partner's format (the rule's `date_formats`, the
     file's day/month order, ISO 8601) or the date does not exist (31 February). The
-    message names the partner's column(s) and the format expected."""
+    message names the partner's column(s) and the format expected. Reported under the
+    target's own code for a bad date where it has one (Thalamus: field.invalid.format)."""
     return _not(flag, "not_a_date")
 
 
 @register("nonexistent_time",
-          "{columns}: '{value}' does not exist in {zone} (the clocks skip that hour)",
+          "{column}: {columns} '{value}' does not exist in {zone} (the clocks skip that hour)",
           bad="29-03-2026 02:30 in Europe/Amsterdam (clocks go from 02:00 to 03:00)",
           good="29-03-2026 03:30, or 29-03-2026 02:30+01:00 with its UTC offset")
 def nonexistent_time(value: pl.Expr, raw: pl.Expr, flag: str, **_: object) -> pl.Expr:
@@ -38,7 +39,7 @@ def nonexistent_time(value: pl.Expr, raw: pl.Expr, flag: str, **_: object) -> pl
 
 
 @register("ambiguous_time",
-          "{columns}: '{value}' happens twice in {zone} (the clocks go back); "
+          "{column}: {columns} '{value}' happens twice in {zone} (the clocks go back); "
           "write it with its UTC offset",
           bad="25-10-2026 02:30 in Europe/Amsterdam (02:00-03:00 happens twice)",
           good="25-10-2026 02:30+02:00 (the first) or 25-10-2026 02:30+01:00 (the second)")

@@ -312,8 +312,9 @@ def _with_offset(c: pl.Expr, read: Callable[[pl.Expr], pl.Expr], zone: str | Non
     off = parts.struct.field("off")
     dt = read(pl.coalesce(parts.struct.field("body"), c))
     digits = off.str.replace(":", "", literal=True)
-    minutes = (digits.str.slice(1, 2).cast(pl.Int64, strict=False) * 60
-               + digits.str.slice(3, 2).cast(pl.Int64, strict=False).fill_null(0))
+    hours = digits.str.slice(1, 2).cast(pl.Int64, strict=False)
+    mins = digits.str.slice(3, 2).cast(pl.Int64, strict=False).fill_null(0)
+    minutes = pl.when((hours <= 14) & (mins < 60)).then(hours * 60 + mins)  # else no offset
     minutes = pl.when(off == "Z").then(0).when(off.str.starts_with("-")).then(-minutes) \
         .otherwise(minutes)
     return pl.when(off.is_null()).then(localize(dt, zone)) \

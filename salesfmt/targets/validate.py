@@ -29,7 +29,7 @@ from salesfmt.rules.parsers import parse
 from salesfmt.targets.spec import TYPE_CHECK, CheckUse, Target, TargetField
 
 __all__ = ["CheckInstance", "TargetPlan", "plan_target", "value", "out", "ok", "LINE", "UNIX",
-           "message_expr", "value_expr", "sign_column", "csv_native"]
+           "message_expr", "value_expr", "sign_column", "csv_native", "needs_instant"]
 
 #: ``format: unix`` on a date/date-time field: seconds since 1970-01-01 (UTC), a JSON number.
 UNIX = "unix"
@@ -102,14 +102,27 @@ def _convert(expr: pl.Expr, src: Kind, dst: Kind, zone: str | None = None) -> pl
     return parse(dst, to_text(expr, src))
 
 
-def _output_text(f: TargetField) -> pl.Expr:
+def needs_instant(f: TargetField) -> bool:
+    """A date-time the target reads as an instant: Unix seconds, UTC ``Z`` or an offset.
+    Other date-time formats are the partner's wall-clock time (in the rule's zone)."""
+    fmt = f.format or ""
+    return f.kind is Kind.DATETIME and (fmt == UNIX or fmt.endswith("Z")
+                                        or any(z in fmt for z in ("%z", "%:z", "%#z")))
+
+
+def _output_text(f: TargetField, zone: str | None = None) -> pl.Expr:
     native = csv_native(f)
     if native is not None:  # the typed column's own text
         return native.cast(pl.String)
     v = pl.col(value(f.name))
     if f.kind is Kind.DATE and f.format:  # Unix seconds were csv_native's
         return date_text(v, f.format)
-    if f.kind in (Kind.DATE, Kind.DATETIME) and f.format:
+    if f.kind is Kind.DATETIME:  # canonical date-times are UTC instants
+        v = v.dt.replace_time_zone("UTC")
+        if not needs_instant(f) and zone is not None:
+            v = v.dt.convert_time_zone(zone)  # wall-clock time where the sale happened
+        return v.dt.strftime(f.format or "%Y-%m-%dT%H:%M:%S")
+    if f.kind is Kind.DATE and f.format:
         return v.dt.strftime(f.format)
     return to_text(v, f.kind)
 
@@ -167,10 +180,13 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
             params = dict(use.params)
             if use.code == "future_date":
                 params.setdefault("today", today)
+            code = use.code_as or _code(target, f, use.code)
+            template = use.message or target.message_for(use.code)
+            if use.code == "not_a_date" and code != use.code:  # the server's code leads
+                template = f"{code}: {template}"
             inst = CheckInstance(
-                index=len(checks), field=f, check=check,
-                code=use.code_as or target.code_for(use.code), severity=use.severity,
-                params=params, template=use.message or target.message_for(use.code),
+                index=len(checks), field=f, check=check, code=code, severity=use.severity,
+                params=params, template=template,
                 header=header, letter=letter, order=order,
             )
             order += 1
@@ -194,7 +210,7 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
                 valid = valid | pl.col(compiled.why[f.source]).is_not_null()  # said once
             row_checks.append(valid.fill_null(True).alias(ok(inst.index)))
         if f in target.fields:  # hidden inputs are not sent: their text only in messages
-            outputs.append(_output_text(f).alias(out(f.name)))
+            outputs.append(_output_text(f, _zone(compiled, f.source)).alias(out(f.name)))
     for decl in target.cross:
         by_name = {f.name: f for f in target.fields}
         _add_cross(checks, target, decl, [by_name[k] for k in decl.keys],
@@ -218,12 +234,27 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
     return TargetPlan(target, values, outputs, _by_record(checks, target), row_checks, missing)
 
 
+def _code(target: Target, f: TargetField, code: str) -> str:
+    """The code a problem is reported under: the server's name for it; a date that is not
+    one takes the server's code for a bad date where the target names one."""
+    if code == "not_a_date" and code not in target.codes and f.kind in TYPE_CHECK:
+        type_check = TYPE_CHECK[f.kind]
+        return target.code_for(type_check) if type_check in target.codes else code
+    return target.code_for(code)
+
+
+def _zone(compiled: CompiledRules, source: str) -> str | None:
+    """The rule's zone for the partner's times of canonical field ``source``."""
+    rule = compiled.rules.fields.get(source)
+    return rule.parse.timezone if rule is not None else None
+
+
 def _warn_utc(target: Target, compiled: CompiledRules) -> None:
     """One file-level warning per instant the target sends (a date-time) that is read from
     the partner's times with no zone named: times without an offset were read as UTC."""
     for f in target.fields:
         rule = compiled.rules.fields.get(f.source)
-        if f.kind is not Kind.DATETIME or f.source not in compiled.why or rule is None \
+        if not needs_instant(f) or f.source not in compiled.why or rule is None \
                 or rule.parse.timezone or FIELDS[f.source].kind is not Kind.DATETIME:
             continue
         header, letter = compiled.sources.get(f.source, (None, None))
@@ -314,8 +345,7 @@ def _base_value(f: TargetField, compiled: CompiledRules) -> tuple[pl.Expr, pl.Ex
     if f.constant is not None:
         return _literal(f, f.constant), pl.lit(str(f.constant), dtype=pl.String)
     if f.source in compiled.mapped:
-        rule = compiled.rules.fields.get(f.source)
-        zone = rule.parse.timezone if rule is not None else None
+        zone = _zone(compiled, f.source)
         v = _convert(pl.col(typed(f.source)), FIELDS[f.source].kind, f.kind, zone)
         return v, pl.col(parsed_text(f.source))
     v = pl.lit(None, dtype=pl.String)
