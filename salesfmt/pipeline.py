@@ -28,6 +28,7 @@ from salesfmt.rules.expr import to_text
 from salesfmt.targets import Target, TargetPlan, plan_target
 from salesfmt.targets.records import RecordLines
 from salesfmt.targets.serializers import AtomicWriter, open_writer
+from salesfmt.targets.times import utc_warnings
 from salesfmt.targets.validate import LINE, message_expr, ok, value, value_expr
 
 __all__ = ["Result", "run", "read_options", "RAW_ROWS"]
@@ -178,6 +179,7 @@ def _run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None
                       *_missing_column_problems(plan, compiled, source.sheet)]
             placed = _run_batches(source, compiled, plan, result, frames, writer,
                                   progress)
+            frames.extend(utc_warnings(target, compiled))  # known once every row is read
             result.problems = concat_problems([_place(source.problems, placed), *frames])
             if writer is not None:
                 if strict and not result.clean:

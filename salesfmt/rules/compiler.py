@@ -93,6 +93,8 @@ class CompiledRules:
     #: date fields: field → frame column saying why a cell with text has no value (one
     #: root cause, one message: the field's other checks skip such cells)
     why: dict[str, str] = field(default_factory=dict)
+    #: date-time fields, with no zone named, that read a cell without a UTC offset (as UTC)
+    naive: set[str] = field(default_factory=set)
     #: extra message values for a missing column: field → {closest, headers}
     hints: dict[str, dict[str, str]] = field(default_factory=dict)
     #: file-level problems found while matching headers (fuzzy matches)
@@ -356,10 +358,10 @@ def compile_rules(rules: RuleSet, source: Source) -> CompiledRules:
     compiled.layers.append(whys := [])  # why date cells did not parse: after every value
     for name in compiled.why:
         rule, kind = rules.fields[name], FIELDS[name].kind
-        whys.append(why_not(pl.col(typed(name)), pl.col(parsed_text(name)), kind,
-                            replace(rule.parse, date_order=orders.get(name,
-                                                                       rule.parse.date_order)))
-                    .alias(compiled.why[name]))
+        opts = replace(rule.parse, date_order=orders.get(name, rule.parse.date_order))
+        seen = compiled.naive if kind is Kind.DATETIME and not opts.timezone else None
+        whys.append(why_not(pl.col(typed(name)), pl.col(parsed_text(name)), kind, opts,
+                            seen, name).alias(compiled.why[name]))
     on_columns, on_fields = [], []  # partner-column skips run before any parsing
     for i, s in enumerate(rules.skip):
         try:

@@ -17,7 +17,7 @@ import polars as pl
 from salesfmt._series import constant, fields, where
 from salesfmt.canonical import Kind
 from salesfmt.readers import Source
-from salesfmt.rules.parsers import ParseOptions, parse
+from salesfmt.rules.parsers import OFFSET, ParseOptions, parse
 
 __all__ = ["timezone_problem", "expected_formats", "settle_orders", "why_not", "local_date",
            "expr_columns", "ambiguous_date", "NOT_A_DATE", "NONEXISTENT", "AMBIGUOUS"]
@@ -113,14 +113,22 @@ def settle_orders(source: Source, columns: dict[str, str]) -> dict[str, str]:
     return found
 
 
-def why_not(value: pl.Expr, text: pl.Expr, kind: Kind, opts: ParseOptions) -> pl.Expr:
+def why_not(value: pl.Expr, text: pl.Expr, kind: Kind, opts: ParseOptions,
+            naive: set[str] | None = None, name: str = "") -> pl.Expr:
     """Why a date cell holding text has no value: ``nonexistent_time`` or
     ``ambiguous_time`` (a local time the clocks skip or repeat in the rule's zone),
     else ``not_a_date``; null where the value is there or the cell is blank. Only the
-    cells left without a value are looked at, once per batch."""
+    cells left without a value are looked at, once per batch.
+
+    With a ``naive`` set, ``name`` is added to it once a cell with a value shows no UTC
+    offset (read as UTC: the run warns once); batches after that skip the look."""
 
     def reasons(both: pl.Series) -> pl.Series:
         got, cell = fields(both)
+        if naive is not None and name not in naive:
+            read = cell.filter(got.is_not_null())
+            if len(read) and not read.str.strip_chars().str.contains(OFFSET).all():
+                naive.add(name)
         out = constant(None, len(both), pl.String)
         todo = got.is_null() & cell.is_not_null()
         if not todo.any():

@@ -41,7 +41,7 @@ _BLANKS = " \t\r\n\v\f\u00a0\u2007\u202f\u3000\u200b\u200c\u200d\u2060\ufeff"
 _NOT_NFC = r"[\p{M}\u1100-\u11ff\u212a\u212b\u2126\u0340\u0341\u0343\u0374\u037e\u0387\uf900-\ufaff]"
 _EDGE_CURRENCY = "€$£¥₹₽₩¤" + _BLANKS  # signs at either end: strip, then cast
 # A UTC offset after a time of day ("10:15:00+02:00", "10:15Z", "10:15 +0100"): honoured.
-_OFFSET = r"^(?P<body>.*\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?)\s*(?P<off>Z|[+-]\d{2}(?::?\d{2})?)$"
+OFFSET = r"^(?P<body>.*\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?)\s*(?P<off>Z|[+-]\d{2}(?::?\d{2})?)$"
 # Five-digit numbers are spreadsheet serial dates (1927..2173), with an optional time fraction.
 _SERIAL = r"^\d{5}(\.\d+)?$"
 _EPOCH = {1900: datetime(1899, 12, 30), 1904: datetime(1904, 1, 1)}
@@ -308,7 +308,7 @@ def _with_offset(c: pl.Expr, read: Callable[[pl.Expr], pl.Expr], zone: str | Non
                  ) -> pl.Expr:
     """``read`` over the cell without its UTC offset, then the offset applied (the
     instant in UTC); cells without one are local times in ``zone``."""
-    parts = c.str.extract_groups(_OFFSET)
+    parts = c.str.extract_groups(OFFSET)
     off = parts.struct.field("off")
     dt = read(pl.coalesce(parts.struct.field("body"), c))
     digits = off.str.replace(":", "", literal=True)

@@ -13,7 +13,7 @@ from salesfmt.canonical import FIELDS, Kind
 from salesfmt.checks import Check, get_check, render_message
 from salesfmt.checks.crossrow import LINE, CrossRowDecl, CrossRowSpec
 from salesfmt.errors import TargetError
-from salesfmt.problems import Severity, file_problem
+from salesfmt.problems import Severity
 from salesfmt.rules.compiler import (
     CompiledRules,
     hidden_inputs,
@@ -27,13 +27,10 @@ from salesfmt.rules.expr import date_text
 from salesfmt.rules.instants import local_date
 from salesfmt.rules.parsers import parse
 from salesfmt.targets.spec import TYPE_CHECK, CheckUse, Target, TargetField
+from salesfmt.targets.times import UNIX, WHY_CODES, needs_instant, reported_code, zone_of
 
 __all__ = ["CheckInstance", "TargetPlan", "plan_target", "value", "out", "ok", "LINE", "UNIX",
            "message_expr", "value_expr", "sign_column", "csv_native", "needs_instant"]
-
-#: ``format: unix`` on a date/date-time field: seconds since 1970-01-01 (UTC), a JSON number.
-UNIX = "unix"
-
 
 def value(name: str) -> str:
     """Frame column holding target field ``name``'s typed value."""
@@ -80,10 +77,6 @@ class TargetPlan:
     missing_columns: list[tuple[TargetField, tuple[str, ...]]]
 
 
-#: Why a date cell has no value: each its own check (rules.instants.why_not).
-_WHY_CODES = ("not_a_date", "nonexistent_time", "ambiguous_time")
-
-
 def _convert(expr: pl.Expr, src: Kind, dst: Kind, zone: str | None = None) -> pl.Expr:
     if src is dst:
         return expr
@@ -100,14 +93,6 @@ def _convert(expr: pl.Expr, src: Kind, dst: Kind, zone: str | None = None) -> pl
     if dst is Kind.INTEGER and src is Kind.DECIMAL:
         return pl.when(expr.round(0) == expr).then(expr.cast(pl.Int64, strict=False))
     return parse(dst, to_text(expr, src))
-
-
-def needs_instant(f: TargetField) -> bool:
-    """A date-time the target reads as an instant: Unix seconds, UTC ``Z`` or an offset.
-    Other date-time formats are the partner's wall-clock time (in the rule's zone)."""
-    fmt = f.format or ""
-    return f.kind is Kind.DATETIME and (fmt == UNIX or fmt.endswith("Z")
-                                        or any(z in fmt for z in ("%z", "%:z", "%#z")))
 
 
 def _output_text(f: TargetField, zone: str | None = None) -> pl.Expr:
@@ -180,7 +165,7 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
             params = dict(use.params)
             if use.code == "future_date":
                 params.setdefault("today", today)
-            code = use.code_as or _code(target, f, use.code)
+            code = use.code_as or reported_code(target, f, use.code)
             template = use.message or target.message_for(use.code)
             if use.code == "not_a_date" and code != use.code:  # the server's code leads
                 template = f"{code}: {template}"
@@ -206,11 +191,11 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
             valid = check.fn(pl.col(value(f.name)), r, **fn_params)
             if f.source in compiled.strict_maps and use.code != "unmapped_value":
                 valid = valid | pl.col(unmapped(f.source))  # an unknown value is reported once
-            if f.source in compiled.why and use.code not in _WHY_CODES:
+            if f.source in compiled.why and use.code not in WHY_CODES:
                 valid = valid | pl.col(compiled.why[f.source]).is_not_null()  # said once
             row_checks.append(valid.fill_null(True).alias(ok(inst.index)))
         if f in target.fields:  # hidden inputs are not sent: their text only in messages
-            outputs.append(_output_text(f, _zone(compiled, f.source)).alias(out(f.name)))
+            outputs.append(_output_text(f, zone_of(compiled, f.source)).alias(out(f.name)))
     for decl in target.cross:
         by_name = {f.name: f for f in target.fields}
         _add_cross(checks, target, decl, [by_name[k] for k in decl.keys],
@@ -228,44 +213,9 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
                               f"with no source: {', '.join(unfed)}")
         _add_cross(checks, target, decl, [_Canon(n, fed.get(n)) for n in decl.keys],
                    [_Canon(n, fed.get(n)) for n in decl.fields], compiled, typed)
-    _warn_utc(target, compiled)
     overrides = compiled.rules.severity  # a rule file may up- or downgrade a check code
     checks = [replace(c, severity=overrides.get(c.check.code, c.severity)) for c in checks]
     return TargetPlan(target, values, outputs, _by_record(checks, target), row_checks, missing)
-
-
-def _code(target: Target, f: TargetField, code: str) -> str:
-    """The code a problem is reported under: the server's name for it; a date that is not
-    one takes the server's code for a bad date where the target names one."""
-    if code == "not_a_date" and code not in target.codes and f.kind in TYPE_CHECK:
-        type_check = TYPE_CHECK[f.kind]
-        return target.code_for(type_check) if type_check in target.codes else code
-    return target.code_for(code)
-
-
-def _zone(compiled: CompiledRules, source: str) -> str | None:
-    """The rule's zone for the partner's times of canonical field ``source``."""
-    rule = compiled.rules.fields.get(source)
-    return rule.parse.timezone if rule is not None else None
-
-
-def _warn_utc(target: Target, compiled: CompiledRules) -> None:
-    """One file-level warning per instant the target sends (a date-time) that is read from
-    the partner's times with no zone named: times without an offset were read as UTC."""
-    for f in target.fields:
-        rule = compiled.rules.fields.get(f.source)
-        if not needs_instant(f) or f.source not in compiled.why or rule is None \
-                or rule.parse.timezone or FIELDS[f.source].kind is not Kind.DATETIME:
-            continue
-        header, letter = compiled.sources.get(f.source, (None, None))
-        columns = next(x["columns"] for c, _, x in compiled.flags[f.source] if c == "not_a_date")
-        template = target.message_for("times_read_as_utc")
-        text = pl.select(render_message(template, {"column": f.name, "columns": columns},
-                                        {})).item()
-        severity = compiled.rules.severity.get("times_read_as_utc",
-                                               get_check("times_read_as_utc").severity)
-        compiled.problems.append(file_problem("times_read_as_utc", text, severity=severity,
-                                              column=letter, header=header, field=f.name))
 
 
 def _by_record(checks: list[CheckInstance], target: Target) -> list[CheckInstance]:
@@ -345,7 +295,7 @@ def _base_value(f: TargetField, compiled: CompiledRules) -> tuple[pl.Expr, pl.Ex
     if f.constant is not None:
         return _literal(f, f.constant), pl.lit(str(f.constant), dtype=pl.String)
     if f.source in compiled.mapped:
-        zone = _zone(compiled, f.source)
+        zone = zone_of(compiled, f.source)
         v = _convert(pl.col(typed(f.source)), FIELDS[f.source].kind, f.kind, zone)
         return v, pl.col(parsed_text(f.source))
     v = pl.lit(None, dtype=pl.String)
