@@ -25,12 +25,13 @@ from salesfmt.readers import HeaderScorer, Source
 from salesfmt.rules.expr import ExprError, Typed, compile_expr, field_refs, to_text
 from salesfmt.rules.headers import closest_headers, match_headers, normalize_header
 from salesfmt.rules.instants import (
+    WHY_CODES,
     ambiguous_date,
-    expected_formats,
     expr_columns,
     local_date,
     settle_orders,
     why_not,
+    why_params,
 )
 from salesfmt.rules.model import FieldRule, RuleSet, SkipRule
 from salesfmt.rules.parsers import parse
@@ -93,6 +94,7 @@ class CompiledRules:
     #: date fields: field → frame column saying why a cell with text has no value (one
     #: root cause, one message: the field's other checks skip such cells)
     why: dict[str, str] = field(default_factory=dict)
+    why_layer: list[pl.Expr] = field(default_factory=list)
     #: date-time fields, with no zone named, that read a cell without a UTC offset (as UTC)
     naive: set[str] = field(default_factory=set)
     #: extra message values for a missing column: field → {closest, headers}
@@ -355,13 +357,7 @@ def compile_rules(rules: RuleSet, source: Source) -> CompiledRules:
         for name in names:
             layer += _derived(rules.fields[name], compiled, resolve, column)
         compiled.layers.append(layer)
-    compiled.layers.append(whys := [])  # why date cells did not parse: after every value
-    for name in compiled.why:
-        rule, kind = rules.fields[name], FIELDS[name].kind
-        opts = replace(rule.parse, date_order=orders.get(name, rule.parse.date_order))
-        seen = compiled.naive if kind is Kind.DATETIME and not opts.timezone else None
-        whys.append(why_not(pl.col(typed(name)), pl.col(parsed_text(name)), kind, opts,
-                            seen, name).alias(compiled.why[name]))
+    compiled.layers.append(compiled.why_layer)  # why date cells did not parse: last
     on_columns, on_fields = [], []  # partner-column skips run before any parsing
     for i, s in enumerate(rules.skip):
         try:
@@ -377,12 +373,12 @@ def compile_rules(rules: RuleSet, source: Source) -> CompiledRules:
 
 def _why(compiled: CompiledRules, name: str, kind: Kind, rule: FieldRule, shown: str) -> None:
     """Date field ``name`` reports why a cell is not a date, in the partner's terms."""
-    why = _flag("why", name)
-    compiled.why[name] = why
-    params = {"expected": expected_formats(rule.parse), "columns": shown,
-              "zone": rule.parse.timezone or "UTC"}
-    compiled.flags.setdefault(name, []).extend(
-        (code, why, params) for code in ("not_a_date", "nonexistent_time", "ambiguous_time"))
+    why = compiled.why[name] = _flag("why", name)
+    seen = compiled.naive if kind is Kind.DATETIME and not rule.parse.timezone else None
+    compiled.why_layer.append(why_not(pl.col(typed(name)), pl.col(parsed_text(name)), kind,
+                                      rule.parse, seen, name).alias(why))
+    params = why_params(rule.parse, shown)
+    compiled.flags.setdefault(name, []).extend((code, why, params) for code in WHY_CODES)
 
 
 def _derived(rule: FieldRule, compiled: CompiledRules, resolve: Any, column: Any

@@ -20,10 +20,11 @@ from salesfmt.readers import Source
 from salesfmt.rules.parsers import OFFSET, ParseOptions, parse
 
 __all__ = ["timezone_problem", "expected_formats", "settle_orders", "why_not", "local_date",
-           "expr_columns", "ambiguous_date", "NOT_A_DATE", "NONEXISTENT", "AMBIGUOUS"]
+           "expr_columns", "ambiguous_date", "why_params", "WHY_CODES", "NOT_A_DATE", "NONEXISTENT", "AMBIGUOUS"]
 
 #: Reasons ``why_not`` gives for a date cell that did not parse (they are check codes).
 NOT_A_DATE, NONEXISTENT, AMBIGUOUS = "not_a_date", "nonexistent_time", "ambiguous_time"
+WHY_CODES = (NOT_A_DATE, NONEXISTENT, AMBIGUOUS)
 
 _HUMAN = {"%d": "dd", "%e": "d", "%m": "mm", "%Y": "yyyy", "%y": "yy", "%H": "HH",
           "%I": "hh", "%M": "MM", "%S": "SS", "%.f": ".fff", "%f": "ffffff", "%p": "AM/PM",
@@ -60,6 +61,12 @@ def expected_formats(opts: ParseOptions) -> str:
     else:
         shown = ["yyyy-mm-dd", "dd-mm-yyyy", "mm-dd-yyyy"]
     return " or ".join(shown) if len(shown) < 3 else ", ".join(shown[:-1]) + " or " + shown[-1]
+
+
+def why_params(opts: ParseOptions, shown: str) -> dict[str, str]:
+    """What the date checks' messages say: the partner's column(s), formats and zone."""
+    return {"expected": expected_formats(opts), "columns": shown,
+            "zone": opts.timezone or "UTC"}
 
 
 def ambiguous_date(raw: pl.Expr, opts: ParseOptions) -> pl.Expr | None:

@@ -9,6 +9,7 @@ from salesfmt.canonical import FIELDS, Kind
 from salesfmt.checks import get_check, render_message
 from salesfmt.problems import file_problem
 from salesfmt.rules.compiler import CompiledRules
+from salesfmt.rules.instants import WHY_CODES
 from salesfmt.targets.spec import TYPE_CHECK, Target, TargetField
 
 __all__ = ["UNIX", "WHY_CODES", "needs_instant", "reported_code", "zone_of", "utc_warnings"]
@@ -16,8 +17,6 @@ __all__ = ["UNIX", "WHY_CODES", "needs_instant", "reported_code", "zone_of", "ut
 #: ``format: unix`` on a date/date-time field: seconds since 1970-01-01 (UTC), a JSON number.
 UNIX = "unix"
 
-#: Why a date cell has no value: each its own check (rules.instants.why_not).
-WHY_CODES = ("not_a_date", "nonexistent_time", "ambiguous_time")
 
 
 def needs_instant(f: TargetField) -> bool:
