@@ -85,12 +85,13 @@ def ambiguous_date(raw: pl.Expr, opts: ParseOptions) -> pl.Expr | None:
 
 def _evidence(column: pl.Series) -> str | None:
     """The order the first unambiguous day/month cell of ``column`` shows (a day > 12
-    first: dmy; second: mdy), or None when it has none."""
+    first: dmy; second: mdy), "" when it has day/month cells but none settles it, None
+    when it has none at all (ISO 8601, serials)."""
     parts = column.str.extract_groups(_DAY_MONTH)
     a, b = (p.cast(pl.Int32, strict=False) for p in fields(parts)[:2])
     shows = (a > 12) | (b > 12)
     if not shows.any():
-        return None
+        return "" if a.null_count() < len(a) else None
     first = int(where(shows)[0])
     return "dmy" if a[first] > 12 else "mdy"
 
@@ -99,21 +100,22 @@ def settle_orders(source: Source, columns: dict[str, str]) -> dict[str, str]:
     """Day/month order of each field's column (field → header), settled by the first
     unambiguous date of the column anywhere in the file.
 
-    A first pass over the file's batches, stopping as soon as every column is settled;
-    the reader's problems found on the way are put back as they were (the real pass
-    reports them). Columns with no unambiguous date are left out."""
+    A first pass over the file's batches, stopping as soon as every column is settled, or
+    holds no day/month date at all in the first batch (ISO 8601 dates: not searched
+    further). The reader's problems found on the way are put back as they were (the
+    real pass reports them). Columns left unsettled are left out."""
     found: dict[str, str] = {}
-    if not columns:
-        return found
+    todo = dict(columns)
     kept = source.problems
     try:
-        for batch in source.batches():
-            for name, header in columns.items():
-                if name not in found:
-                    order = _evidence(batch[header])
-                    if order is not None:
-                        found[name] = order
-            if len(found) == len(columns):
+        for i, batch in enumerate(source.batches()):
+            for name, header in list(todo.items()):
+                order = _evidence(batch[header])
+                if order or (order is None and i == 0):
+                    del todo[name]
+                if order:
+                    found[name] = order
+            if not todo:
                 break
     finally:
         source.problems = kept
@@ -133,9 +135,7 @@ def why_not(value: pl.Expr, text: pl.Expr, kind: Kind, opts: ParseOptions,
     def reasons(both: pl.Series) -> pl.Series:
         got, cell = fields(both)
         if naive is not None and name not in naive:
-            read = cell.filter(got.is_not_null())
-            if len(read) and not read.str.strip_chars().str.contains(OFFSET).all():
-                naive.add(name)
+            _look_for_naive(cell.filter(got.is_not_null()), naive, name)
         out = constant(None, len(both), pl.String)
         todo = got.is_null() & cell.is_not_null()
         if not todo.any():
@@ -157,6 +157,15 @@ def why_not(value: pl.Expr, text: pl.Expr, kind: Kind, opts: ParseOptions,
 
     return pl.struct(value.alias("v"), text.alias("t")).map_batches(
         reasons, return_dtype=pl.String, is_elementwise=False)
+
+
+def _look_for_naive(read: pl.Series, naive: set[str], name: str) -> None:
+    """Add ``name`` to ``naive`` when a cell of ``read`` has no UTC offset: the first
+    cells first (where offsets are missing, the first cell usually shows it)."""
+    for part in (read.head(16), read):
+        if len(part) and not part.str.strip_chars().str.contains(OFFSET).all():
+            naive.add(name)
+            return
 
 
 def _parse_series(s: pl.Series, opts: ParseOptions) -> pl.Series:
