@@ -25,6 +25,7 @@ from salesfmt.readers._source import ROW
 from salesfmt.rules import CompiledRules, RuleSet, compile_rules, header_scorer
 from salesfmt.rules.compiler import raw, typed
 from salesfmt.rules.expr import to_text
+from salesfmt.rules.instants import local_date
 from salesfmt.targets import Target, TargetPlan, plan_target
 from salesfmt.targets.records import RecordLines
 from salesfmt.targets.serializers import AtomicWriter, open_writer
@@ -319,9 +320,12 @@ def _keep_raw(result: Result, batch: pl.DataFrame, rows: pl.Series) -> None:
 
 
 def _track_sale_dates(result: Result, days: pl.Series) -> None:
-    """First and last sale day of the converted rows, across batches (names the output)."""
-    days = days.cast(pl.Date)
-    lo, hi = days.min(), days.max()
+    """First and last sale day of the converted rows, across batches (names the output):
+    the partner's calendar days, in the rule's zone (sale times are UTC instants)."""
+    rule = result.rules.fields.get("sold_at")
+    zone = rule.parse.timezone if rule is not None else None
+    ends = days.to_frame("d").select(pl.col("d").min().alias("lo"), pl.col("d").max().alias("hi"))
+    lo, hi = ends.select(pl.all().cast(pl.Datetime("us")).pipe(local_date, zone)).row(0)
     if lo is None:
         return
     if result.sale_dates is not None:

@@ -247,3 +247,14 @@ def test_impossible_date_one_message(tmp_path: Path) -> None:
     assert res.json()["error"]["extended"]["errors"] == [
         {"line": 2, "messages": ["salesDateTime: Datum + Tijd '31-02-2025 10:00' is not a date "
                                  "(expected dd-mm-yyyy HH:MM)"]}]
+
+
+def test_upload_name_date_is_the_local_day(tmp_path: Path) -> None:
+    """The file's sales day (upload file names) is the partner's day, not the UTC one."""
+    rules = tmp_path / "charity.yaml"
+    rules.write_text(f"name: c\nextends: {PARTNERS / 'charity-web.yaml'}\n"
+                     "parse: {timezone: Europe/Amsterdam}\n", encoding="utf-8")
+    data = _write(tmp_path / "in.csv", [CHARITY, _charity(1, "2026-10-01 00:30"),
+                                        _charity(2, "2026-10-01 23:30")])
+    res = run(data, load_rules(rules), load_target("bulk-csv"), today=date(2026, 11, 1))
+    assert res.sale_dates == (date(2026, 10, 1), date(2026, 10, 1))
