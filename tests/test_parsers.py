@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 
 import polars as pl
@@ -106,3 +106,29 @@ def test_distinct_values_are_parsed_cell_by_cell() -> None:
     assert not parsers._repeats(pl.Series([str(i) for i in range(100_000)]))
     assert not parsers._repeats(pl.Series(["1", "2"] * 100))  # too short to be worth it
     assert parsers._repeats(pl.Series([str(i % 20_000) for i in range(250_000)]))
+
+
+@pytest.mark.parametrize("zone", ["Europe/Amsterdam", "America/New_York", "Australia/Lord_Howe"])
+def test_instants_agree_with_zoneinfo(zone: str) -> None:
+    """Every minute-ish local time around both DST changes of a year, naive and with an
+    offset, parsed as zoneinfo reads it: a time the clocks skip or repeat has no value."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    tz, utc = ZoneInfo(zone), UTC
+    start = datetime(2026, 1, 1)
+    walls = [start + timedelta(minutes=37 * i) for i in range(365 * 24 * 60 // 37)]
+    cells, want = [], []
+    for wall in walls:
+        first, second = wall.replace(tzinfo=tz, fold=0), wall.replace(tzinfo=tz, fold=1)
+        back = first.astimezone(utc).astimezone(tz).replace(tzinfo=None)
+        exists, once = back == wall, first.utcoffset() == second.utcoffset()
+        cells.append(wall.strftime("%Y-%m-%d %H:%M:%S"))
+        want.append(first.astimezone(utc).replace(tzinfo=None) if exists and once else None)
+        offset = first.strftime("%z")  # the same wall time with an offset: always an instant
+        cells.append(wall.strftime("%Y-%m-%dT%H:%M:%S") + offset[:3] + ":" + offset[3:])
+        want.append(first.astimezone(utc).replace(tzinfo=None))
+    got = pl.DataFrame({"c": cells}).select(
+        parse(Kind.DATETIME, pl.col("c"), ParseOptions(timezone=zone)))["c"].to_list()
+    assert got == want
+    assert want.count(None) >= 1  # the sweep did cross a change (Lord Howe: 30 minutes)
