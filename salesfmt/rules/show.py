@@ -35,10 +35,11 @@ def source_text(rule: FieldRule) -> str:
 
 def _parse_text(opts: ParseOptions) -> str:
     dates = " | ".join(opts.date_formats) or (f"order {opts.date_order}" if opts.date_order
-                                               else "dmy or mdy (ambiguous flagged)")
+                                               else "dmy or mdy, as the file settles it")
     thousands = opts.thousands_separator or ("," if opts.decimal_separator == "." else ".")
+    zone = opts.timezone or "UTC (no timezone named)"
     return (f"decimal {opts.decimal_separator!r}, thousands {thousands!r}, dates {dates}, "
-            f"serials {opts.date_system}")
+            f"times in {zone}, serials {opts.date_system}")
 
 
 def describe(rules: RuleSet) -> list[str]:
