@@ -258,3 +258,24 @@ def test_upload_name_date_is_the_local_day(tmp_path: Path) -> None:
                                         _charity(2, "2026-10-01 23:30")])
     res = run(data, load_rules(rules), load_target("bulk-csv"), today=date(2026, 11, 1))
     assert res.sale_dates == (date(2026, 10, 1), date(2026, 10, 1))
+
+
+def test_wall_clock_and_instant_formats(tmp_path: Path) -> None:
+    """A date-time format without Z or an offset gets the partner's wall-clock time (in the
+    rule's zone); one with Z gets UTC; neither needs the 'read as UTC' warning here."""
+    target = tmp_path / "t.yaml"
+    target.write_text("name: t\noutput: csv\nfields:\n"
+                      "  - {name: local, from: sold_at, type: datetime, format: '%Y-%m-%d %H:%M'}\n"
+                      "  - {name: utc, from: sold_at, type: datetime, "
+                      "format: '%Y-%m-%dT%H:%M:%SZ'}\n", encoding="utf-8")
+    rules = tmp_path / "r.yaml"
+    rules.write_text("name: r\nparse: {timezone: Europe/Amsterdam}\nfields: {sold_at: Sold}\n",
+                     encoding="utf-8")
+    data = _write(tmp_path / "in.csv", [["Sold"], ["2026-07-01 10:00"],
+                                        ["2026-07-01T10:00:00Z"], ["2026-01-01 10:00"]])
+    res = run(data, load_rules(rules), load_target(str(target)), today=date(2026, 11, 1),
+              output=tmp_path / "o.csv")
+    assert res.problems.height == 0
+    assert pl.read_csv(tmp_path / "o.csv", infer_schema=False).rows() == [
+        ("2026-07-01 10:00", "2026-07-01T08:00:00Z"), ("2026-07-01 12:00", "2026-07-01T10:00:00Z"),
+        ("2026-01-01 10:00", "2026-01-01T09:00:00Z")]

@@ -20,7 +20,7 @@ from salesfmt.readers import Source
 from salesfmt.rules.parsers import OFFSET, ParseOptions, parse
 
 __all__ = ["timezone_problem", "expected_formats", "settle_orders", "why_not", "local_date",
-           "expr_columns", "ambiguous_date", "why_params", "WHY_CODES", "NOT_A_DATE", "NONEXISTENT", "AMBIGUOUS"]
+           "expr_columns", "wall_clock", "ambiguous_date", "why_params", "WHY_CODES", "NOT_A_DATE", "NONEXISTENT", "AMBIGUOUS"]
 
 #: Reasons ``why_not`` gives for a date cell that did not parse (they are check codes).
 NOT_A_DATE, NONEXISTENT, AMBIGUOUS = "not_a_date", "nonexistent_time", "ambiguous_time"
@@ -177,6 +177,13 @@ def local_date(expr: pl.Expr, zone: str | None) -> pl.Expr:
     if zone is None or zone in ("UTC", "Etc/UTC"):
         return expr.dt.date()
     return expr.dt.replace_time_zone("UTC").dt.convert_time_zone(zone).dt.date()
+
+
+def wall_clock(expr: pl.Expr, zone: str | None) -> pl.Expr:
+    """A naive UTC instant as the naive local time in ``zone`` (UTC when None)."""
+    if zone is None or zone in ("UTC", "Etc/UTC"):
+        return expr
+    return expr.dt.replace_time_zone("UTC").dt.convert_time_zone(zone).dt.replace_time_zone(None)
 
 
 def expr_columns(text: str) -> list[str]:

@@ -24,7 +24,7 @@ from salesfmt.rules.compiler import (
     unmapped,
 )
 from salesfmt.rules.expr import date_text
-from salesfmt.rules.instants import local_date
+from salesfmt.rules.instants import local_date, wall_clock
 from salesfmt.rules.parsers import parse
 from salesfmt.targets.spec import TYPE_CHECK, CheckUse, Target, TargetField
 from salesfmt.targets.times import UNIX, WHY_CODES, needs_instant, reported_code, zone_of
@@ -95,17 +95,15 @@ def _convert(expr: pl.Expr, src: Kind, dst: Kind, zone: str | None = None) -> pl
     return parse(dst, to_text(expr, src))
 
 
-def _output_text(f: TargetField, zone: str | None = None) -> pl.Expr:
+def _output_text(f: TargetField) -> pl.Expr:
     native = csv_native(f)
     if native is not None:  # the typed column's own text
         return native.cast(pl.String)
     v = pl.col(value(f.name))
     if f.kind is Kind.DATE and f.format:  # Unix seconds were csv_native's
         return date_text(v, f.format)
-    if f.kind is Kind.DATETIME:  # canonical date-times are UTC instants
-        v = v.dt.replace_time_zone("UTC")
-        if not needs_instant(f) and zone is not None:
-            v = v.dt.convert_time_zone(zone)  # wall-clock time where the sale happened
+    if f.kind is Kind.DATETIME:  # an instant in UTC, or the partner's wall-clock time
+        v = v.dt.replace_time_zone("UTC") if needs_instant(f) else v
         return v.dt.strftime(f.format or "%Y-%m-%dT%H:%M:%S")
     if f.kind is Kind.DATE and f.format:
         return v.dt.strftime(f.format)
@@ -195,7 +193,7 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
                 valid = valid | pl.col(compiled.why[f.source]).is_not_null()  # said once
             row_checks.append(valid.fill_null(True).alias(ok(inst.index)))
         if f in target.fields:  # hidden inputs are not sent: their text only in messages
-            outputs.append(_output_text(f, zone_of(compiled, f.source)).alias(out(f.name)))
+            outputs.append(_output_text(f).alias(out(f.name)))
     for decl in target.cross:
         by_name = {f.name: f for f in target.fields}
         _add_cross(checks, target, decl, [by_name[k] for k in decl.keys],
@@ -297,6 +295,8 @@ def _base_value(f: TargetField, compiled: CompiledRules) -> tuple[pl.Expr, pl.Ex
     if f.source in compiled.mapped:
         zone = zone_of(compiled, f.source)
         v = _convert(pl.col(typed(f.source)), FIELDS[f.source].kind, f.kind, zone)
+        if f.kind is Kind.DATETIME and not needs_instant(f):
+            v = wall_clock(v, zone)  # the target gets the time as the partner's clock read it
         return v, pl.col(parsed_text(f.source))
     v = pl.lit(None, dtype=pl.String)
     return (_convert(v, Kind.TEXT, f.kind) if f.kind is not Kind.TEXT else v,
