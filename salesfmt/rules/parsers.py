@@ -274,14 +274,13 @@ def _parsed(s: pl.Expr, fmt: str) -> pl.Expr:
     if _aware(fmt):
         return s.str.to_datetime(fmt, strict=False, exact=True, time_unit="us",
                                  time_zone="UTC", cache=False).dt.replace_time_zone(None)
-    return s.str.to_datetime(fmt, strict=False, exact=True, time_unit="us", time_zone=None,
-                              cache=False) \
-        if _has_time(fmt) else \
-        s.str.to_date(fmt, strict=False, exact=True, cache=False).cast(pl.Datetime("us"))
+    if _has_time(fmt):
+        return s.str.to_datetime(fmt, strict=False, exact=True, time_unit="us", cache=False)
+    return s.str.to_date(fmt, strict=False, exact=True, cache=False).cast(pl.Datetime("us"))
 
 
 def _try(s: pl.Expr, fmt: str) -> pl.Expr:
-    """One format as a datetime; separators / and . count as - for generated formats."""
+    """One format as a datetime from the year 1000 on."""
     dt = _parsed(s, fmt)
     return pl.when(dt >= _YEAR_1000).then(dt)  # "1-2-26" read with %Y is year 26: refuse
 
@@ -291,14 +290,10 @@ def _from_year_1000(dt: pl.Series) -> pl.Series:
     return nulled(dt, dt < _YEAR_1000)
 
 
-def _utc(zone: str | None) -> bool:
-    return zone is None or zone in ("UTC", "Etc/UTC", "Z")
-
-
 def localize(dt: pl.Expr, zone: str | None) -> pl.Expr:
     """Naive wall-clock times in ``zone`` as naive UTC instants; null where the time does
     not exist (clocks forward) or happens twice (clocks back) there."""
-    if _utc(zone):
+    if zone is None or zone in ("UTC", "Etc/UTC"):
         return dt
     return (dt.dt.replace_time_zone(zone, ambiguous="null", non_existent="null")
             .dt.convert_time_zone("UTC").dt.replace_time_zone(None))
