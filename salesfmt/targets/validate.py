@@ -32,6 +32,7 @@ from salesfmt.targets.times import UNIX, WHY_CODES, needs_instant, reported_code
 __all__ = ["CheckInstance", "TargetPlan", "plan_target", "value", "out", "ok", "LINE", "UNIX",
            "message_expr", "value_expr", "sign_column", "csv_native", "needs_instant"]
 
+
 def value(name: str) -> str:
     """Frame column holding target field ``name``'s typed value."""
     return f"t:{name}"
@@ -295,7 +296,7 @@ def _base_value(f: TargetField, compiled: CompiledRules) -> tuple[pl.Expr, pl.Ex
     if f.source in compiled.mapped:
         zone = zone_of(compiled, f.source)
         v = _convert(pl.col(typed(f.source)), FIELDS[f.source].kind, f.kind, zone)
-        if f.kind is Kind.DATETIME and not needs_instant(f):
+        if f.kind is FIELDS[f.source].kind is Kind.DATETIME and not needs_instant(f):
             v = wall_clock(v, zone)  # the target gets the time as the partner's clock read it
         return v, pl.col(parsed_text(f.source))
     v = pl.lit(None, dtype=pl.String)
