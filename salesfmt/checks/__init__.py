@@ -29,13 +29,16 @@ class Check:
     fn: Callable[..., pl.Expr] | None
     severity: Severity = Severity.ERROR
     cross_row: bool = False
+    #: per-row message parts beyond {value}: name → expression over the field's value
+    details: Callable[[pl.Expr], dict[str, pl.Expr]] | None = None
 
 
 REGISTRY: dict[str, Check] = {}
 
 
 def register(code: str, message: str, *, bad: str, good: str,
-             severity: Severity = Severity.ERROR, cross_row: bool = False
+             severity: Severity = Severity.ERROR, cross_row: bool = False,
+             details: Callable[[pl.Expr], dict[str, pl.Expr]] | None = None
              ) -> Callable[[Callable[..., pl.Expr]], Callable[..., pl.Expr]]:
     """Decorator registering a check function under ``code``."""
 
@@ -43,7 +46,7 @@ def register(code: str, message: str, *, bad: str, good: str,
         if code in REGISTRY:
             raise ValueError(f"check {code!r} registered twice")
         doc = " ".join((fn.__doc__ or "").split())
-        REGISTRY[code] = Check(code, message, doc, bad, good, fn, severity, cross_row)
+        REGISTRY[code] = Check(code, message, doc, bad, good, fn, severity, cross_row, details)
         return fn
 
     return wrap

@@ -133,32 +133,91 @@ def unmapped_value(value: pl.Expr, raw: pl.Expr, flag: pl.Expr) -> pl.Expr:
     return ~flag
 
 
-@register("formula_like", "{column} starts with a character a spreadsheet runs as a formula",
-          bad="LAST_NAME = =HYPERLINK(...)", good="LAST_NAME = Jansen",
-          severity=Severity.WARNING)
+@register("formula_like", "{column} starts like a spreadsheet formula (=, +, -, @), which "
+          "a spreadsheet would run: remove the leading character",
+          bad="LAST_NAME = =HYPERLINK(\"http://x\",\"y\")", good="LAST_NAME = Jansen")
 def formula_like(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
-    """Text starting with =, +, -, @, tab or carriage return is run as a formula when the
-    file is opened in a spreadsheet (CSV injection). Reported as a warning."""
-    return ~value.cast(pl.String).map_batches(_formula_start, return_dtype=pl.Boolean,
+    """Text starting with =, +, -, @ (also after blanks or invisible characters), or with a
+    tab or carriage return, is run as a formula when the file is opened in a spreadsheet
+    (CSV injection): the line is rejected. Not flagged: signed numbers and phone numbers
+    (`-2`, `+31 20 555 0100`, `+44 (0)20 7946 0958`) and dash bullets without formula
+    characters (`- n/a`). A rule file may lower it to a warning (`formulas: warn`) or write
+    such text escaped with a leading ' (`formulas: escape`)."""
+    return ~formula_start(value)
+
+
+def formula_start(value: pl.Expr) -> pl.Expr:
+    """True where the text would be run as a formula by a spreadsheet (see formula_like)."""
+    return value.cast(pl.String).map_batches(_formula_start, return_dtype=pl.Boolean,
                                              is_elementwise=False)
 
 
-_FORMULA = r"^[=+\-@\t\r]"
+# a formula character first, after any blanks and invisible (format) characters
+_FORMULA = r"^(?:[\t\r]|[\s\p{Cf}]*[=+\-@])"
+# harmless look-alikes: a signed number or phone number, a dash bullet without formula syntax
+_HARMLESS = r"^[\s\p{Cf}]*(?:[+\-][\d\s.,()]*\d[\d\s.,()]*|-\s+[^=+\-@()|!\"&;]*)$"
 
 
 def _formula_start(s: pl.Series) -> pl.Series:
-    """True where the text starts with a formula character. A string comparison reads
-    only the inline prefix of each value (10x cheaper than a regex): the regex runs only
-    on the few cells that start below "A" and not with a digit."""
+    """True where the text starts like a formula. A string comparison reads only the inline
+    prefix of each value (10x cheaper than a regex): the regexes run only on the few cells
+    that start below "A" but not with a digit, or with a non-ASCII character."""
     hit = constant(False, len(s), pl.Boolean)
-    low = s < "A"  # names, words: usually no cell at all
-    if not low.any():
+    gate = ((s < "0") | ((s >= ":") & (s < "A")) | (s >= "\u0080")).fill_null(False)
+    if not gate.any():
         return hit
-    gate = low & (s >= "\t") & ((s < "0") | (s >= ":"))
-    if gate.any():
-        idx = where(gate)
-        hit = hit.scatter(idx, s.gather(idx).str.contains(_FORMULA))
-    return hit
+    idx = where(gate)
+    cand = s.gather(idx)
+    return hit.scatter(idx, cand.str.contains(_FORMULA) & ~cand.str.contains(_HARMLESS))
+
+
+# XML 1.0 refuses C0 controls other than tab, LF and CR, and U+FFFE / U+FFFF
+_XML_ILLEGAL = "".join(chr(c) for c in range(32) if chr(c) not in "\t\n\r") + "\ufffe\uffff"
+XML_ILLEGAL = "[" + "".join(f"\\x{{{ord(c):X}}}" for c in _XML_ILLEGAL) + "]"
+
+
+def code_point(value: pl.Expr) -> pl.Expr:
+    """The first XML-illegal character of the text, as U+XXXX."""
+    return value.cast(pl.String).str.extract(f"({XML_ILLEGAL})").replace_strict(
+        list(_XML_ILLEGAL), [f"U+{ord(c):04X}" for c in _XML_ILLEGAL], default=None)
+
+
+@register("invalid_character",
+          "{column} contains the control character {code_point}, which a workbook cannot "
+          "hold: remove it", bad="Notes = 'VIP\\x01'", good="Notes = 'VIP'",
+          details=lambda v: {"code_point": code_point(v)})
+def invalid_character(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
+    """The text holds a character XML (and so an XLSX workbook) cannot contain: a control
+    character other than tab and line break, or the non-characters U+FFFE and U+FFFF.
+    Usually a fault of the exporting system: remove it in the source."""
+    return ~value.cast(pl.String).str.contains(XML_ILLEGAL)
+
+
+@register("line_break", "{column} has a line break: written as a space",
+          bad="ADDRESS_LINE1 = 'Main St 1<line break>Flat 2'",
+          good="ADDRESS_LINE1 = 'Main St 1 Flat 2'", severity=Severity.WARNING)
+def line_break(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
+    """The target keeps one record per line (`options: {line_breaks: space}`), so a line
+    break inside a value is written as a space."""
+    return ~value.cast(pl.String).str.contains("[\r\n]")
+
+
+@register("precision_lost",
+          "{column} '{value}' has more digits than can be kept exactly (at most 6 "
+          "decimal places): round it in the file",
+          bad="AMOUNT = 1e-400", good="AMOUNT = 0.00")
+def precision_lost(value: pl.Expr, raw: pl.Expr, flag: str) -> pl.Expr:
+    """The number has digits beyond the places salesfmt keeps (6): it would be changed, so
+    it is refused instead of rounded silently (1e-400 would become 0)."""
+    return ~pl.col(flag)
+
+
+@register("not_equal", "{column} must not be {forbidden}", bad="Quantity = 0",
+          good="Quantity = 2")
+def not_equal(value: pl.Expr, raw: pl.Expr, forbidden: float) -> pl.Expr:
+    """The target refuses this value (e.g. a quantity of 0: the template's own validation
+    wants a whole number other than 0)."""
+    return value != forbidden
 
 
 @register("duplicate", "{column} is duplicated (first seen on line {first_line})",

@@ -331,6 +331,7 @@ def _build(path: Path, errors: list[str] | None) -> RuleSet:
         threshold=float(headers.get("threshold", DEFAULT_FUZZY_THRESHOLD)),
         cross=cross or (),
         severity=severity or {},
+        formulas=data.get("formulas"),
         parse=base,
     )
     if errors is None or not errors:

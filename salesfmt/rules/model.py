@@ -72,4 +72,6 @@ class RuleSet:
     threshold: float = DEFAULT_FUZZY_THRESHOLD
     cross: tuple[CrossRowDecl, ...] = ()
     severity: dict[str, Severity] = field(default_factory=dict)
+    #: formula-like text in text fields: reject (default), warn or escape (prefix ')
+    formulas: str | None = None
     parse: ParseOptions = field(default_factory=ParseOptions)

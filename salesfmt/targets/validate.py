@@ -11,6 +11,7 @@ import polars as pl
 
 from salesfmt.canonical import FIELDS, Kind
 from salesfmt.checks import Check, get_check, render_message
+from salesfmt.checks.builtin import formula_start
 from salesfmt.checks.crossrow import LINE, CrossRowDecl, CrossRowSpec
 from salesfmt.errors import TargetError
 from salesfmt.problems import Severity
@@ -28,6 +29,7 @@ from salesfmt.rules.parsers import parse
 from salesfmt.targets.spec import TYPE_CHECK, CheckUse, Target, TargetField
 
 __all__ = ["CheckInstance", "TargetPlan", "plan_target", "value", "out", "ok", "LINE", "UNIX",
+           "formula_policy",
            "message_expr", "value_expr", "sign_column", "csv_native"]
 
 #: ``format: unix`` on a date/date-time field: seconds since 1970-01-01 (UTC), a JSON number.
@@ -109,6 +111,38 @@ def _output_text(f: TargetField) -> pl.Expr:
     return to_text(v, f.kind)
 
 
+_ESCAPED = ("{column} starts like a spreadsheet formula (=, +, -, @): written with a "
+            "leading ' so that a spreadsheet shows it as text")
+_POLICIES = ("reject", "warn", "escape")
+
+
+def formula_policy(target: Target, compiled: CompiledRules) -> str:
+    """What formula-like text does: the rule file's ``formulas:``, else the target's
+    ``options: {formulas: …}``, else reject. A target whose output no spreadsheet opens
+    (JSON) declares ``warn``, which no rule file changes: its values go out unchanged."""
+    declared = target.options.get("formulas")
+    if declared is not None and declared not in _POLICIES:
+        raise TargetError(f"options.formulas must be one of {', '.join(_POLICIES)}",
+                          where=str(target.path or target.name))
+    if declared == "warn":
+        return "warn"
+    return compiled.rules.formulas or declared or "reject"
+
+
+def _sent_text(f: TargetField, target: Target, policy: str) -> pl.Expr:
+    """The output text of ``f`` as written: line breaks as spaces where the target keeps
+    one record per line, formula-like text prefixed with ' under the escape policy."""
+    text = _output_text(f)
+    if f.kind is not Kind.TEXT:
+        return text
+    if target.options.get("line_breaks") == "space":
+        text = text.str.replace_all(r"\r\n|[\r\n]", " ")
+    if policy == "escape" and any(u.code == "formula_like" for u in f.checks):
+        text = pl.when(formula_start(pl.col(value(f.name)))).then(pl.lit("'") + text) \
+            .otherwise(text)
+    return text
+
+
 def csv_native(f: TargetField) -> pl.Expr | None:
     """Field ``f``'s typed value as polars writes it into CSV byte for byte like its output
     text (whole numbers, decimals at the target's places, Unix seconds), or None. Writing
@@ -137,6 +171,7 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
                           f"{names}; add them to the rule file's fields")
     values, outputs, checks, row_checks = [], [], [], []
     missing = []
+    policy = formula_policy(target, compiled)
     order = 0
     # canonical fields the target does not output but that feed one it does: checked too
     hidden = [TargetField(n, n, FIELDS[n].kind, False, tuple(
@@ -153,20 +188,27 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
         values.append(v.alias(value(f.name)))
         header, letter = compiled.sources.get(f.source, (None, None))
         uses = list(f.checks)
+        if f.kind is Kind.TEXT and target.options.get("line_breaks") == "space":
+            uses.append(CheckUse("line_break", {}, Severity.WARNING))
         if f.source in compiled.strict_maps:
             uses.insert(0, CheckUse("unmapped_value", {}, Severity.ERROR))
         for code, flag in compiled.flags.get(f.source, ()):  # rule-raised cell flags
             uses.insert(0, CheckUse(code, {"flag": flag}, get_check(code).severity))
+        lost = next((flag for code, flag in compiled.flags.get(f.source, ())
+                     if code == "precision_lost"), None)
         for use in uses:
             check = get_check(use.code)
             params = dict(use.params)
             if use.code == "future_date":
                 params.setdefault("today", today)
+            severity, template = use.severity, use.message or target.message_for(use.code)
+            if use.code == "formula_like" and policy != "reject":
+                severity = Severity.WARNING
+                template = _ESCAPED if policy == "escape" else template
             inst = CheckInstance(
                 index=len(checks), field=f, check=check,
-                code=use.code_as or target.code_for(use.code), severity=use.severity,
-                params=params, template=use.message or target.message_for(use.code),
-                header=header, letter=letter, order=order,
+                code=use.code_as or target.code_for(use.code), severity=severity,
+                params=params, template=template, header=header, letter=letter, order=order,
             )
             order += 1
             checks.append(inst)
@@ -185,9 +227,11 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
             valid = check.fn(pl.col(value(f.name)), r, **fn_params)
             if f.source in compiled.strict_maps and use.code != "unmapped_value":
                 valid = valid | pl.col(unmapped(f.source))  # an unknown value is reported once
+            if lost is not None and use.code != "precision_lost":
+                valid = valid | pl.col(lost)  # a number that cannot be kept: reported once
             row_checks.append(valid.fill_null(True).alias(ok(inst.index)))
         if f in target.fields:  # hidden inputs are not sent: their text only in messages
-            outputs.append(_output_text(f).alias(out(f.name)))
+            outputs.append(_sent_text(f, target, policy).alias(out(f.name)))
     for decl in target.cross:
         by_name = {f.name: f for f in target.fields}
         _add_cross(checks, target, decl, [by_name[k] for k in decl.keys],
@@ -358,4 +402,6 @@ def message_expr(inst: CheckInstance, value_text: pl.Expr,
     static: dict[str, object] = {"column": inst.label or inst.field.name}
     for k, v in inst.params.items():
         static[k] = ", ".join(map(str, v)) if isinstance(v, list | tuple) else v
-    return render_message(inst.template, static, {"value": value_text, **(extra or {})})
+    details = inst.check.details(pl.col(value(inst.field.name))) if inst.check.details else {}
+    return render_message(inst.template, static,
+                          {"value": value_text, **details, **(extra or {})})
