@@ -43,7 +43,7 @@ _SUGAR = {
     "unique": ("duplicate", None),
 }
 _FIELD_KEYS = {"name", "from", "type", "format", "checks", "severity", "formula", "description",
-               "codes", "messages", "constant", "default", "column", *_SUGAR}
+               "codes", "messages", "constant", "default", "column", "places", *_SUGAR}
 _TOP_KEYS = {"name", "description", "seed", "output", "success", "error", "messages", "codes",
              "fields", "options", "unique", "consistent", "group", "variants"}
 _GROUP_KEYS = {"by", "items", "record", "same_sign"}
@@ -75,6 +75,8 @@ class TargetField:
     column: str | None = None
     constant: Any = None
     default: Any = None
+    #: decimals written at least this many places (9.5 → 9.50), never rounded: no check
+    places: int | None = None
 
     @property
     def template_column(self) -> str:
@@ -169,6 +171,7 @@ def _field(spec: dict[str, Any], where: str) -> TargetField:
         default=spec.get("default"),
         checks=tuple(checks), format=spec.get("format"), decimals=spec.get("decimals"),
         description=spec.get("description", ""), column=spec.get("column"),
+        places=spec.get("places"),
     )
 
 

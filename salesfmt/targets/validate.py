@@ -108,6 +108,11 @@ def _output_text(f: TargetField) -> pl.Expr:
         return date_text(v, f.format)
     if f.kind in (Kind.DATE, Kind.DATETIME) and f.format:
         return v.dt.strftime(f.format)
+    if f.kind is Kind.DECIMAL and f.places:  # pad to the places, keep any further digits
+        text = to_text(v, f.kind)
+        return text.str.replace(r"^(-?\d+)$", "${1}.").str.replace(
+            r"\.(\d*)$", "." + "${1}" + "0" * f.places).str.replace(
+            rf"(\.\d{{{f.places}}}\d*?)0*$", "${1}")
     return to_text(v, f.kind)
 
 
@@ -250,8 +255,21 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
         _add_cross(checks, target, decl, [_Canon(n, fed.get(n)) for n in decl.keys],
                    [_Canon(n, fed.get(n)) for n in decl.fields], compiled, typed)
     overrides = compiled.rules.severity  # a rule file may up- or downgrade a check code
-    checks = [replace(c, severity=overrides.get(c.check.code, c.severity)) for c in checks]
+    checks = [replace(c, severity=_severity(c, overrides)) for c in checks]
     return TargetPlan(target, values, outputs, _by_record(checks, target), row_checks, missing)
+
+
+_PARSE_CHECKS = frozenset(TYPE_CHECK.values())
+
+
+def _severity(c: CheckInstance, overrides: dict[str, Severity]) -> Severity:
+    """A rule file's override, except that a cell of a required field that did not parse
+    stays an error: the line would go out with the field empty (one message, not a
+    second ``required`` one)."""
+    level = overrides.get(c.check.code, c.severity)
+    if c.field.required and c.check.code in _PARSE_CHECKS and c.cross is None:
+        return Severity.ERROR
+    return level
 
 
 def _by_record(checks: list[CheckInstance], target: Target) -> list[CheckInstance]:
