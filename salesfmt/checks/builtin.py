@@ -9,6 +9,7 @@ import polars as pl
 
 from salesfmt._series import constant, where
 from salesfmt.checks import register
+from salesfmt.checks.countries import ISO_COUNTRIES
 from salesfmt.problems import Severity
 
 _EMAIL = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
@@ -273,22 +274,11 @@ def ambiguous_date(value: pl.Expr, raw: pl.Expr, flag: str) -> pl.Expr:
     return ~pl.col(flag)
 
 
-# ISO 3166-1 alpha-2 codes (officially assigned).
-ISO_COUNTRIES = frozenset("""
-AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR
-BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ
-EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW
-GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY
-KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV
-MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY
-QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG
-TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM
-ZW""".split())
-
-
 @register("invalid_country", "{column} is not an ISO 3166 country code",
           bad="COUNTRY = Netherlands", good="COUNTRY = NL")
 def iso_country(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
-    """The country must be an ISO 3166-1 alpha-2 code (NL, BE, GB, ...). Map full names
-    to codes with a `map:` in the rule file."""
+    """The country must be an ISO 3166-1 alpha-2 code (NL, BE, GB, ...). Where the target
+    declares `normalize: country`, names in the common European languages (Nederland,
+    Deutschland, Belgique, United Kingdom) and lower-case codes are turned into the code
+    first; map other names with a `map:` in the rule file."""
     return value.cast(pl.String).is_in(sorted(ISO_COUNTRIES))

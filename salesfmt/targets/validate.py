@@ -12,6 +12,7 @@ import polars as pl
 from salesfmt.canonical import FIELDS, Kind
 from salesfmt.checks import Check, get_check, render_message
 from salesfmt.checks.builtin import formula_start
+from salesfmt.checks.countries import country_code
 from salesfmt.checks.crossrow import LINE, CrossRowDecl, CrossRowSpec
 from salesfmt.errors import TargetError
 from salesfmt.problems import Severity
@@ -186,6 +187,9 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
     base = {f.name: _base_value(f, compiled) for f in [*target.fields, *hidden]}
     for f in [*target.fields, *hidden]:
         v, r = base[f.name]
+        if f.normalize == "country":
+            v = country_code(v)
+        given = v  # before the default: a cell that did not parse is reported, not replaced
         if f.default is not None:
             v = pl.coalesce(v, _default(f, base, target))
         if f.source in compiled.missing:
@@ -229,7 +233,8 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
                 fn_params["flag"] = pl.col(unmapped(f.source))
             if "fields" in fn_params:
                 fn_params["fields"] = _other_fields(target, fn_params["fields"], f)
-            valid = check.fn(pl.col(value(f.name)), r, **fn_params)
+            subject = given if use.code in _PARSE_CHECKS else pl.col(value(f.name))
+            valid = check.fn(subject, r, **fn_params)
             if f.source in compiled.strict_maps and use.code != "unmapped_value":
                 valid = valid | pl.col(unmapped(f.source))  # an unknown value is reported once
             if lost is not None and use.code != "precision_lost":
