@@ -15,7 +15,7 @@ import openpyxl
 import polars as pl
 import pytest
 
-from salesfmt.canonical import Kind, polars_type
+from salesfmt.canonical import polars_type
 from salesfmt.pipeline import run
 from salesfmt.rules import load_rules
 from salesfmt.targets import load_target
