@@ -63,6 +63,6 @@ def country_names() -> dict[str, str]:
 def country_code(value: pl.Expr) -> pl.Expr:
     """The ISO code for a country name or code in any case; other text unchanged."""
     names = country_names()
-    key = value.str.to_lowercase().str.replace_all(r"\s+", " ")
+    key = value.str.to_lowercase()
     return pl.coalesce(key.replace_strict(list(names), list(names.values()), default=None,
                                           return_dtype=pl.String), value)

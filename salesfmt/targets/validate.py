@@ -3,15 +3,16 @@ output text and one "is valid" column per check use. Problems are collected, nev
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 import polars as pl
 
+from salesfmt._series import fields, where
 from salesfmt.canonical import FIELDS, Kind
 from salesfmt.checks import Check, get_check, render_message
-from salesfmt.checks.builtin import formula_start
 from salesfmt.checks.countries import country_code
 from salesfmt.checks.crossrow import LINE, CrossRowDecl, CrossRowSpec
 from salesfmt.errors import TargetError
@@ -135,18 +136,37 @@ def formula_policy(target: Target, compiled: CompiledRules) -> str:
     return compiled.rules.formulas or declared or "reject"
 
 
-def _sent_text(f: TargetField, target: Target, policy: str) -> pl.Expr:
+def _sent_text(f: TargetField, oks: dict[str, str], policy: str) -> pl.Expr:
     """The output text of ``f`` as written: line breaks as spaces where the target keeps
-    one record per line, formula-like text prefixed with ' under the escape policy."""
+    one record per line, formula-like text prefixed with ' under the escape policy. Only
+    the cells whose check failed (``oks``: check code → its ok column) are rewritten."""
     text = _output_text(f)
     if f.kind is not Kind.TEXT:
         return text
-    if target.options.get("line_breaks") == "space":
-        text = text.str.replace_all(r"\r\n|[\r\n]", " ")
-    if policy == "escape" and any(u.code == "formula_like" for u in f.checks):
-        text = pl.when(formula_start(pl.col(value(f.name)))).then(pl.lit("'") + text) \
-            .otherwise(text)
+    if "line_break" in oks:
+        text = _rewrite(pl.col(oks["line_break"]), text, _one_line)
+    if policy == "escape" and "formula_like" in oks:
+        text = _rewrite(pl.col(oks["formula_like"]), text, lambda s: "'" + s)
     return text
+
+
+def _rewrite(valid: pl.Expr, text: pl.Expr, fix: Callable[[pl.Series], pl.Series]) -> pl.Expr:
+    """``text`` with ``fix`` applied where ``valid`` is false (few cells, if any)."""
+
+    def run(pair: pl.Series) -> pl.Series:
+        good, s = fields(pair)
+        if good.all():
+            return s
+        at = where(~good)
+        return s.scatter(at, fix(s.gather(at)))
+
+    return pl.struct(valid.alias("ok"), text.alias("text")).map_batches(
+        run, return_dtype=pl.String, is_elementwise=False)
+
+
+def _one_line(s: pl.Series) -> pl.Series:
+    """Line breaks (CRLF, CR, LF) as one space each."""
+    return s.str.replace_all(r"\r\n|[\r\n]", " ")
 
 
 def csv_native(f: TargetField) -> pl.Expr | None:
@@ -241,7 +261,8 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
                 valid = valid | pl.col(lost)  # a number that cannot be kept: reported once
             row_checks.append(valid.fill_null(True).alias(ok(inst.index)))
         if f in target.fields:  # hidden inputs are not sent: their text only in messages
-            outputs.append(_sent_text(f, target, policy).alias(out(f.name)))
+            mine = {c.check.code: ok(c.index) for c in checks if c.field is f}
+            outputs.append(_sent_text(f, mine, policy).alias(out(f.name)))
     for decl in target.cross:
         by_name = {f.name: f for f in target.fields}
         _add_cross(checks, target, decl, [by_name[k] for k in decl.keys],
