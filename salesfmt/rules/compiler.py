@@ -25,7 +25,8 @@ from salesfmt.readers import HeaderScorer, Source
 from salesfmt.rules.expr import ExprError, Typed, compile_expr, field_refs, to_text
 from salesfmt.rules.headers import closest_headers, match_headers, normalize_header
 from salesfmt.rules.model import FieldRule, RuleSet, SkipRule
-from salesfmt.rules.parsers import ambiguous_date, lost_digits, parse
+from salesfmt.rules.parsers import ambiguous_date, parse
+from salesfmt.rules.precision import lost_digits
 
 __all__ = ["CompiledRules", "compile_rules", "header_scorer", "normalize_header", "typed",
            "raw", "parsed_text", "unmapped", "to_text", "derived_order", "hidden_inputs"]

@@ -3,14 +3,12 @@ output text and one "is valid" column per check use. Problems are collected, nev
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 import polars as pl
 
-from salesfmt._series import fields, where
 from salesfmt.canonical import FIELDS, Kind
 from salesfmt.checks import Check, get_check, render_message
 from salesfmt.checks.countries import country_code
@@ -28,10 +26,10 @@ from salesfmt.rules.compiler import (
 )
 from salesfmt.rules.expr import date_text
 from salesfmt.rules.parsers import parse
+from salesfmt.targets.safety import ESCAPED, formula_policy, sent_text
 from salesfmt.targets.spec import TYPE_CHECK, CheckUse, Target, TargetField
 
 __all__ = ["CheckInstance", "TargetPlan", "plan_target", "value", "out", "ok", "LINE", "UNIX",
-           "formula_policy",
            "message_expr", "value_expr", "sign_column", "csv_native"]
 
 #: ``format: unix`` on a date/date-time field: seconds since 1970-01-01 (UTC), a JSON number.
@@ -118,57 +116,6 @@ def _output_text(f: TargetField) -> pl.Expr:
     return to_text(v, f.kind)
 
 
-_ESCAPED = ("{column} starts like a spreadsheet formula (=, +, -, @): written with a "
-            "leading ' so that a spreadsheet shows it as text")
-_POLICIES = ("reject", "warn", "escape")
-
-
-def formula_policy(target: Target, compiled: CompiledRules) -> str:
-    """What formula-like text does: the rule file's ``formulas:``, else the target's
-    ``options: {formulas: …}``, else reject. A target whose output no spreadsheet opens
-    (JSON) declares ``warn``, which no rule file changes: its values go out unchanged."""
-    declared = target.options.get("formulas")
-    if declared is not None and declared not in _POLICIES:
-        raise TargetError(f"options.formulas must be one of {', '.join(_POLICIES)}",
-                          where=str(target.path or target.name))
-    if declared == "warn":
-        return "warn"
-    return compiled.rules.formulas or declared or "reject"
-
-
-def _sent_text(f: TargetField, oks: dict[str, str], policy: str) -> pl.Expr:
-    """The output text of ``f`` as written: line breaks as spaces where the target keeps
-    one record per line, formula-like text prefixed with ' under the escape policy. Only
-    the cells whose check failed (``oks``: check code → its ok column) are rewritten."""
-    text = _output_text(f)
-    if f.kind is not Kind.TEXT:
-        return text
-    if "line_break" in oks:
-        text = _rewrite(pl.col(oks["line_break"]), text, _one_line)
-    if policy == "escape" and "formula_like" in oks:
-        text = _rewrite(pl.col(oks["formula_like"]), text, lambda s: "'" + s)
-    return text
-
-
-def _rewrite(valid: pl.Expr, text: pl.Expr, fix: Callable[[pl.Series], pl.Series]) -> pl.Expr:
-    """``text`` with ``fix`` applied where ``valid`` is false (few cells, if any)."""
-
-    def run(pair: pl.Series) -> pl.Series:
-        good, s = fields(pair)
-        if good.all():
-            return s
-        at = where(~good)
-        return s.scatter(at, fix(s.gather(at)))
-
-    return pl.struct(valid.alias("ok"), text.alias("text")).map_batches(
-        run, return_dtype=pl.String, is_elementwise=False)
-
-
-def _one_line(s: pl.Series) -> pl.Series:
-    """Line breaks (CRLF, CR, LF) as one space each."""
-    return s.str.replace_all(r"\r\n|[\r\n]", " ")
-
-
 def csv_native(f: TargetField) -> pl.Expr | None:
     """Field ``f``'s typed value as polars writes it into CSV byte for byte like its output
     text (whole numbers, decimals at the target's places, Unix seconds), or None. Writing
@@ -197,7 +144,7 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
                           f"{names}; add them to the rule file's fields")
     values, outputs, checks, row_checks = [], [], [], []
     missing = []
-    policy = formula_policy(target, compiled)
+    policy = formula_policy(target, compiled.rules.formulas)
     order = 0
     # canonical fields the target does not output but that feed one it does: checked too
     hidden = [TargetField(n, n, FIELDS[n].kind, False, tuple(
@@ -233,7 +180,7 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
             severity, template = use.severity, use.message or target.message_for(use.code)
             if use.code == "formula_like" and policy != "reject":
                 severity = Severity.WARNING
-                template = _ESCAPED if policy == "escape" else template
+                template = ESCAPED if policy == "escape" else template
             inst = CheckInstance(
                 index=len(checks), field=f, check=check,
                 code=use.code_as or target.code_for(use.code), severity=severity,
@@ -262,7 +209,7 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
             row_checks.append(valid.fill_null(True).alias(ok(inst.index)))
         if f in target.fields:  # hidden inputs are not sent: their text only in messages
             mine = {c.check.code: ok(c.index) for c in checks if c.field is f}
-            outputs.append(_sent_text(f, mine, policy).alias(out(f.name)))
+            outputs.append(sent_text(f, _output_text(f), mine, policy).alias(out(f.name)))
     for decl in target.cross:
         by_name = {f.name: f for f in target.fields}
         _add_cross(checks, target, decl, [by_name[k] for k in decl.keys],
