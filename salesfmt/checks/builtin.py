@@ -184,8 +184,8 @@ def code_point(value: pl.Expr) -> pl.Expr:
 
 
 @register("invalid_character",
-          "{column} contains the control character {code_point}, which a workbook cannot "
-          "hold: remove it", bad="Notes = 'VIP\\x01'", good="Notes = 'VIP'",
+          "{column} contains the character {code_point}, which a workbook cannot hold: "
+          "remove it", bad="Notes = 'VIP\\x01'", good="Notes = 'VIP'",
           details=lambda v: {"code_point": code_point(v)})
 def invalid_character(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """The text holds a character XML (and so an XLSX workbook) cannot contain: a control
