@@ -141,8 +141,8 @@ def formula_like(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """Text starting with =, +, -, @ (also after blanks or invisible characters), or with a
     tab or carriage return, is run as a formula when the file is opened in a spreadsheet
     (CSV injection): the line is rejected. Not flagged: signed numbers and phone numbers
-    (`-2`, `+31 20 555 0100`, `+44 (0)20 7946 0958`) and dash bullets without formula
-    characters (`- n/a`). A rule file may lower it to a warning (`formulas: warn`) or write
+    (`-2`, `+31 20 555 0100`, `+44 (0)20 7946 0958`), dash bullets without formula
+    characters (`- n/a`) and a lone placeholder dash (`-`). A rule file may lower it to a warning (`formulas: warn`) or write
     such text escaped with a leading ' (`formulas: escape`)."""
     return ~formula_start(value)
 
@@ -155,8 +155,10 @@ def formula_start(value: pl.Expr) -> pl.Expr:
 
 # a formula character first, after any blanks and invisible (format) characters
 _FORMULA = r"^(?:[\t\r]|[\s\p{Cf}]*[=+\-@])"
-# harmless look-alikes: a signed number or phone number, a dash bullet without formula syntax
-_HARMLESS = r"^[\s\p{Cf}]*(?:[+\-][\d\s.,()]*\d[\d\s.,()]*|-\s+[^=+\-@()|!\"&;]*)$"
+# harmless look-alikes: a signed number or phone number, a dash bullet without formula
+# syntax, a lone placeholder dash (a spreadsheet keeps "-" and "--" as text)
+_HARMLESS = (r"^[\s\p{Cf}]*(?:[+\-][\d\s.,()]*\d[\d\s.,()]*|-\s+[^=+@()|!\"&;]*"
+             r"|[+\-]+\s*)$")
 
 
 def _formula_start(s: pl.Series) -> pl.Series:
