@@ -67,9 +67,7 @@ def _convert(case: dict[str, Any], tmp: Path) -> tuple[Any, Path]:
     rules = {"name": "case", **(case.get("rules") or {}), "fields": {n: n for n in names}}
     (tmp / "r.yaml").write_text(yaml.safe_dump(rules, allow_unicode=True), encoding="utf-8")
     target = load_target(case["target"], case.get("variant"))
-    out = tmp / f"out.{ {'csv': 'csv', 'xlsx': 'xlsx'}.get(target.output, 'jsonl') }"
-    if target.output == "json":
-        out = tmp / "out.json"
+    out = tmp / f"out.{target.output}"
     res = run(src, load_rules(tmp / "r.yaml"), target, today=TODAY, output=out)
     return res, out
 
