@@ -237,10 +237,11 @@ _PARSE_CHECKS = frozenset(TYPE_CHECK.values())
 
 def _severity(c: CheckInstance, overrides: dict[str, Severity]) -> Severity:
     """A rule file's override, except that a cell of a required field that did not parse
-    stays an error: the line would go out with the field empty (one message, not a
-    second ``required`` one)."""
+    stays an error (unless a default fills it): the line would go out with the field empty
+    (one message, not a second ``required`` one)."""
     level = overrides.get(c.check.code, c.severity)
-    if c.field.required and c.check.code in _PARSE_CHECKS and c.cross is None:
+    f = c.field
+    if f.required and f.default is None and c.check.code in _PARSE_CHECKS and c.cross is None:
         return Severity.ERROR
     return level
 
