@@ -108,11 +108,9 @@ def _output_text(f: TargetField) -> pl.Expr:
         return date_text(v, f.format)
     if f.kind in (Kind.DATE, Kind.DATETIME) and f.format:
         return v.dt.strftime(f.format)
-    if f.kind is Kind.DECIMAL and f.places:  # pad to the places, keep any further digits
-        text = to_text(v, f.kind)
-        return text.str.replace(r"^(-?\d+)$", "${1}.").str.replace(
-            r"\.(\d*)$", "." + "${1}" + "0" * f.places).str.replace(
-            rf"(\.\d{{{f.places}}}\d*?)0*$", "${1}")
+    if f.kind is Kind.DECIMAL and f.places:  # at least the places, and any further digits
+        return pl.when(v.round(f.places) == v).then(
+            v.cast(pl.Decimal(38, f.places)).cast(pl.String)).otherwise(to_text(v, f.kind))
     return to_text(v, f.kind)
 
 
