@@ -89,7 +89,7 @@ def test_a_million_problems_stay_within_the_size_bound() -> None:
     assert html.count('<article class="group') == 500
     assert 'id="n-hidden-lines" data-value="499500"' in html
     assert 'id="n-hidden-problems" data-value="999000"' in html
-    assert "lists the first 500 problem lines in full" in html
+    assert "lists the first 500 lines with errors in full" in html
 
 
 def test_fix_hint_follows_a_code_the_target_renamed() -> None:

@@ -56,7 +56,7 @@ def test_summary_says_where_the_html_report_is(tmp_path) -> None:
     assert res.code == 1
     assert html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert res.err.rstrip().endswith(f"full report: {html}")
-    assert f"… and 2 more (see {html})" in res.err
+    assert f"… and 2 more error(s) (see {html})" in res.err
 
 
 def test_colour_on_a_terminal() -> None:
@@ -97,6 +97,6 @@ def test_summary_ranks_the_most_frequent_problems() -> None:
     many = pl.concat([p, p.filter(pl.col("code") == "invalid_email")
                       .select(pl.all().repeat_by(4).explode())])
     text = summary(replace(result, problems=many), report="r.html")
-    ranked = text.split("top problems:\n")[1].splitlines()
+    ranked = text.split("top errors:\n")[1].splitlines()
     assert ranked[0].split() == ["5×", "EMAIL", "invalid_email", "(first", "on", "line", "15)"]
     assert text.endswith("full report: r.html")

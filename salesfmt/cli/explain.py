@@ -4,6 +4,8 @@ The text is the check's own docstring and examples (one source for docs and CLI)
 
 from __future__ import annotations
 
+import textwrap
+
 import click
 
 from salesfmt.checks import Check, all_checks
@@ -27,8 +29,8 @@ def _first_sentence(text: str) -> str:
 
 
 def _wrap(text: str, first: str = "  ") -> list[str]:
-    return click.wrap_text(text, width=88, initial_indent=first,
-                           subsequent_indent="  ").splitlines()
+    return textwrap.wrap(text, width=88, initial_indent=first, subsequent_indent="  ",
+                         break_on_hyphens=False, break_long_words=False)
 
 
 def _full(check: Check) -> str:
