@@ -300,7 +300,8 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
         if flagged:
             frames.extend(_extract(df, plan, compiled, source.sheet))
         if flagged or marked.height:
-            _keep_raw(result, batch, pl.concat([df[ROW].filter(flag), marked["row"]]))
+            # the report shows the cells of lines with errors (warnings: examples only)
+            _keep_raw(result, batch, pl.concat([df[ROW].filter(bad), marked["row"]]))
         lines = records.track(df, bad)
         if writer is not None and lines is not None:
             writer.reject(lines)
