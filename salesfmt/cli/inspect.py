@@ -103,7 +103,7 @@ class _ValueCounts:
     """Distinct values with counts per column over all batches, in one query per batch.
 
     A column stops being counted once it has more distinct values than its limit (its
-    counts so far are kept and marked incomplete), so memory stays bounded."""
+    most frequent values so far are kept, marked incomplete), so memory stays bounded."""
 
     def __init__(self, limits: dict[str, int]) -> None:
         self.limits = limits
@@ -123,10 +123,13 @@ class _ValueCounts:
                   .agg(pl.col("count").sum()))
         sizes = dict(merged.group_by("column").len().iter_rows())
         over = sorted(c for c in live if sizes.get(c, 0) > self.limits[c])
-        if over:  # keep what was counted before the batch that went over
+        if over:  # keep the most frequent values counted so far, and stop counting
             self.incomplete.update(over)
-            merged = pl.concat([merged.filter(~pl.col("column").is_in(over)),
-                                self.counts.filter(pl.col("column").is_in(over))])
+            top = (merged.filter(pl.col("column").is_in(over))
+                   .sort(["count", "value"], descending=[True, False])
+                   .filter(pl.int_range(pl.len()).over("column") < pl.col("column")
+                           .replace_strict(self.limits, return_dtype=pl.Int64)))
+            merged = pl.concat([merged.filter(~pl.col("column").is_in(over)), top])
         self.counts = merged
 
     def of(self, column: str) -> list[dict[str, Any]]:

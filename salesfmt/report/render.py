@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from salesfmt.errors import OutputError
-from salesfmt.report.envelope import envelope
 from salesfmt.report._escape import json_safe
+from salesfmt.report.envelope import envelope
 from salesfmt.report.html import MAX_LINES, Audience, html_report
 from salesfmt.report.terminal import summary
 
