@@ -164,3 +164,11 @@ def test_escaping_helper() -> None:
 
     assert terminal_safe("a\tb\nc\rd\x00\x1b\x7f\x85\u202a\u2066\u200f ok é €") == \
         "a\\tb\\nc\\rd\\x00\\x1b\\x7f\\x85\\u202a\\u2066\\u200f ok é €"
+
+
+def test_rules_show_escapes_the_rule_files_column_names(tmp_path) -> None:
+    rules = tmp_path / "evil.yaml"
+    rules.write_text('name: evil\nfields:\n  sale_id: "Or\\e[2Jder\\u202e"\n', encoding="utf-8")
+    res = run_cli("rules", "show", rules, "--to", "bulk-csv")
+    assert "\x1b" not in res.out and "\u202e" not in res.out
+    assert "Or\\x1b[2Jder\\u202e" in res.out

@@ -44,7 +44,7 @@ def _exit(result: Result) -> None:
 @click.option("--html", "html", default=None, metavar="PATH",
               help="Also write the HTML report to PATH.")
 @click.option("--audience", type=click.Choice(["partner", "operator"]), default="operator",
-              show_default=True, help="Who the --html report is for (partner: without the "
+              show_default=True, help="Who the HTML report is for (partner: without the "
                                       "operator's rule-file and command-line hints).")
 def check(file: str, rules: str, target: str, fmt: str, max_errors: int, with_source: bool,
           html: str | None, audience: str, **kw: Any) -> None:
@@ -57,8 +57,8 @@ def check(file: str, rules: str, target: str, fmt: str, max_errors: int, with_so
     click.echo(render(ReportFormat.TEXT, result, color=color, report=html).rstrip("\n"),
                err=True)
     if ReportFormat(fmt) is not ReportFormat.TEXT:
-        click.echo(render(ReportFormat(fmt), result, cap=max_errors, with_source=with_source),
-                   nl=False)
+        click.echo(render(ReportFormat(fmt), result, cap=max_errors, with_source=with_source,
+                          audience=audience), nl=False)
     _exit(result)
 
 
