@@ -159,6 +159,26 @@ def test_names_and_values_from_the_file_cannot_drive_the_terminal(tmp_path) -> N
     assert "ev\\x1b[31mil\\u202e.csv" in checked.err and "Re\\x1b[8mmarks" in inspected.out
 
 
+def test_json_on_stdout_escapes_what_json_dumps_leaves_raw(tmp_path) -> None:
+    import json
+
+    from _events import HEADER
+
+    src = tmp_path / "e.csv"
+    value = "We\u202eb\x9b\x7f"
+    src.write_text(",".join(HEADER) + "\n"
+                   + f"T-1,EVT-1,12/10/2026,Adult,{value},1,\"1,00\",\"1,00\",EUR,x\n",
+                   encoding="utf-8")
+    checked = run_cli("check", src, *EVENTS, "--format", "json", "--with-source")
+    inspected = run_cli("inspect", src, "--format", "json", "--values", "Channel")
+    for res in (checked, inspected):
+        assert not any(c in res.out for c in "\u202e\x9b\x7f"), repr(res.out)
+        assert "\\u202e" in res.out
+    assert json.loads(checked.out)["error"]["extended"]["errors"][0]["source"][0]["value"] \
+        == value
+    assert json.loads(inspected.out)["columns"][4]["values"] == [{"value": value, "count": 1}]
+
+
 def test_escaping_helper() -> None:
     from salesfmt.report.terminal import terminal_safe
 
