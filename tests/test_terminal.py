@@ -186,9 +186,10 @@ def test_escaping_helper() -> None:
         "a\\tb\\nc\\rd\\x00\\x1b\\x7f\\x85\\u202a\\u2066\\u200f ok é €"
 
 
-def test_rules_show_escapes_the_rule_files_column_names(tmp_path) -> None:
+def test_rules_show_escapes_the_rule_files_text(tmp_path) -> None:
     rules = tmp_path / "evil.yaml"
-    rules.write_text('name: evil\nfields:\n  sale_id: "Or\\e[2Jder\\u202e"\n', encoding="utf-8")
+    rules.write_text('name: evil\ndescription: "de\\e]0;x\\asc\\u202e"\n'
+                     'fields:\n  sale_id: "Or\\e[2Jder\\u202e"\n', encoding="utf-8")
     res = run_cli("rules", "show", rules, "--to", "bulk-csv")
-    assert "\x1b" not in res.out and "\u202e" not in res.out
-    assert "Or\\x1b[2Jder\\u202e" in res.out
+    assert not any(c in res.out for c in "\x1b\x07\u202e"), repr(res.out)
+    assert "de\\x1b]0;x\\x07sc\\u202e" in res.out and "Or\\x1b[2Jder\\u202e" in res.out
