@@ -88,8 +88,9 @@ def summary(result: Any, *, color: bool = False, report: str | Path | None = Non
             lines.append("top errors:")
             for row in top.iter_rows(named=True):
                 count = paint(f"{row['n']:>7}×", "31")
+                first = f"line {row['line']}" if row["line"] is not None else "file"
                 lines.append(f"  {count} {terminal_safe(row['field'])} {row['code']} "
-                             f"(first on line {row['line']})")
+                             f"(first on {first})")
         lines.append("errors:")
         label = paint("error", "31")
         lines.extend(_problem(row, label) for row in errors.head(TOP).iter_rows(named=True))
