@@ -21,10 +21,12 @@ def _not(flag: str, code: str) -> pl.Expr:
           bad="Datum = 31-02-2025 (dd-mm-yyyy): there is no 31 February",
           good="Datum = 28-02-2025")
 def not_a_date(value: pl.Expr, raw: pl.Expr, flag: str, **_: object) -> pl.Expr:
-    """The cell is not a date in the partner's format (the rule's `date_formats`, the
-    file's day/month order, ISO 8601) or the date does not exist (31 February). The
-    message names the partner's column(s) and the format expected. Reported under the
-    target's own code for a bad date where it has one (Thalamus: field.invalid.format)."""
+    """The cell is not a date in the format the message names, or the date does not
+    exist (31 February). Write an existing date in that format.
+
+    Operator: The formats are the rule's `date_formats` (else the file's day/month order,
+    and ISO 8601). Reported under the target's own code for a bad date where it has one
+    (Thalamus: field.invalid.format)."""
     return _not(flag, "not_a_date")
 
 
@@ -33,8 +35,10 @@ def not_a_date(value: pl.Expr, raw: pl.Expr, flag: str, **_: object) -> pl.Expr:
           bad="29-03-2026 02:30 in Europe/Amsterdam (clocks go from 02:00 to 03:00)",
           good="29-03-2026 03:30, or 29-03-2026 02:30+01:00 with its UTC offset")
 def nonexistent_time(value: pl.Expr, raw: pl.Expr, flag: str, **_: object) -> pl.Expr:
-    """A local time in the rule's `parse.timezone` that the clocks skip when summer time
-    starts. Ask the partner for the real time, or for times with their UTC offset."""
+    """The time does not exist where the sale happened: the clocks skip that hour when
+    summer time starts. Write the real time, or the time with its UTC offset.
+
+    Operator: Times without an offset are read in the rule's `parse.timezone`."""
     return _not(flag, "nonexistent_time")
 
 
@@ -44,9 +48,11 @@ def nonexistent_time(value: pl.Expr, raw: pl.Expr, flag: str, **_: object) -> pl
           bad="25-10-2026 02:30 in Europe/Amsterdam (02:00-03:00 happens twice)",
           good="25-10-2026 02:30+02:00 (the first) or 25-10-2026 02:30+01:00 (the second)")
 def ambiguous_time(value: pl.Expr, raw: pl.Expr, flag: str, **_: object) -> pl.Expr:
-    """A local time in the rule's `parse.timezone` that happens twice when summer time
-    ends, so the instant is unknown. It is never guessed: the partner writes the UTC
-    offset (+02:00 or +01:00 in Amsterdam) or sends UTC times."""
+    """The time happens twice where the sale happened (the clocks go back when summer
+    time ends), so which one is meant is unknown; it is never guessed. Write the time
+    with its UTC offset (+02:00 or +01:00 in Amsterdam), or in UTC.
+
+    Operator: Times without an offset are read in the rule's `parse.timezone`."""
     return _not(flag, "ambiguous_time")
 
 
@@ -57,7 +63,10 @@ def ambiguous_time(value: pl.Expr, raw: pl.Expr, flag: str, **_: object) -> pl.E
           good="rule sets parse: {timezone: Europe/Amsterdam}, or cells carry +02:00",
           severity=Severity.WARNING)
 def times_read_as_utc(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
-    """The target needs an instant (a UTC time, Unix seconds) and the rule names no zone
-    for the partner's times: times without an offset are read as UTC, once per file.
-    Set `parse: {timezone: Europe/Amsterdam}` (an IANA name) in the rule file."""
+    """The times in the file have no UTC offset, and the target needs the moment of the
+    sale (a UTC time, Unix seconds): they were read as UTC. Write times with their UTC
+    offset (2026-10-05T10:15:00+02:00) if they are not UTC.
+
+    Operator: Set `parse: {timezone: Europe/Amsterdam}` (an IANA name) in the rule file.
+    One warning per file, only when such a time was read."""
     return pl.lit(True)

@@ -35,6 +35,7 @@ from salesfmt.rules.instants import (
 )
 from salesfmt.rules.model import FieldRule, RuleSet, SkipRule
 from salesfmt.rules.parsers import parse
+from salesfmt.rules.precision import lost_digits
 
 __all__ = ["CompiledRules", "compile_rules", "header_scorer", "normalize_header", "typed",
            "raw", "parsed_text", "unmapped", "to_text", "derived_order", "hidden_inputs"]
@@ -341,6 +342,11 @@ def compile_rules(rules: RuleSet, source: Source) -> CompiledRules:
                     ("ambiguous_date", _flag("ambiguous_date", name), {}))
             shown = compiled.sources[name][0] if name in compiled.sources else name
             _why(compiled, name, kind, rule, shown)
+        if kind in (Kind.INTEGER, Kind.DECIMAL) and rule.columns:  # never rounded silently
+            parsed.append(lost_digits(pl.col(parsed_text(name)), rule.parse)
+                          .alias(_flag("precision_lost", name)))
+            compiled.flags.setdefault(name, []).append(
+                ("precision_lost", _flag("precision_lost", name), {}))
 
     def column(header: str) -> pl.Expr:
         hit = match_headers({"": (header,)}, headers, fuzzy=False, threshold=100).get("")
