@@ -23,6 +23,9 @@ HeaderScorer = Callable[[list[str]], float]
 
 HEADER_SEARCH_ROWS = 30
 
+#: Column names the readers use themselves: a header with such a text is renamed.
+RESERVED = (ROW, "\x00spare")
+
 
 @dataclass
 class ReadOptions:
@@ -119,23 +122,35 @@ def header_index(rows: list[list[str]], options: ReadOptions, scorer: HeaderScor
 def unique_headers(cells: list[str | None], letters: list[str] | None = None
                    ) -> tuple[list[str], list[str]]:
     """Column names from header cells: blanks named by their column letter (the sheet's own
-    when ``letters`` is given), duplicates numbered.
+    when ``letters`` is given), duplicates numbered, never two alike nor a reserved name.
 
     Returns (names, originals); originals keep the header text exactly as in the file.
+    A header that is literally ``Ref (2)`` keeps its name; a later duplicate ``Ref`` then
+    becomes ``Ref (3)``. A header named ``__row`` (our source-row column) is ``__row (2)``.
     """
     from salesfmt.problems import column_letter
 
     originals = [(c or "").strip() for c in cells]
+    bases = [text or f"(column {letters[i] if letters else column_letter(i)})"
+             for i, text in enumerate(originals)]
+    taken = set(RESERVED)
+    firsts: set[int] = set()
+    for i, base in enumerate(bases):  # first occurrences keep their own text
+        if base not in taken:
+            taken.add(base)
+            firsts.add(i)
     names: list[str] = []
-    seen: dict[str, int] = {}
-    for i, text in enumerate(originals):
-        name = text or f"(column {letters[i] if letters else column_letter(i)})"
-        if name in seen:
-            seen[name] += 1
-            name = f"{name} ({seen[name]})"
-        else:
-            seen[name] = 1
-        names.append(name)
+    count: dict[str, int] = {}
+    for i, base in enumerate(bases):
+        if i in firsts:
+            names.append(base)
+            continue
+        n = count.get(base, 1)
+        while f"{base} ({n})" in taken or n == 1:
+            n += 1
+        count[base] = n
+        taken.add(f"{base} ({n})")
+        names.append(f"{base} ({n})")
     return names, originals
 
 
@@ -148,6 +163,10 @@ def header_problems(names: list[str], originals: list[str], letters: list[str], 
         if not text:
             rows.append(("blank_header", f"column {letter} has no header; it is named "
                                          f"{name!r}", name, letter))
+        elif text in RESERVED:
+            rows.append(("duplicate_header", f"header {text!r} is a name salesfmt uses "
+                                             f"itself; column {letter} is named {name!r}",
+                         name, letter))
         elif text in seen:
             rows.append(("duplicate_header", f"header {text!r} appears more than once; "
                                              f"column {letter} is named {name!r}", name, letter))

@@ -1,0 +1,94 @@
+"""Hostile and odd input (issue 12): every file gets an answer, never an internal error.
+
+Each case is a file's bytes and what the reader must make of it: rows read (a cell to
+check) or a one-line :class:`InputError` whose text is given.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from salesfmt.errors import InputError
+from salesfmt.readers import ReadOptions, open_source
+from salesfmt.readers._source import ROW
+
+
+def _read(path: Path, **options) -> tuple:
+    with open_source(path, ReadOptions(**options)) as source:
+        batches = list(source.batches())
+        return source, pl.concat(batches) if batches else None
+
+
+# (id, file bytes, reader options, headers expected | None, {(header, row): text}, error)
+CSV_CASES = [
+    ("bare CR inside an unquoted value", b"Ref,Draw\n1,x\ry\n", {}, ["Ref", "Draw"],
+     {("Draw", 2): "x\ry"}, None),
+    ("bare CR in the header", b"Ref,Dr\raw\n1,x\n", {}, ["Ref", "Dr\raw"],
+     {("Ref", 2): "1"}, None),
+    ("a 140 KiB cell near the top", b"Ref,Draw\n1," + b"x" * 140_000 + b"\n2,y\n", {},
+     ["Ref", "Draw"], {("Draw", 3): "y"}, None),
+    ("a 140 KiB header line", b"Ref,Draw," + b"h" * 140_000 + b"\n1,2,3\n", {},
+     None, {("Ref", 2): "1"}, None),
+    ("a 140 KiB cell with an escape character", b"Ref;Draw\n1;" + b"x" * 140_000
+     + b"\n2;y\n", {"escape_char": "\\"}, ["Ref", "Draw"], {("Draw", 3): "y"}, None),
+    ("UTF-8 cut inside its last character", "Ref,Draw\n1,café\n2,é".encode()[:-1], {}, None,
+     {}, "ends in the middle of a character on line 3"),
+    ("odd-length UTF-16", "Ref,Draw\n1,x\n".encode("utf-16")[:-1], {}, None, {},
+     "ends in the middle of a character"),
+    ("forced UTF-8, cut", "Ref,Draw\n1,é".encode()[:-1], {"encoding": "utf-8"}, None, {},
+     "ends in the middle of a character on line 2"),
+    ("header __row", b"__row,Draw\n7,8\n", {}, ["__row (2)", "Draw"],
+     {("__row (2)", 2): "7"}, None),
+    ("Ref,Ref,Ref (2)", b"Ref,Ref,Ref (2)\n1,2,3\n", {}, ["Ref", "Ref (3)", "Ref (2)"],
+     {("Ref (3)", 2): "2", ("Ref (2)", 2): "3"}, None),
+    ("delimiter abc", b"a,b\n1,2\n", {"delimiter": "abc"}, None, {},
+     "the delimiter must be one ASCII character (such as , ; | or tab), not 'abc'"),
+    ("delimiter of two bytes", b"a\xc2\xa7b\n1\xc2\xa72\n", {"delimiter": "\u00a7"}, None,
+     {}, "the delimiter must be one ASCII character"),
+    ("delimiter tab by name", b"a\tb\n1\t2\n", {"delimiter": "tab"}, ["a", "b"],
+     {("b", 2): "2"}, None),
+    ("quote = delimiter", b"a,b\n1,2\n", {"delimiter": '"'}, None, {},
+     "cannot also be the quote"),
+]
+
+
+@pytest.mark.parametrize("data,options,headers,cells,error",
+                         [c[1:] for c in CSV_CASES], ids=[c[0] for c in CSV_CASES])
+def test_odd_csv_reads_or_gives_one_line_error(tmp_path: Path, data: bytes, options: dict,
+                                               headers: list[str] | None, cells: dict,
+                                               error: str | None) -> None:
+    path = tmp_path / "f.csv"
+    path.write_bytes(data)
+    if error is not None:
+        with pytest.raises(InputError, match=None) as info:
+            _read(path, **options)
+        assert error in str(info.value) and "\n" not in str(info.value)
+        return
+    source, rows = _read(path, **options)
+    if headers is not None:
+        assert source.headers == headers
+    for (header, row), text in cells.items():
+        assert rows.filter(pl.col(ROW) == row)[header].to_list() == [text]
+
+
+def test_renamed_headers_are_warned(tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"__row,Ref,Ref,Ref (2)\n1,2,3,4\n")
+    source, _ = _read(path)
+    found = {(p["code"], p["column"], p["message"]) for p in source.problems.to_dicts()}
+    assert ("duplicate_header", "A", "header '__row' is a name salesfmt uses itself; "
+            "column A is named '__row (2)'") in found
+    assert ("duplicate_header", "C", "header 'Ref' appears more than once; column C is "
+            "named 'Ref (3)'") in found
+
+
+def test_cli_delimiter_abc_is_one_line_exit_2(tmp_path: Path, cli) -> None:
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"Ref,Draw\n1,x\ry\n")
+    run = cli("check", path, "--rules", "charity-web", "--to", "bulk-csv", "--delimiter",
+              "abc")
+    assert run.code == 2 and run.err.count("\n") == 1 and "internal error" not in run.err
+    assert "the delimiter must be one ASCII character" in run.err
