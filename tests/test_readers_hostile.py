@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from salesfmt.errors import InputError
-from salesfmt.readers import ReadOptions, open_source
+from salesfmt.readers import Limits, ReadOptions, open_source
 from salesfmt.readers._source import ROW
 
 
@@ -92,3 +92,83 @@ def test_cli_delimiter_abc_is_one_line_exit_2(tmp_path: Path, cli) -> None:
               "abc")
     assert run.code == 2 and run.err.count("\n") == 1 and "internal error" not in run.err
     assert "the delimiter must be one ASCII character" in run.err
+
+
+# --- workbooks ---------------------------------------------------------------------------
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_rust_panic_is_one_line_input_error(cli) -> None:
+    """calamine's tests/date.xls (MIT) with byte 1620 set to 39: calamine panics."""
+    path = DATA / "damaged-biff8.xls"
+    with pytest.raises(InputError, match="damaged workbook"):
+        _read(path)
+    run = cli("inspect", path)
+    assert run.code == 2 and run.err.count("\n") == 1
+    assert "damaged-biff8.xls: damaged workbook: the reader stopped on it" in run.err
+
+
+def _far_cell(path: Path, ref: str) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Ref", "Draw"])
+    ws.append([1, 2])
+    ws[ref] = 5
+    wb.save(path)
+
+
+def test_far_cell_is_refused_before_calamine_allocates(tmp_path: Path, cli) -> None:
+    path = tmp_path / "far.xlsx"
+    _far_cell(path, "XFD1048576")
+    run = cli("inspect", path)
+    assert run.code == 2, run.err[-300:]
+    assert run.err.strip().endswith("refused: sheet 'Sheet' has a cell at XFD1048576, a grid "
+                                    "of 17,179,869,184 cells (the limit is 50,000,000); "
+                                    "delete the stray cell or copy the data to a new sheet")
+    _far_cell(path, "J40")
+    with pytest.raises(InputError, match="cell at J40, a grid of 400 cells"):
+        open_source(path, limits=Limits(max_cells=399))
+    with open_source(path, limits=Limits(max_cells=400)) as source:
+        assert source.headers[:2] == ["Ref", "Draw"]
+
+
+def _lying_zip(path: Path, real: int, declared: int, members: int = 1) -> None:
+    """An XLSX-looking zip whose extra members hold ``real`` zero bytes but declare
+    ``declared`` (local header and central directory both patched)."""
+    import struct
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        if path.suffix == ".ods":
+            zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        else:
+            zf.writestr("[Content_Types].xml", "<Types/>")
+        for i in range(members):
+            zf.writestr(f"xl/media/blob{i}.bin", b"\0" * real)
+    raw = bytearray(path.read_bytes())
+    for sig, at in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        pos = raw.find(sig, 1 if sig == b"PK\x03\x04" else 0)
+        while pos >= 0:
+            name_len = struct.unpack_from("<H", raw, pos + (26 if at == 22 else 28))[0]
+            start = pos + (30 if at == 22 else 46)
+            if raw[start:start + name_len].startswith(b"xl/media/"):
+                raw[pos + at:pos + at + 4] = struct.pack("<I", declared)
+            pos = raw.find(sig, pos + 4)
+    path.write_bytes(bytes(raw))
+
+
+SMALL = Limits(max_uncompressed_bytes=3_000_000, ratio_floor_bytes=100_000, max_ratio=10)
+
+
+@pytest.mark.parametrize("ext", [".xlsx", ".ods"])
+def test_zip_limits_count_the_bytes_really_inflated(tmp_path: Path, ext: str) -> None:
+    path = tmp_path / f"bomb{ext}"
+    _lying_zip(path, real=4_000_000, declared=1_000)       # declares 1 KB, inflates 4 MB
+    with pytest.raises(InputError, match=r"expands more than 10x its compressed size"):
+        open_source(path, limits=SMALL)
+    _lying_zip(path, real=50_000, declared=1_000)           # a lie under every budget
+    with pytest.raises(InputError, match="inflates to 50,000 bytes but declares 1,000"):
+        open_source(path, limits=SMALL)

@@ -11,6 +11,7 @@ from pathlib import Path
 from salesfmt.errors import InputError
 from salesfmt.readers._sniff import LIMITS, Kind, Limits, sniff
 from salesfmt.readers._source import HeaderScorer, ReadOptions, Source
+from salesfmt.readers._zipscan import inflate_checked
 from salesfmt.readers.csv import open_csv
 from salesfmt.readers.workbook import open_workbook
 
@@ -49,4 +50,6 @@ def open_source(path: str | Path, options: ReadOptions | None = None,
     kind = sniff(path, ext, limits)
     if kind is Kind.TEXT:
         return open_csv(path, options, scorer)
-    return open_workbook(path, kind, options, scorer)
+    extents = inflate_checked(path, limits) if kind in (Kind.XLSX, Kind.XLSB, Kind.ODS) \
+        else None
+    return open_workbook(path, kind, options, scorer, extents, limits.max_cells)

@@ -57,6 +57,9 @@ class Source:
     sheets: list[str] = field(default_factory=list)
     #: Sheet name → visible, hidden, veryhidden, chart or unreadable (workbooks only).
     sheet_states: dict[str, str] = field(default_factory=dict)
+    #: Why the sheet was chosen when neither --sheet nor the rules named it and it is not
+    #: simply the first one holding data (e.g. "its header fits the rules best").
+    sheet_choice: str | None = None
     problems: pl.DataFrame = field(default_factory=empty_problems)
     _batches: Callable[[], Iterator[pl.DataFrame]] | None = None
     _cleanup: list[Callable[[], None]] = field(default_factory=list)

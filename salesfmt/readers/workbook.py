@@ -47,7 +47,7 @@ _EXT = {Kind.XLSX: (".xlsx", ".xlsm"), Kind.XLSB: (".xlsb",), Kind.XLS: (".xls",
 _HIDDEN = ("hidden", "veryhidden", "chart", "unreadable")
 
 
-def _reason(exc: Exception) -> str:
+def _reason(exc: BaseException) -> str:
     text = str(exc).strip()
     first = text.splitlines()[0] if text else type(exc).__name__
     first = first.removeprefix("calamine error: ")
@@ -56,6 +56,8 @@ def _reason(exc: Exception) -> str:
         return "the workbook is password-protected (encrypted); save an unprotected copy"
     if "cell limit exceeded" in low:
         return f"refused: the sheet declares too many cells ({first})"
+    if not isinstance(exc, Exception):  # a Rust panic: calamine met bytes it cannot parse
+        return f"damaged workbook: the reader stopped on it ({first})"
     return f"cannot read workbook: {first}"
 
 
@@ -112,19 +114,57 @@ def _states(reader: fastexcel.ExcelReader, meta: XlsxMeta | None) -> dict[str, s
     return states
 
 
+class _Guard:
+    """Refuses a worksheet whose cell references span more cells than the budget, before
+    calamine allocates its grid (XLSX: extents found while inflating the zip)."""
+
+    def __init__(self, path: Path, meta: XlsxMeta | None,
+                 extents: dict[str, tuple[int, int]] | None, max_cells: int) -> None:
+        self.path, self.meta, self.extents, self.max_cells = path, meta, extents or {}, \
+            max_cells
+
+    def check(self, name: str) -> None:
+        part = self.meta.parts.get(name, "") if self.meta is not None else ""
+        rows, cols = self.extents.get(part, (0, 0))
+        if rows * cols > self.max_cells:
+            raise InputError(f"refused: sheet {name!r} has a cell at {column_letter(cols - 1)}"
+                             f"{rows}, a grid of {rows * cols:,} cells (the limit is "
+                             f"{self.max_cells:,}); delete the stray cell or copy the data "
+                             "to a new sheet", where=str(self.path))
+
+
+def _score(sheet: fastexcel.ExcelSheet, scorer: HeaderScorer) -> float:
+    """The best header score among the sheet's first rows."""
+    top = sheet.to_polars().head(HEADER_SEARCH_ROWS).rows()
+    return max((scorer([c or "" for c in r]) for r in top), default=0.0)
+
+
 def _pick(reader: fastexcel.ExcelReader, wanted: str | int | None, states: dict[str, str],
-          path: Path) -> tuple[int, fastexcel.ExcelSheet]:
+          path: Path, scorer: HeaderScorer | None, guard: _Guard
+          ) -> tuple[int, fastexcel.ExcelSheet, str | None]:
+    """(index, loaded sheet, why it was chosen when not asked for by name or number)."""
     names = reader.sheet_names
+
+    def load(i: int, **kw: object) -> fastexcel.ExcelSheet:
+        guard.check(names[i])
+        return _load(reader, i, path, dtypes="string", **kw)
+
     if wanted is None:
         candidates = [i for i, n in enumerate(names) if states.get(n) not in _HIDDEN]
         if not candidates:
             raise InputError("the workbook has no visible worksheet; choose one with --sheet "
                              f"({', '.join(names)})", where=str(path))
+        if scorer is not None and len(candidates) > 1:  # the sheet the rule's headers fit
+            heads = {i: load(i, n_rows=HEADER_SEARCH_ROWS) for i in candidates}
+            scores = {i: _score(h, scorer) for i, h in heads.items()}
+            best = max(candidates, key=lambda i: (scores[i], -i))
+            if scores[best] > 0 and best != candidates[0]:
+                return best, load(best), "its header fits the rules best"
         for i in candidates:  # the first visible sheet holding anything
-            sheet = _load(reader, i, path, dtypes="string")
+            sheet = load(i)
             if sheet.height and sheet.width:
-                return i, sheet
-        return candidates[0], _load(reader, candidates[0], path, dtypes="string")
+                return i, sheet, None
+        return candidates[0], load(candidates[0]), None
     if isinstance(wanted, int) or wanted.isdigit():
         idx = int(wanted)
         if not 1 <= idx <= len(names):
@@ -139,16 +179,7 @@ def _pick(reader: fastexcel.ExcelReader, wanted: str | int | None, states: dict[
     if states.get(names[idx]) == "chart":
         raise InputError(f"sheet {names[idx]!r} is a chart sheet, not a worksheet",
                          where=str(path))
-    return idx, _load(reader, idx, path, dtypes="string")
-
-
-def _guess(names: list[str], wanted: str | int | None, states: dict[str, str]) -> str | None:
-    """The sheet :func:`_pick` will most likely choose, to scan its XML meanwhile."""
-    if wanted is None:
-        return next((n for n in names if states.get(n) not in _HIDDEN), None)
-    if isinstance(wanted, int) or wanted.isdigit():
-        return names[int(wanted) - 1] if 1 <= int(wanted) <= len(names) else None
-    return wanted
+    return idx, load(idx), None
 
 
 def _fix_cells(grid: pl.DataFrame, reader: fastexcel.ExcelReader, idx: int, path: Path,
@@ -201,11 +232,13 @@ def _marks_problems(marks: SheetMarks, sheet: str, header_row: int, col0: int,
                          "message": f"cell {letter}{row} holds the formula error {text}",
                          "value": text})
     for l1, r1, l2, r2 in marks.merges:
-        if r2 > header_row:
-            rows.append({"row": max(r1, header_row + 1), "column": l1, "code": "merged_cells",
-                         "message": f"cells {l1}{r1}:{l2}{r2} are merged; only {l1}{r1} "
-                                    "holds the value, the other cells read as empty",
-                         "value": None})
+        where = ("" if r2 > header_row else " (a title above the header)" if r2 < header_row
+                 else " (in the header row)")
+        rows.append({"row": max(r1, header_row + 1) if r2 > header_row else r1,
+                     "column": l1, "code": "merged_cells",
+                     "message": f"cells {l1}{r1}:{l2}{r2} are merged{where}; only {l1}{r1} "
+                                "holds the value, the other cells read as empty",
+                     "value": None})
     if not rows:
         return empty_problems()
     letters = {column_letter(col0 + i): n for i, n in enumerate(names)}
@@ -242,32 +275,44 @@ def _letter_index(letter: str) -> int:
     return n - 1
 
 
-def open_workbook(path: Path, kind: Kind, options: ReadOptions,
-                  scorer: HeaderScorer | None) -> Source:
-    """Open one sheet of a workbook as a :class:`Source` (strings, no lossy inference)."""
+def open_workbook(path: Path, kind: Kind, options: ReadOptions, scorer: HeaderScorer | None,
+                  extents: dict[str, tuple[int, int]] | None = None,
+                  max_cells: int = 50_000_000) -> Source:
+    """Open one sheet of a workbook as a :class:`Source` (strings, no lossy inference).
+
+    Anything calamine, fastexcel or polars raise while reading, Rust panics included, is
+    an :class:`InputError` naming the file."""
+    try:
+        return _open_workbook(path, kind, options, scorer, extents, max_cells)
+    except (InputError, KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except BaseException as exc:  # pyo3's PanicException is a BaseException
+        raise InputError(_reason(exc), where=str(path)) from None
+
+
+def _open_workbook(path: Path, kind: Kind, options: ReadOptions, scorer: HeaderScorer | None,
+                   extents: dict[str, tuple[int, int]] | None, max_cells: int) -> Source:
     reader = _open(path, kind)
     meta = read_meta(path) if kind is Kind.XLSX else None
     states = _states(reader, meta)
-    guess = _guess(reader.sheet_names, options.sheet, states)
+    guard = _Guard(path, meta, extents, max_cells)
+    idx, sheet, why = _pick(reader, options.sheet, states, path, scorer, guard)
+    name = reader.sheet_names[idx]
     with ThreadPoolExecutor(max_workers=1) as pool:  # zlib and calamine both release the GIL
-        scan = pool.submit(scan_sheet, path, meta.parts.get(guess, "")) if meta else None
-        idx, sheet = _pick(reader, options.sheet, states, path)
-        name = reader.sheet_names[idx]
+        scan = pool.submit(scan_sheet, path, meta.parts.get(name, "")) if meta else None
+        cols = sheet.available_columns()
+        col0 = cols[0].absolute_index if cols else 0
+        grid = sheet.to_polars()
+        grid = _fix_cells(grid, reader, idx, path, meta)
+        if kind is Kind.ODS:
+            grid = _ods_durations(grid, reader, idx, path)
         marks = scan.result() if scan is not None else SheetMarks()
-    if meta is not None and name != guess:
-        marks = scan_sheet(path, meta.parts.get(name, ""))
-    cols = sheet.available_columns()
-    col0 = cols[0].absolute_index if cols else 0
-    grid = sheet.to_polars()
-    grid = _fix_cells(grid, reader, idx, path, meta)
-    if kind is Kind.ODS:
-        grid = _ods_durations(grid, reader, idx, path)
     grid = _put_errors(grid, marks, col0)
     fmt = kind.value if kind is not Kind.XLSX else path.suffix.lower().lstrip(".")
     if fmt not in ("xlsx", "xlsm"):
         fmt = kind.value
     base = dict(path=path, format=fmt, sheet=name, sheets=list(reader.sheet_names),
-                sheet_states=states)
+                sheet_states=states, sheet_choice=why)
     if grid.height == 0 or grid.width == 0:
         return Source(headers=[], original_headers=[], column_letters=[], header_row=0,
                       _batches=lambda: iter(()), **base)
