@@ -172,3 +172,38 @@ def test_zip_limits_count_the_bytes_really_inflated(tmp_path: Path, ext: str) ->
     _lying_zip(path, real=50_000, declared=1_000)           # a lie under every budget
     with pytest.raises(InputError, match="inflates to 50,000 bytes but declares 1,000"):
         open_source(path, limits=SMALL)
+
+
+def _two_sheets(path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "Summary"
+    wb.active.append(["Total sales", 12])
+    wb.active.append(["Period", "week 42"])
+    ws = wb.create_sheet("Transactions")
+    ws.append(["Order", "Amount"])
+    ws.append([1, 24.5])
+    ws.append([2, "54,00 €"])
+    wb.save(path)
+
+
+def test_rules_pick_the_sheet_their_headers_fit(tmp_path: Path) -> None:
+    path = tmp_path / "two.xlsx"
+    _two_sheets(path)
+    aliases = {"order", "amount"}
+    with open_source(path, scorer=lambda cells: float(len({c.lower() for c in cells}
+                                                          & aliases))) as source:
+        assert (source.sheet, source.sheet_choice) == ("Transactions",
+                                                       "its header fits the rules best")
+    with open_source(path) as source:  # without rules: the first sheet holding data
+        assert (source.sheet, source.sheet_choice) == ("Summary", None)
+
+
+def test_numeric_cells_take_the_rules_decimal_separator(tmp_path: Path) -> None:
+    path = tmp_path / "two.xlsx"
+    _two_sheets(path)
+    source, rows = _read(path, sheet="Transactions", decimal_separator=",")
+    assert rows["Amount"].to_list() == ["24,5", "54,00 €"] and source.mixed_numbers == ["Amount"]
+    source, rows = _read(path, sheet="Transactions")
+    assert rows["Amount"].to_list() == ["24.5", "54,00 €"]

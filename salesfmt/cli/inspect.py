@@ -77,6 +77,10 @@ def inspect_file(source: Source, samples: int = 3) -> dict[str, Any]:
         if sample.height < _SAMPLE_ROWS:
             sample = pl.concat([sample, batch.drop("__row").head(_SAMPLE_ROWS - sample.height)])
     types = _column_types(sample, source.headers)
+    for name in source.mixed_numbers:  # the rule's separators apply to the text cells only
+        kind, _, notes = types[name].partition(" (")
+        notes = notes.removesuffix(")")
+        types[name] = f"{kind} ({notes + ', ' if notes else ''}numbers and number text mixed)"
     columns = []
     for letter, name, original in zip(source.column_letters, source.headers,
                                       source.original_headers, strict=True):

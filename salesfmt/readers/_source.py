@@ -39,6 +39,9 @@ class ReadOptions:
     sheet: str | int | None = None
     header_row: int | None = None  # 1-based: sheet row, or CSV record (= line unless quoted newlines precede)
     batch_size: int = 250_000
+    #: Workbook cells holding a number (not text) are written with this decimal separator,
+    #: so the rule's separators read them as the numbers they are (text cells keep theirs).
+    decimal_separator: str = "."
 
 
 @dataclass
@@ -60,6 +63,8 @@ class Source:
     #: Why the sheet was chosen when neither --sheet nor the rules named it and it is not
     #: simply the first one holding data (e.g. "its header fits the rules best").
     sheet_choice: str | None = None
+    #: Columns holding both numeric cells and number-like text (XLSX), e.g. 24.5 and "54,00 €".
+    mixed_numbers: list[str] = field(default_factory=list)
     problems: pl.DataFrame = field(default_factory=empty_problems)
     _batches: Callable[[], Iterator[pl.DataFrame]] | None = None
     _cleanup: list[Callable[[], None]] = field(default_factory=list)

@@ -14,12 +14,16 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["XlsxMeta", "SheetMarks", "read_meta", "scan_sheet"]
+__all__ = ["XlsxMeta", "SheetMarks", "read_meta", "scan_sheet", "numeric_texts"]
 
 _CHUNK = 1 << 20
 _ERROR_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)\bt=\"e\"([^>]*)>(.*?)</(?:\w+:)?c>", re.S)
 _REF = re.compile(rb"\br=\"([A-Z]+)(\d+)\"")
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_NUMERIC_TEXT = re.compile(rb"<(?:\w+:)?t(?:\s[^>]*)?>\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*"
+                           rb"</(?:\w+:)?t>")
+_INLINE_NUMBER = re.compile(rb"<(?:\w+:)?is>\s*<(?:\w+:)?t(?:\s[^>]*)?>\s*"
+                            rb"(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*</")
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*\bref=\"([A-Z]+)(\d+):([A-Z]+)(\d+)\"")
 
 
@@ -41,6 +45,8 @@ class SheetMarks:
 
     errors: list[tuple[str, int, str]] = field(default_factory=list)
     merges: list[tuple[str, int, str, int]] = field(default_factory=list)
+    #: Inline text cells that read like a plain number (``<is><t>24.5</t></is>``).
+    texts: set[str] = field(default_factory=set)
 
 
 def _local(tag: str) -> str:
@@ -104,6 +110,8 @@ def scan_sheet(path: Path, part: str) -> SheetMarks:
             body, tail = buf[:cut], buf[cut:]
             if b't="e"' in body:
                 _errors(body, marks)
+            if b"<is>" in body or b":is>" in body:
+                marks.texts.update(m.decode() for m in _INLINE_NUMBER.findall(body))
             if b"mergeCell" in body:
                 marks.merges += [(a.decode(), int(b), c.decode(), int(d))
                                  for a, b, c, d in _MERGE.findall(body)]
@@ -119,3 +127,23 @@ def _errors(body: bytes, marks: SheetMarks) -> None:
         if ref and val:
             marks.errors.append((ref.group(1).decode(), int(ref.group(2)),
                                  val.group(1).decode("utf-8", "replace")))
+
+
+def numeric_texts(path: Path) -> set[str]:
+    """Shared strings that read like a plain number (``24.5``): text cells calamine renders
+    exactly as it renders a numeric cell, so such a rendering is not proof of a number."""
+    found: set[str] = set()
+    try:
+        zf = zipfile.ZipFile(path)
+        fh = zf.open("xl/sharedStrings.xml")
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return found
+    with zf, fh:
+        tail = b""
+        while chunk := fh.read(_CHUNK):
+            buf = tail + chunk
+            cut = buf.rfind(b"</si>") + 5 if b"</si>" in buf else 0
+            found.update(m.strip().decode() for m in _NUMERIC_TEXT.findall(buf[:cut]))
+            tail = buf[cut:]
+        found.update(m.strip().decode() for m in _NUMERIC_TEXT.findall(tail))
+    return found

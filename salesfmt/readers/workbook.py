@@ -38,7 +38,13 @@ from salesfmt.readers._source import (
     header_problems,
     unique_headers,
 )
-from salesfmt.readers._xlsx_meta import SheetMarks, XlsxMeta, read_meta, scan_sheet
+from salesfmt.readers._xlsx_meta import (
+    SheetMarks,
+    XlsxMeta,
+    numeric_texts,
+    read_meta,
+    scan_sheet,
+)
 
 __all__ = ["open_workbook"]
 
@@ -210,6 +216,28 @@ def _fix_cells(grid: pl.DataFrame, reader: fastexcel.ExcelReader, idx: int, path
     return grid
 
 
+#: How calamine renders a numeric cell (after :func:`_fix_cells`).
+_NUMBER = r"^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$"
+#: Text a person typed as a number: digits, no letters, no clock, not an ISO date.
+_TYPED_NUMBER = r"^[^A-Za-z:]*\d[^A-Za-z:]*$"
+
+
+def _natives(grid: pl.DataFrame, texts: set[str]) -> pl.DataFrame:
+    """Per column with any, a mask of its numeric cells: rendered as a number and not one
+    of the workbook's number-like text cells (XLSX: known from its shared strings)."""
+    known = pl.Series(sorted(texts), dtype=pl.String)
+    masks = grid.select((pl.col(c).str.contains(_NUMBER) & ~pl.col(c).is_in(known.implode()))
+                        .fill_null(False) for c in grid.columns)
+    return masks.select(c for c in masks.columns if masks[c].any())
+
+
+def _mixed(data: pl.DataFrame, natives: pl.DataFrame, names: list[str]) -> list[str]:
+    """Headers of columns whose data rows hold numbers and number-like text side by side."""
+    index = {c: i for i, c in enumerate(data.columns)}
+    return [names[index[c]] for c in natives.columns
+            if natives[c].any() and (~natives[c] & data[c].str.contains(_TYPED_NUMBER)).any()]
+
+
 def _ods_durations(grid: pl.DataFrame, reader: fastexcel.ExcelReader, idx: int,
                    path: Path) -> pl.DataFrame:
     """ODS time/duration cells (``PT10H10M10S``) read as empty text; take them as durations."""
@@ -243,7 +271,8 @@ def _marks_problems(marks: SheetMarks, sheet: str, header_row: int, col0: int,
         return empty_problems()
     letters = {column_letter(col0 + i): n for i, n in enumerate(names)}
     return pl.DataFrame(
-        [{"line": None, "sheet": sheet, "header": letters.get(r["column"]), "field": None,
+        [{"line": None, "sheet": sheet, "field": None,
+          "header": letters.get(r["column"]) if r["row"] > header_row else None,
           "severity": Severity.WARNING.value, "order": -1, **r} for r in rows],
         schema=PROBLEM_SCHEMA)
 
@@ -308,6 +337,12 @@ def _open_workbook(path: Path, kind: Kind, options: ReadOptions, scorer: HeaderS
             grid = _ods_durations(grid, reader, idx, path)
         marks = scan.result() if scan is not None else SheetMarks()
     grid = _put_errors(grid, marks, col0)
+    natives = _natives(grid, numeric_texts(path) | marks.texts) if meta is not None else None
+    if natives is not None and options.decimal_separator != ".":
+        grid = grid.with_columns(
+            pl.when(natives[c]).then(pl.col(c).str.replace(".", options.decimal_separator,
+                                                           literal=True))
+            .otherwise(pl.col(c)).alias(c) for c in natives.columns)
     fmt = kind.value if kind is not Kind.XLSX else path.suffix.lower().lstrip(".")
     if fmt not in ("xlsx", "xlsm"):
         fmt = kind.value
@@ -330,10 +365,13 @@ def _open_workbook(path: Path, kind: Kind, options: ReadOptions, scorer: HeaderS
         header_problems(names, originals, letters, header_idx + 1, name),
         _marks_problems(marks, name, header_idx + 1, col0, names),
     ])
+    mixed = _mixed(grid.slice(header_idx + 1), natives.slice(header_idx + 1), names) \
+        if natives is not None else []
 
     def batches() -> Iterator[pl.DataFrame]:
         for start in range(0, data.height, options.batch_size):
             yield data.slice(start, options.batch_size)
 
     return Source(headers=names, original_headers=originals, column_letters=letters,
-                  header_row=header_idx + 1, problems=problems, _batches=batches, **base)
+                  header_row=header_idx + 1, problems=problems, _batches=batches,
+                  mixed_numbers=mixed, **base)

@@ -47,7 +47,8 @@ def summary(result: Any, *, color: bool = False, report: str | Path | None = Non
     n_err, n_warn = errors.height, p.height - errors.height
     err_lines = errors["line"].drop_nulls().n_unique()
     src = result.source
-    where = f" sheet {src.sheet!r}," if src.sheet else ""
+    chosen = f" ({src.sheet_choice})" if src.sheet_choice else ""
+    where = f" sheet {src.sheet!r}{chosen}," if src.sheet else ""
     lines = [
         f"{result.path} → {result.target.name} (rules {result.rules.name}):{where} "
         f"header on row {src.header_row}",
