@@ -109,6 +109,28 @@ def test_rust_panic_is_one_line_input_error(cli) -> None:
     assert "damaged-biff8.xls: damaged workbook: the reader stopped on it" in run.err
 
 
+def test_allocation_abort_is_one_line_input_error(cli) -> None:
+    """calamine's tests/date.xls (MIT) with one byte changed: calamine asks for 296 GB and
+    the process aborts (exit 134, nothing printed) unless a child process takes the blow."""
+    run = cli("inspect", DATA / "damaged-biff8-alloc.xls")
+    assert run.code == 2 and run.err.count("\n") == 1
+    assert "damaged workbook: reading it crashed the reader (SIGABRT)" in run.err
+
+
+def test_polars_panic_while_reading_rows_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"Ref,Draw\n1,2\n")
+
+    def panics():
+        raise pl.exceptions.PanicException("index out of bounds")
+        yield
+
+    with open_source(path) as source:
+        source._batches = panics
+        with pytest.raises(InputError, match="cannot read rows: index out of bounds"):
+            list(source.batches())
+
+
 def _far_cell(path: Path, ref: str) -> None:
     import openpyxl
 

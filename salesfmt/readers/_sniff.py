@@ -47,6 +47,8 @@ class Limits:
     #: A worksheet whose cell references span a grid larger than this is refused (calamine
     #: allocates the whole grid: one value at XFD1048576 would abort the process).
     max_cells: int = 50_000_000
+    #: Memory a child process may use to parse an XLS/XLSB first (0: no child, read as is).
+    probe_memory_bytes: int = 6 * 1024**3
 
 
 LIMITS = Limits()

@@ -74,7 +74,8 @@ class Source:
         assert self._batches is not None
         try:
             yield from self._batches()
-        except pl.exceptions.PolarsError as exc:
+        except (pl.exceptions.PolarsError, pl.exceptions.PanicException) as exc:
+            # a Rust panic is a BaseException: caught by name, still one line, exit 2
             reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise InputError(f"cannot read rows: {reason}", where=str(self.path)) from None
 
