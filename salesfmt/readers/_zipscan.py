@@ -24,8 +24,11 @@ _STEP = 1 << 20
 _LOCAL_HEADER = struct.Struct("<4s5H3I2H")
 #: A cell reference (letters then digits): never a row's ``r="12"`` nor ``ref=``/``sqref=``.
 _CELL_REF = re.compile(rb"\br=\"([A-Z]+)(\d+)\"")
-_WIDE_REF = re.compile(rb"\br=\"([A-Z]{2,3})\d+\"")
-_TALL_REF = re.compile(rb"\br=\"[A-Z]+(\d{7,})\"")
+#: Cheap gates, each starting with a literal (re then scans with a fast prefix search):
+#: columns past Z, and rows past 999,999 (rare; their exact refs are read only then).
+_WIDE_REF = re.compile(rb"r=\"([A-Z]{2,3})\d")
+_TALL_GATE = re.compile(rb"r=\"[A-Z]+\d{7}")
+_TALL_REF = re.compile(rb"r=\"[A-Z]+(\d{7,})\"")
 
 
 def column_number(letters: str) -> int:
@@ -58,8 +61,8 @@ class _Extent:
             if m:
                 self.rows = max(self.rows, int(m.group(2)))
                 self.cols = max(self.cols, column_number(m.group(1).decode()))
-        for tall in _TALL_REF.findall(buf):
-            self.rows = max(self.rows, int(tall))
+        if _TALL_GATE.search(buf):
+            self.rows = max([self.rows, *map(int, _TALL_REF.findall(buf))])
         wide = _WIDE_REF.findall(buf)
         if wide:
             self.cols = max(self.cols, max(column_number(w.decode()) for w in set(wide)))
