@@ -40,6 +40,8 @@ CSV_CASES = [
      "ends in the middle of a character"),
     ("forced UTF-8, cut", "Ref,Draw\n1,é".encode()[:-1], {"encoding": "utf-8"}, None, {},
      "ends in the middle of a character on line 2"),
+    ("only blank lines and delimiters", b"\r\r\r;\r", {}, None, {},
+     "no header row: record 1 of the file is empty"),
     ("header __row", b"__row,Draw\n7,8\n", {}, ["__row (2)", "Draw"],
      {("__row (2)", 2): "7"}, None),
     ("Ref,Ref,Ref (2)", b"Ref,Ref,Ref (2)\n1,2,3\n", {}, ["Ref", "Ref (3)", "Ref (2)"],
@@ -229,3 +231,18 @@ def test_numeric_cells_take_the_rules_decimal_separator(tmp_path: Path) -> None:
     assert rows["Amount"].to_list() == ["24,5", "54,00 €"] and source.mixed_numbers == ["Amount"]
     source, rows = _read(path, sheet="Transactions")
     assert rows["Amount"].to_list() == ["24.5", "54,00 €"]
+
+
+def test_zip_whose_directory_points_outside_the_file(tmp_path: Path) -> None:
+    """Found by fuzzing: the end record's directory offset off by 100, so every member's
+    offset moves 100 bytes before its real place (the first one before the file)."""
+    import struct
+
+    path = tmp_path / "w.xlsx"
+    _far_cell(path, "B3")
+    raw = bytearray(path.read_bytes())
+    offset = struct.unpack_from("<I", raw, len(raw) - 6)[0]
+    struct.pack_into("<I", raw, len(raw) - 6, offset + 100)
+    path.write_bytes(bytes(raw))
+    with pytest.raises(InputError, match="damaged zip: member .* points outside the file"):
+        open_source(path)

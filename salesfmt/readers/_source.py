@@ -121,10 +121,12 @@ def header_index(rows: list[list[str]], options: ReadOptions, scorer: HeaderScor
     idx = (options.header_row - 1) if options.header_row else detect_header(rows, scorer)
     available = len(rows) if available is None else available
     if idx >= available:
-        from salesfmt.errors import InputError
-
         raise InputError(f"header row {idx + 1} is beyond the end of {what} ({available} "
                          "rows)", where=where)
+    if not rows[idx]:  # a blank line: every line near the top is blank or only delimiters
+        raise InputError(f"no header row: record {idx + 1} of {what} is empty (choose the "
+                         "header with --header-row or the rule file's input.header_row)",
+                         where=where)
     return idx
 
 

@@ -70,6 +70,9 @@ class _Extent:
 
 def _member_chunks(fh, info: zipfile.ZipInfo, budget: int, where: str):
     """The member's inflated bytes in steps; stops (InputError) past ``budget`` bytes."""
+    if not 0 <= info.header_offset < fh.seek(0, 2):
+        raise InputError(f"damaged zip: member {info.filename!r} points outside the file",
+                         where=where)
     fh.seek(info.header_offset)
     head = fh.read(_LOCAL_HEADER.size)
     if len(head) < _LOCAL_HEADER.size or head[:4] != b"PK\x03\x04":
@@ -122,6 +125,13 @@ class _Over(Exception):
 def inflate_checked(path: Path, limits: object) -> dict[str, tuple[int, int]]:
     """Inflate every member within the limits (InputError otherwise); the (rows, columns)
     extent of each worksheet part (``xl/worksheets/*.xml``) by its name."""
+    try:
+        return _inflate_all(path, limits)
+    except (OSError, ValueError, struct.error, zipfile.BadZipFile) as exc:
+        raise InputError(f"damaged zip: {exc}", where=str(path)) from None
+
+
+def _inflate_all(path: Path, limits: object) -> dict[str, tuple[int, int]]:
     where = str(path)
     extents: dict[str, tuple[int, int]] = {}
     total = 0
