@@ -246,3 +246,19 @@ def test_zip_whose_directory_points_outside_the_file(tmp_path: Path) -> None:
     path.write_bytes(bytes(raw))
     with pytest.raises(InputError, match="damaged zip: member .* points outside the file"):
         open_source(path)
+
+
+def test_a_far_cell_on_another_sheet_does_not_stop_the_rules_choice(tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "Summary"
+    wb.active["A1"] = "Total"
+    wb.active["XFD1048576"] = 1
+    ws = wb.create_sheet("Transactions")
+    ws.append(["Order", "Amount"])
+    ws.append([1, 2])
+    path = tmp_path / "w.xlsx"
+    wb.save(path)
+    with open_source(path, scorer=lambda cells: float("Order" in cells)) as source:
+        assert source.sheet == "Transactions" and source.headers == ["Order", "Amount"]

@@ -161,8 +161,12 @@ def _pick(reader: fastexcel.ExcelReader, wanted: str | int | None, states: dict[
             raise InputError("the workbook has no visible worksheet; choose one with --sheet "
                              f"({', '.join(names)})", where=str(path))
         if scorer is not None and len(candidates) > 1:  # the sheet the rule's headers fit
-            heads = {i: load(i, n_rows=HEADER_SEARCH_ROWS) for i in candidates}
-            scores = {i: _score(h, scorer) for i, h in heads.items()}
+            scores = {}
+            for i in candidates:
+                try:
+                    scores[i] = _score(load(i, n_rows=HEADER_SEARCH_ROWS), scorer)
+                except InputError:  # e.g. a stray far cell: chosen only if nothing fits
+                    scores[i] = -1.0
             best = max(candidates, key=lambda i: (scores[i], -i))
             if scores[best] > 0 and best != candidates[0]:
                 return best, load(best), "its header fits the rules best"
