@@ -262,3 +262,42 @@ def test_a_far_cell_on_another_sheet_does_not_stop_the_rules_choice(tmp_path: Pa
     wb.save(path)
     with open_source(path, scorer=lambda cells: float("Order" in cells)) as source:
         assert source.sheet == "Transactions" and source.headers == ["Order", "Amount"]
+
+
+def _ods(path: Path, rows: list[str]) -> None:
+    """A minimal ODS: one sheet, ``rows`` of table-cell XML."""
+    import zipfile
+
+    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+    body = "".join(f"<table:table-row>{r}</table:table-row>" for r in rows)
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} '
+               'office:version="1.2"><office:body><office:spreadsheet>'
+               f'<table:table table:name="Verkauf">{body}</table:table>'
+               "</office:spreadsheet></office:body></office:document-content>")
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("META-INF/manifest.xml", '<?xml version="1.0"?><manifest:manifest '
+                    'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+                    '<manifest:file-entry manifest:full-path="/" manifest:media-type='
+                    '"application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry '
+                    'manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+                    "</manifest:manifest>")
+        zf.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+
+
+def test_ods_numeric_cells_take_the_rules_decimal_separator(tmp_path: Path) -> None:
+    def text(t: str) -> str:
+        return (f'<table:table-cell office:value-type="string"><text:p>{t}</text:p>'
+                "</table:table-cell>")
+
+    def number(v: str) -> str:
+        return (f'<table:table-cell office:value-type="float" office:value="{v}">'
+                f"<text:p>{v.replace('.', ',')}</text:p></table:table-cell>")
+
+    path = tmp_path / "w.ods"
+    _ods(path, [text("Bedrag"), number("24.5"), text("54,00 €"), text("1.234")])
+    source, rows = _read(path, decimal_separator=",")
+    assert rows["Bedrag"].to_list() == ["24,5", "54,00 €", "1.234"]
+    assert source.mixed_numbers == ["Bedrag"]

@@ -14,7 +14,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["XlsxMeta", "SheetMarks", "read_meta", "scan_sheet", "numeric_texts"]
+__all__ = ["XlsxMeta", "SheetMarks", "read_meta", "scan_sheet", "numeric_texts",
+           "ods_numeric_texts"]
 
 _CHUNK = 1 << 20
 _ERROR_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)\bt=\"e\"([^>]*)>(.*?)</(?:\w+:)?c>", re.S)
@@ -24,6 +25,11 @@ _NUMERIC_TEXT = re.compile(rb"<(?:\w+:)?t(?:\s[^>]*)?>\s*(-?\d+(?:\.\d+)?(?:[eE]
                            rb"</(?:\w+:)?t>")
 _INLINE_NUMBER = re.compile(rb"<(?:\w+:)?is>\s*<(?:\w+:)?t(?:\s[^>]*)?>\s*"
                             rb"(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*</")
+#: An ODS cell that is not a number (no float/currency/percentage value type) whose text
+#: reads like one.
+_ODS_NUMERIC_TEXT = re.compile(
+    rb"<table:table-cell(?:(?!value-type=\"(?:float|currency|percentage)\")[^>])*>\s*"
+    rb"<text:p>\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*</text:p>")
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*\bref=\"([A-Z]+)(\d+):([A-Z]+)(\d+)\"")
 
 
@@ -129,21 +135,31 @@ def _errors(body: bytes, marks: SheetMarks) -> None:
                                  val.group(1).decode("utf-8", "replace")))
 
 
-def numeric_texts(path: Path) -> set[str]:
-    """Shared strings that read like a plain number (``24.5``): text cells calamine renders
-    exactly as it renders a numeric cell, so such a rendering is not proof of a number."""
+def _texts_in(path: Path, member: str, pattern: re.Pattern[bytes], end: bytes) -> set[str]:
+    """Matches of ``pattern`` in a zip member, streamed, each chunk cut after ``end``."""
     found: set[str] = set()
     try:
         zf = zipfile.ZipFile(path)
-        fh = zf.open("xl/sharedStrings.xml")
+        fh = zf.open(member)
     except (KeyError, zipfile.BadZipFile, OSError):
         return found
     with zf, fh:
         tail = b""
         while chunk := fh.read(_CHUNK):
             buf = tail + chunk
-            cut = buf.rfind(b"</si>") + 5 if b"</si>" in buf else 0
-            found.update(m.strip().decode() for m in _NUMERIC_TEXT.findall(buf[:cut]))
+            cut = buf.rfind(end) + len(end) if end in buf else 0
+            found.update(m.strip().decode() for m in pattern.findall(buf[:cut]))
             tail = buf[cut:]
-        found.update(m.strip().decode() for m in _NUMERIC_TEXT.findall(tail))
+        found.update(m.strip().decode() for m in pattern.findall(tail))
     return found
+
+
+def ods_numeric_texts(path: Path) -> set[str]:
+    """ODS text cells that read like a plain number (see :func:`numeric_texts`)."""
+    return _texts_in(path, "content.xml", _ODS_NUMERIC_TEXT, b"</table:table-cell>")
+
+
+def numeric_texts(path: Path) -> set[str]:
+    """Shared strings that read like a plain number (``24.5``): text cells calamine renders
+    exactly as it renders a numeric cell, so such a rendering is not proof of a number."""
+    return _texts_in(path, "xl/sharedStrings.xml", _NUMERIC_TEXT, b"</si>")

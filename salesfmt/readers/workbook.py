@@ -42,6 +42,7 @@ from salesfmt.readers._xlsx_meta import (
     SheetMarks,
     XlsxMeta,
     numeric_texts,
+    ods_numeric_texts,
     read_meta,
     scan_sheet,
 )
@@ -341,7 +342,8 @@ def _open_workbook(path: Path, kind: Kind, options: ReadOptions, scorer: HeaderS
             grid = _ods_durations(grid, reader, idx, path)
         marks = scan.result() if scan is not None else SheetMarks()
     grid = _put_errors(grid, marks, col0)
-    natives = _natives(grid, numeric_texts(path) | marks.texts) if meta is not None else None
+    natives = (_natives(grid, numeric_texts(path) | marks.texts) if meta is not None
+               else _natives(grid, ods_numeric_texts(path)) if kind is Kind.ODS else None)
     if natives is not None and options.decimal_separator != ".":
         grid = grid.with_columns(
             pl.when(natives[c]).then(pl.col(c).str.replace(".", options.decimal_separator,
