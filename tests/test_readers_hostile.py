@@ -159,8 +159,8 @@ def test_far_cell_is_refused_before_calamine_allocates(tmp_path: Path, cli) -> N
         assert source.headers[:2] == ["Ref", "Draw"]
 
 
-def _lying_zip(path: Path, real: int, declared: int, members: int = 1) -> None:
-    """An XLSX-looking zip whose extra members hold ``real`` zero bytes but declare
+def _lying_zip(path: Path, real: int, declared: int) -> None:
+    """An XLSX/ODS-looking zip whose extra member holds ``real`` zero bytes but declares
     ``declared`` (local header and central directory both patched)."""
     import struct
     import zipfile
@@ -170,8 +170,7 @@ def _lying_zip(path: Path, real: int, declared: int, members: int = 1) -> None:
             zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
         else:
             zf.writestr("[Content_Types].xml", "<Types/>")
-        for i in range(members):
-            zf.writestr(f"xl/media/blob{i}.bin", b"\0" * real)
+        zf.writestr("xl/media/blob.bin", b"\0" * real)
     raw = bytearray(path.read_bytes())
     for sig, at in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
         pos = raw.find(sig, 1 if sig == b"PK\x03\x04" else 0)

@@ -17,6 +17,7 @@ import zlib
 from pathlib import Path
 
 from salesfmt.errors import InputError
+from salesfmt.readers._sniff import Limits
 
 __all__ = ["inflate_checked", "column_number"]
 
@@ -122,7 +123,7 @@ class _Over(Exception):
     """A member inflated past its budget."""
 
 
-def inflate_checked(path: Path, limits: object) -> dict[str, tuple[int, int]]:
+def inflate_checked(path: Path, limits: Limits) -> dict[str, tuple[int, int]]:
     """Inflate every member within the limits (InputError otherwise); the (rows, columns)
     extent of each worksheet part (``xl/worksheets/*.xml``) by its name."""
     try:
@@ -131,7 +132,7 @@ def inflate_checked(path: Path, limits: object) -> dict[str, tuple[int, int]]:
         raise InputError(f"damaged zip: {exc}", where=str(path)) from None
 
 
-def _inflate_all(path: Path, limits: object) -> dict[str, tuple[int, int]]:
+def _inflate_all(path: Path, limits: Limits) -> dict[str, tuple[int, int]]:
     where = str(path)
     extents: dict[str, tuple[int, int]] = {}
     total = 0
