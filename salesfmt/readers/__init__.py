@@ -54,6 +54,6 @@ def open_source(path: str | Path, options: ReadOptions | None = None,
     if kind in (Kind.XLS, Kind.XLSB) and limits.probe_memory_bytes:
         probe_binary_workbook(path, path.suffix.lower() != f".{kind.value}",
                               limits.probe_memory_bytes)
-    extents = inflate_checked(path, limits) if kind in (Kind.XLSX, Kind.XLSB, Kind.ODS) \
+    scanned = inflate_checked(path, limits) if kind in (Kind.XLSX, Kind.XLSB, Kind.ODS) \
         else None
-    return open_workbook(path, kind, options, scorer, extents, limits.max_cells)
+    return open_workbook(path, kind, options, scorer, scanned, limits.max_cells)

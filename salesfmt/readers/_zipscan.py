@@ -14,12 +14,14 @@ import re
 import struct
 import zipfile
 import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from salesfmt.errors import InputError
 from salesfmt.readers._sniff import Limits
+from salesfmt.readers._xlsx_meta import SheetMarks, SheetScanner
 
-__all__ = ["inflate_checked", "column_number"]
+__all__ = ["inflate_checked", "column_number", "Scanned"]
 
 _STEP = 1 << 20
 _LOCAL_HEADER = struct.Struct("<4s5H3I2H")
@@ -123,18 +125,27 @@ class _Over(Exception):
     """A member inflated past its budget."""
 
 
-def inflate_checked(path: Path, limits: Limits) -> dict[str, tuple[int, int]]:
-    """Inflate every member within the limits (InputError otherwise); the (rows, columns)
-    extent of each worksheet part (``xl/worksheets/*.xml``) by its name."""
+@dataclass
+class Scanned:
+    """What inflating a workbook zip found, per worksheet part (``xl/worksheets/*.xml``):
+    the (rows, columns) extent of its cell references, and its marks (error cells,
+    merged ranges, number-like inline text), so the part is not inflated a second time."""
+
+    extents: dict[str, tuple[int, int]] = field(default_factory=dict)
+    marks: dict[str, SheetMarks] = field(default_factory=dict)
+
+
+def inflate_checked(path: Path, limits: Limits) -> Scanned:
+    """Inflate every member within the limits (InputError otherwise), scanning worksheets."""
     try:
         return _inflate_all(path, limits)
     except (OSError, ValueError, struct.error, zipfile.BadZipFile) as exc:
         raise InputError(f"damaged zip: {exc}", where=str(path)) from None
 
 
-def _inflate_all(path: Path, limits: Limits) -> dict[str, tuple[int, int]]:
+def _inflate_all(path: Path, limits: Limits) -> Scanned:
     where = str(path)
-    extents: dict[str, tuple[int, int]] = {}
+    found = Scanned()
     total = 0
     with zipfile.ZipFile(path) as zf, path.open("rb") as fh:
         for info in zf.infolist():
@@ -146,12 +157,14 @@ def _inflate_all(path: Path, limits: Limits) -> dict[str, tuple[int, int]]:
             sheet = info.filename.startswith("xl/worksheets/") and \
                 info.filename.endswith(".xml")
             extent = _Extent() if sheet else None
+            scanner = SheetScanner() if sheet else None
             size = 0
             try:
                 for chunk in _member_chunks(fh, info, budget, where):
                     size += len(chunk)
-                    if extent is not None:
+                    if extent is not None and scanner is not None:
                         extent.feed(chunk)
+                        scanner.feed(chunk)
             except _Over:
                 if budget < per_member:
                     raise InputError(f"refused: the workbook unpacks to more than "
@@ -165,6 +178,8 @@ def _inflate_all(path: Path, limits: Limits) -> dict[str, tuple[int, int]]:
                 raise InputError(f"damaged zip: member {info.filename!r} inflates to {size:,} "
                                  f"bytes but declares {info.file_size:,}", where=where)
             total += size
-            if extent is not None:
-                extents[info.filename] = (extent.rows, extent.cols)
-    return extents
+            if extent is not None and scanner is not None:
+                scanner.feed(b"")
+                found.extents[info.filename] = (extent.rows, extent.cols)
+                found.marks[info.filename] = scanner.marks
+    return found

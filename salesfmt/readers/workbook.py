@@ -11,7 +11,6 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import fastexcel
@@ -46,6 +45,7 @@ from salesfmt.readers._xlsx_meta import (
     read_meta,
     scan_sheet,
 )
+from salesfmt.readers._zipscan import Scanned
 
 __all__ = ["open_workbook"]
 
@@ -310,14 +310,13 @@ def _letter_index(letter: str) -> int:
 
 
 def open_workbook(path: Path, kind: Kind, options: ReadOptions, scorer: HeaderScorer | None,
-                  extents: dict[str, tuple[int, int]] | None = None,
-                  max_cells: int = 50_000_000) -> Source:
+                  scanned: Scanned | None = None, max_cells: int = 50_000_000) -> Source:
     """Open one sheet of a workbook as a :class:`Source` (strings, no lossy inference).
 
     Anything calamine, fastexcel or polars raise while reading, Rust panics included, is
     an :class:`InputError` naming the file."""
     try:
-        return _open_workbook(path, kind, options, scorer, extents, max_cells)
+        return _open_workbook(path, kind, options, scorer, scanned or Scanned(), max_cells)
     except (InputError, KeyboardInterrupt, SystemExit, MemoryError):
         raise
     except BaseException as exc:  # pyo3's PanicException is a BaseException
@@ -325,22 +324,21 @@ def open_workbook(path: Path, kind: Kind, options: ReadOptions, scorer: HeaderSc
 
 
 def _open_workbook(path: Path, kind: Kind, options: ReadOptions, scorer: HeaderScorer | None,
-                   extents: dict[str, tuple[int, int]] | None, max_cells: int) -> Source:
+                   scanned: Scanned, max_cells: int) -> Source:
     reader = _open(path, kind)
     meta = read_meta(path) if kind is Kind.XLSX else None
     states = _states(reader, meta)
-    guard = _Guard(path, meta, extents, max_cells)
+    guard = _Guard(path, meta, scanned.extents, max_cells)
     idx, sheet, why = _pick(reader, options.sheet, states, path, scorer, guard)
     name = reader.sheet_names[idx]
-    with ThreadPoolExecutor(max_workers=1) as pool:  # zlib and calamine both release the GIL
-        scan = pool.submit(scan_sheet, path, meta.parts.get(name, "")) if meta else None
-        cols = sheet.available_columns()
-        col0 = cols[0].absolute_index if cols else 0
-        grid = sheet.to_polars()
-        grid = _fix_cells(grid, reader, idx, path, meta)
-        if kind is Kind.ODS:
-            grid = _ods_durations(grid, reader, idx, path)
-        marks = scan.result() if scan is not None else SheetMarks()
+    part = meta.parts.get(name, "") if meta is not None else ""
+    marks = scanned.marks.get(part) or (scan_sheet(path, part) if part else SheetMarks())
+    cols = sheet.available_columns()
+    col0 = cols[0].absolute_index if cols else 0
+    grid = sheet.to_polars()
+    grid = _fix_cells(grid, reader, idx, path, meta)
+    if kind is Kind.ODS:
+        grid = _ods_durations(grid, reader, idx, path)
     grid = _put_errors(grid, marks, col0)
     natives = (_natives(grid, numeric_texts(path) | marks.texts) if meta is not None
                else _natives(grid, ods_numeric_texts(path)) if kind is Kind.ODS else None)
