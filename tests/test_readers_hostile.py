@@ -52,6 +52,10 @@ CSV_CASES = [
      {}, "the delimiter must be one ASCII character"),
     ("delimiter tab by name", b"a\tb\n1\t2\n", {"delimiter": "tab"}, ["a", "b"],
      {("b", 2): "2"}, None),
+    ("no quote character", b'a;b\n"1;2\n', {"quote_char": ""}, ["a", "b"],
+     {("a", 2): '"1'}, None),
+    ("no quote character, an escape character", b'a;b\n"1;2\n',
+     {"quote_char": "", "escape_char": "\\"}, ["a", "b"], {("a", 2): '"1'}, None),
     ("quote = delimiter", b"a,b\n1,2\n", {"delimiter": '"'}, None, {},
      "cannot also be the quote"),
 ]

@@ -59,7 +59,8 @@ def head_rows(text: str, delimiter: str, quote: str) -> list[list[str]]:
     """The records of the file's first bytes as the polars reader will see them (a bare CR
     inside a value is text, a value cut at the end of the sample is kept as far as read)."""
     guarded = _LONE_CR.sub(_CR_STAND_IN, text)
-    rows = _csv.reader(io.StringIO(guarded), delimiter=delimiter, quotechar=quote or None)
+    rows = _csv.reader(io.StringIO(guarded), delimiter=delimiter, quotechar=quote or None,
+                       quoting=_csv.QUOTE_MINIMAL if quote else _csv.QUOTE_NONE)
     if _CR_STAND_IN not in guarded:
         return list(rows)
     return [[c.replace(_CR_STAND_IN, "\r") for c in r] for r in rows]
@@ -71,8 +72,9 @@ def sniff_delimiter(text: str, quote: str = '"') -> str:
     sample = "\n".join(lines)
     best, best_score = ",", -1.0
     for delim in _DELIMITERS:
-        counts = [len(r) for r in _csv.reader(io.StringIO(sample), delimiter=delim,
-                                              quotechar=quote or None) if r]
+        counts = [len(r) for r in _csv.reader(
+            io.StringIO(sample), delimiter=delim, quotechar=quote or None,
+            quoting=_csv.QUOTE_MINIMAL if quote else _csv.QUOTE_NONE) if r]
         counts = [c for c in counts if c > 1]
         if not counts:
             continue
