@@ -304,3 +304,20 @@ def test_ods_numeric_cells_take_the_rules_decimal_separator(tmp_path: Path) -> N
     source, rows = _read(path, decimal_separator=",")
     assert rows["Bedrag"].to_list() == ["24,5", "54,00 €", "1.234"]
     assert source.mixed_numbers == ["Bedrag"]
+
+
+def test_inflating_stops_at_the_archive_budget(tmp_path: Path) -> None:
+    """The budget over all members, counted while inflating (the declared-size check in
+    front of it is bypassed here: members whose sizes are all true)."""
+    import zipfile
+
+    from salesfmt.readers._zipscan import inflate_checked
+
+    path = tmp_path / "w.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        for i in range(40):
+            zf.writestr(f"xl/media/blob{i}.bin", b"\0" * 90_000)
+    with pytest.raises(InputError, match="unpacks to more than 3 MB"):
+        inflate_checked(path, SMALL)
+    assert inflate_checked(path, Limits()).extents == {}
