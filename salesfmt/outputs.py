@@ -33,7 +33,7 @@ from pathlib import Path
 from salesfmt.errors import OutputError
 
 __all__ = ["OutputSet", "Stage", "temp_prefix", "sweep", "folder_lock", "place",
-           "write_file", "output_error"]
+           "write_file", "refuse_existing", "output_error"]
 
 PREFIX = ".salesfmt-"
 _JOURNAL = "journal.json"
@@ -287,15 +287,24 @@ def sweep(folder: Path) -> None:
                 path.unlink(missing_ok=True)
 
 
+def refuse_existing(path: Path, *, force: bool, protect: Path | None = None) -> None:
+    """OutputError when writing a lone file at ``path`` would replace the input file, or an
+    existing file without ``force``; checked up front and again when it is placed."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise OutputError("output folder does not exist", where=str(path.parent))
+    if protect is not None and protect.exists() and path.resolve() == protect.resolve():
+        raise OutputError("refusing to overwrite the input file", where=str(path))
+    if path.exists() and not force:
+        raise OutputError("already exists (use --force to overwrite)", where=str(path))
+
+
 def write_file(path: Path, data: bytes, *, force: bool = False,
                protect: Path | None = None) -> None:
     """Write a lone file atomically (a hidden temporary renamed into place): refused when
     ``path`` exists unless ``force``, and never over ``protect`` (the input file)."""
     path = Path(path)
-    if protect is not None and protect.exists() and path.exists() and path.samefile(protect):
-        raise OutputError("refusing to overwrite the input file", where=str(path))
-    if path.exists() and not force:
-        raise OutputError("already exists (use --force to overwrite)", where=str(path))
+    refuse_existing(path, force=force, protect=protect)
     sweep(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=temp_prefix(), suffix=".tmp", dir=path.parent)
     try:

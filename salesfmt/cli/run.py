@@ -14,12 +14,12 @@ from salesfmt.cli import cli
 from salesfmt.cli._options import parse_day, source_options
 from salesfmt.errors import ExitCode, OutputError
 from salesfmt.naming import NamedOutput
+from salesfmt.outputs import OutputSet, Stage, output_error, refuse_existing, sweep
 from salesfmt.pipeline import Result, run
 from salesfmt.report import Progress, ReportFormat, envelope, render, write_report
 from salesfmt.rules import load_rules
 from salesfmt.targets import load_target, with_options
 from salesfmt.targets.serializers import extension
-from salesfmt.outputs import OutputSet, Stage, output_error
 
 __all__ = ["check", "convert"]
 
@@ -47,13 +47,16 @@ def _exit(result: Result) -> None:
               help="What to print on stdout: text summary, the server's JSON envelope or HTML.")
 @click.option("--html", "html", default=None, metavar="PATH",
               help="Also write the HTML report for the partner to PATH.")
+@click.option("--force", is_flag=True, help="Overwrite an existing --html file.")
 def check(file: str, rules: str, target: str, fmt: str, max_errors: int, with_source: bool,
-          html: str | None, **kw: Any) -> None:
+          html: str | None, force: bool, **kw: Any) -> None:
     """Pre-flight FILE against a target: summary on stderr, report on stdout."""
+    if html:
+        refuse_existing(Path(html), force=force, protect=Path(file))
     result = _run(file, rules, target, show_progress=ReportFormat(fmt) is ReportFormat.TEXT,
                   **kw)
     if html:
-        write_report(ReportFormat.HTML, result, html)
+        write_report(ReportFormat.HTML, result, html, force=force)
     color = sys.stderr.isatty()
     click.echo(render(ReportFormat.TEXT, result, color=color, report=html).rstrip("\n"),
                err=True)
@@ -151,6 +154,7 @@ def convert(file: str, rules: str, target: str, output: str, strict: bool, force
         named = NamedOutput(out.parent, channel, ext=out.suffix, ledger=ledger, day=day,
                             today=kw.get("today"))
     owned = OutputSet(out.parent, out.stem, out.suffix)
+    sweep(out.parent)  # a dead run's half-published set must not block this one
     if not named:
         _refuse_existing(owned, Path(file), force)
     with Stage(out.parent) as stage:
