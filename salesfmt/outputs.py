@@ -33,7 +33,7 @@ from pathlib import Path
 from salesfmt.errors import OutputError
 
 __all__ = ["OutputSet", "Stage", "temp_prefix", "sweep", "folder_lock", "place",
-           "write_file", "refuse_existing", "output_error"]
+           "write_file", "refuse_existing", "output_error", "os_errno"]
 
 PREFIX = ".salesfmt-"
 _JOURNAL = "journal.json"
@@ -135,9 +135,19 @@ def place(src: Path, dst: Path, *, force: bool = False) -> None:
     os.unlink(src)
 
 
+def os_errno(exc: OSError) -> int | None:
+    """The error number of an OSError, also when polars only names it in the message
+    (``File too large (os error 27)``)."""
+    if exc.errno is not None:
+        return exc.errno
+    m = re.search(r"\(os error (\d+)\)", str(exc))
+    return int(m.group(1)) if m else None
+
+
 def output_error(exc: OSError, where: Path) -> OutputError:
     """A one-line error for an OSError met while writing the output at ``where``."""
-    reason = exc.strerror or type(exc).__name__
+    number = os_errno(exc)
+    reason = exc.strerror or (os.strerror(number) if number else type(exc).__name__)
     return OutputError(f"cannot write the output: {reason}", where=str(where))
 
 

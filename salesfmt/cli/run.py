@@ -14,7 +14,14 @@ from salesfmt.cli import cli
 from salesfmt.cli._options import parse_day, source_options
 from salesfmt.errors import ExitCode, OutputError
 from salesfmt.naming import NamedOutput
-from salesfmt.outputs import OutputSet, Stage, output_error, refuse_existing, sweep
+from salesfmt.outputs import (
+    OutputSet,
+    Stage,
+    os_errno,
+    output_error,
+    refuse_existing,
+    sweep,
+)
 from salesfmt.pipeline import Result, run
 from salesfmt.report import Progress, ReportFormat, envelope, render, write_report
 from salesfmt.rules import load_rules
@@ -78,7 +85,7 @@ def _refuse_existing(owned: OutputSet, source: Path, force: bool) -> None:
 
 def _writing(exc: OSError, folder: Path) -> bool:
     """Whether an OSError came from writing the output set (full disk, file too large, ...)."""
-    if exc.errno in _WRITE_ERRNOS:
+    if os_errno(exc) in _WRITE_ERRNOS:
         return True
     return bool(exc.filename) and Path(str(exc.filename)).resolve().is_relative_to(
         folder.resolve())
