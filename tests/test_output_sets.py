@@ -131,9 +131,10 @@ def test_a_kill_mid_publish_is_never_taken_for_a_complete_set(tmp_path: Path, ma
     _killed_at(k, out, make(out))
     assert len(_visible(out)) == k  # placed so far, and no report among them
     assert not any(n.endswith(".report.json") for n in _visible(out))
-    assert list(out.glob(".salesfmt-*/journal.json")), "an unfinished publish must be marked"
+    marked = list(out.glob(".salesfmt-*/journal.json"))
     again = run_cli(*make(out))
     assert again.code == 1, again.err
+    assert marked, "an unfinished publish must be marked as such"
     reference = tmp_path / "ref"
     reference.mkdir()
     assert run_cli(*make(reference)).code == 1
@@ -208,8 +209,6 @@ def _wait_for_temps(folder: Path, proc: subprocess.Popen, timeout: float = 60) -
 def test_the_next_run_removes_dead_runs_temps_and_keeps_live_ones(tmp_path: Path) -> None:
     """Issue 12.5: temps of killed runs are removed by the next run in the folder; a live
     run's (here this test process's own, by name) are not."""
-    from salesfmt.outputs import temp_prefix
-
     src, out = _partner(tmp_path / "p.csv", 60_000), tmp_path / "out"
     out.mkdir()
     for _ in range(2):
@@ -219,21 +218,17 @@ def test_the_next_run_removes_dead_runs_temps_and_keeps_live_ones(tmp_path: Path
         proc.kill()
         proc.wait()
     assert any(p.name.startswith(".") for p in out.iterdir())
+    kassa = ["convert", SAMPLES / "kassa-export-nl.csv", "-r", "kassa-nl", "-t", "bulk-csv",
+             "--today", TODAY, "-o", f"{out}/"]
+    assert run_cli(*kassa).code == 1
+    assert sorted(p.name for p in out.iterdir()) == ["kassa-export-nl.csv",
+                                                     "kassa-export-nl.report.json"]
+    from salesfmt.outputs import temp_prefix
+
     live = out / f"{temp_prefix()}other.json.tmp"
     live.write_text("a live run's")
-    small = run_cli("convert", SAMPLES / "kassa-export-nl.csv", "-r", "kassa-nl", "-t",
-                    "bulk-csv", "--today", TODAY, "-o", f"{out}/")
-    assert small.code == 1, small.err
-    assert sorted(p.name for p in out.iterdir()) == sorted(
-        [live.name, "kassa-export-nl.csv", "kassa-export-nl.report.json"])
-
-
-def _copy(src: Path, folder: Path, lines: int) -> Path:
-    folder.mkdir()
-    text = src.read_text(encoding="cp1252").splitlines()
-    body = [text[0], *(text[1:-1] * lines)]
-    (folder / "till.csv").write_text("\n".join(body) + "\n", encoding="cp1252")
-    return folder / "till.csv"
+    assert run_cli(*kassa, "--force").code == 1
+    assert live.read_text() == "a live run's"
 
 
 def _till(src: Path, out: Path, *extra: str) -> list:
@@ -241,47 +236,49 @@ def _till(src: Path, out: Path, *extra: str) -> list:
             "bulk-csv", "--today", TODAY, "-o", f"{out}/", *extra]
 
 
-def test_parallel_converts_of_same_named_inputs_never_clobber(tmp_path: Path) -> None:
-    """Issue 12.6: one of the runs publishes; the others are refused ('already exists'),
-    and the set on disk is one run's output with that run's own report."""
-    kassa = SAMPLES / "kassa-export-nl.csv"
-    inputs = [_copy(kassa, tmp_path / f"in{i}", 2000 + 500 * i) for i in range(3)]
-    out = tmp_path / "out"
-    out.mkdir()
-    procs = [subprocess.Popen(_till(src, out), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for src in inputs]
-    results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
-    codes = sorted(code for code, _ in results)
-    assert codes == [1, 2, 2], results
-    assert all("already exists" in err for code, err in results if code == 2)
-    winner = inputs[[code for code, _ in results].index(1)]
-    ref = tmp_path / "ref"
-    ref.mkdir()
-    subprocess.run(_till(winner, ref), capture_output=True, timeout=120)
-    assert _visible(out) == ["till.csv", "till.report.json"]
-    assert all((out / n).read_bytes() == (ref / n).read_bytes() for n in _visible(out))
-    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
-
-
-def test_parallel_forced_converts_leave_one_runs_whole_set(tmp_path: Path) -> None:
-    """With --force every run publishes, one after the other: what stays is one run's
-    output beside that same run's report."""
-    kassa = SAMPLES / "kassa-export-nl.csv"
-    inputs = [_copy(kassa, tmp_path / f"in{i}", 2000 + 500 * i) for i in range(3)]
-    out = tmp_path / "out"
-    out.mkdir()
-    procs = [subprocess.Popen(_till(src, out, "--force"), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL) for src in inputs]
-    assert [p.wait(timeout=120) for p in procs] == [1, 1, 1]
-    got = {n: (out / n).read_bytes() for n in _visible(out)}
-    assert sorted(got) == ["till.csv", "till.report.json"]
-    refs = []
-    for i, src in enumerate(inputs):
-        ref = tmp_path / f"ref{i}"
+@pytest.fixture(scope="module")
+def same_named(tmp_path_factory) -> list[tuple[Path, dict[str, bytes]]]:
+    """Three different inputs all named till.csv, each with its set converted alone."""
+    root = tmp_path_factory.mktemp("same-named")
+    kassa = (SAMPLES / "kassa-export-nl.csv").read_text(encoding="cp1252").splitlines()
+    made = []
+    for i in range(3):
+        (root / f"in{i}").mkdir()
+        src = root / f"in{i}" / "till.csv"
+        src.write_text("\n".join([kassa[0], *kassa[1:-1] * (400 + 100 * i)]) + "\n",
+                       encoding="cp1252")
+        ref = root / f"ref{i}"
         ref.mkdir()
         subprocess.run(_till(src, ref), capture_output=True, timeout=120)
-        refs.append({n: (ref / n).read_bytes() for n in _visible(ref)})
-    assert got in refs
+        made.append((src, {n: (ref / n).read_bytes() for n in _visible(ref)}))
+    return made
+
+
+def test_parallel_converts_of_same_named_inputs_never_clobber(tmp_path: Path,
+                                                              same_named) -> None:
+    """Issue 12.6: one of the runs publishes; the others are refused ('already exists'),
+    and the set on disk is one run's output with that run's own report."""
+    procs = [subprocess.Popen(_till(src, tmp_path), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for src, _ in same_named]
+    results = [(p.wait(timeout=120), p.communicate()[1]) for p in procs]
+    codes = [code for code, _ in results]
+    assert sorted(codes) == [1, 2, 2], results
+    assert all("already exists" in err for code, err in results if code == 2)
+    winner = same_named[codes.index(1)][1]
+    assert {n: (tmp_path / n).read_bytes() for n in _visible(tmp_path)} == winner
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_parallel_forced_converts_leave_one_runs_whole_set(tmp_path: Path,
+                                                           same_named) -> None:
+    """With --force every run publishes, one after the other: what stays is one run's
+    output beside that same run's report."""
+    procs = [subprocess.Popen(_till(src, tmp_path, "--force"), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL) for src, _ in same_named]
+    assert [p.wait(timeout=120) for p in procs] == [1, 1, 1]
+    got = {n: (tmp_path / n).read_bytes() for n in _visible(tmp_path)}
+    assert sorted(got) == ["till.csv", "till.report.json"]
+    assert got in [ref for _, ref in same_named]
 
 
 @pytest.mark.parametrize("command", ["report", "check"])
