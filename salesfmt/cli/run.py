@@ -161,19 +161,19 @@ def convert(file: str, rules: str, target: str, output: str, strict: bool, force
         named = NamedOutput(out.parent, channel, ext=out.suffix, ledger=ledger, day=day,
                             today=kw.get("today"))
     owned = OutputSet(out.parent, out.stem, out.suffix)
-    sweep(out.parent)  # a dead run's half-published set must not block this one
-    if not named:
-        _refuse_existing(owned, Path(file), force)
-    with Stage(out.parent) as stage:
-        try:
+    try:
+        sweep(out.parent)  # a dead run's half-published set must not block this one
+        if not named:
+            _refuse_existing(owned, Path(file), force)
+        with Stage(out.parent) as stage:
             result, report_path = _convert_staged(stage, file, rules, target, owned, named,
                                                   strict=strict, force=force, kw=kw,
                                                   report=dict(cap=max_errors,
                                                               with_source=with_source))
-        except OSError as exc:
-            if not _writing(exc, out.parent):
-                raise
-            raise output_error(exc, out) from None
+    except OSError as exc:
+        if not _writing(exc, out.parent):
+            raise
+        raise output_error(exc, out) from None
     click.echo(render(ReportFormat.TEXT, result, color=sys.stderr.isatty()).rstrip("\n"),
                err=True)
     if result.output is None and strict:
