@@ -125,7 +125,7 @@ def place(src: Path, dst: Path, *, force: bool = False) -> None:
     try:
         os.link(src, dst)
     except FileExistsError:
-        raise
+        raise FileExistsError(errno.EEXIST, "File exists", str(dst)) from None
     except OSError as exc:
         if exc.errno not in _NO_LINKS:
             raise
@@ -169,10 +169,9 @@ class OutputSet:
     def output(self) -> Path:
         return self.folder / f"{self.stem}{self.ext or ''}"
 
-    def members(self, folder: Path | None = None, stem: str | None = None) -> list[Path]:
-        """Existing members in ``folder`` (default the set's): output, numbered payloads in
-        number order, report last."""
-        folder, stem = folder or self.folder, stem or self.stem
+    def members(self) -> list[Path]:
+        """Existing members: the output or numbered payloads in number order, report last."""
+        folder, stem = self.folder, self.stem
         found: dict[str, Path] = {}
         if self.ext is not None:
             numbered = re.compile(rf"^{re.escape(stem)}\.(\d{{3,}}){re.escape(self.ext)}$")

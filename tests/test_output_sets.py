@@ -263,7 +263,8 @@ def test_parallel_converts_of_same_named_inputs_never_clobber(tmp_path: Path,
     results = [(p.wait(timeout=120), p.communicate()[1]) for p in procs]
     codes = [code for code, _ in results]
     assert sorted(codes) == [1, 2, 2], results
-    assert all("already exists" in err for code, err in results if code == 2)
+    assert all(f"{tmp_path / 'till.csv'}: already exists" in err
+               for code, err in results if code == 2)
     winner = same_named[codes.index(1)][1]
     assert {n: (tmp_path / n).read_bytes() for n in _visible(tmp_path)} == winner
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
@@ -301,3 +302,30 @@ def test_reports_are_never_written_over_a_file_without_force(tmp_path: Path,
     assert own.code == 2 and "refusing to overwrite the input file" in own.err
     assert src.read_bytes() == (SAMPLES / "kassa-export-nl.csv").read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kassa.csv", "r.html"]
+
+
+def test_a_file_appearing_at_a_final_name_mid_publish_is_never_replaced(tmp_path: Path,
+                                                                         monkeypatch) -> None:
+    """Placement is exclusive even past the checks: the set is rolled back, the other
+    writer's file stays, and the error names it."""
+    from salesfmt import outputs
+    from salesfmt.errors import OutputError
+
+    real_place = outputs.place
+
+    def racing_place(src: Path, dst: Path, *, force: bool = False) -> None:
+        if dst.name.endswith(".report.json"):
+            dst.write_text("another writer's")
+        real_place(src, dst, force=force)
+
+    monkeypatch.setattr(outputs, "place", racing_place)
+    with outputs.Stage(tmp_path) as stage:
+        staged = [stage.path / "s.001.json", stage.path / "s.002.json",
+                  stage.path / "s.report.json"]
+        for p in staged:
+            p.write_text(p.name)
+        with pytest.raises(OutputError, match="o.report.json: already exists"):
+            stage.publish(staged, "s", outputs.OutputSet(tmp_path, "o", ".json"), force=False)
+    assert _visible(tmp_path) == ["o.report.json"]
+    assert (tmp_path / "o.report.json").read_text() == "another writer's"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
