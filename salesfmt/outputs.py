@@ -38,6 +38,7 @@ __all__ = ["OutputSet", "Stage", "temp_prefix", "sweep", "folder_lock", "place",
 PREFIX = ".salesfmt-"
 _JOURNAL = "journal.json"
 _OWNER = re.compile(r"^\.salesfmt-([0-9a-f]{8})-(\d+)-(\d+)-")
+_PENDING = re.compile(r"^\.salesfmt-pending-(\d+)-[0-9a-f]{8}[.]")
 #: link() errors meaning "this file system has no hard links": fall back to a rename
 _NO_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK,
              errno.ENOSYS}
@@ -68,6 +69,9 @@ def temp_prefix() -> str:
 def _owner_dead(name: str) -> bool:
     """True when ``name`` is a temporary of a process on this host that no longer runs."""
     m = _OWNER.match(name)
+    if m is None:  # pending files of salesfmt before output sets: pid only, this host's
+        old = _PENDING.match(name)
+        m = old and _OWNER.match(f"{PREFIX}{_host()}-{old.group(1)}-0-")
     if not m or m.group(1) != _host():
         return False
     pid, start = int(m.group(2)), m.group(3)
