@@ -4,7 +4,9 @@ After each kill the output folder holds, per output set, either the complete set
 report (byte-identical to an undisturbed run), or outputs without a report that the dead
 run's journal marks as an unfinished publish, or nothing. The next run then succeeds and
 leaves no temporary file behind. ``SALESFMT_CRASH_KILLS=N`` kills N times per target
-(default 2, to keep CI short); ``SALESFMT_CRASH_SEED`` changes the moments.
+(default 2, to keep CI short); ``SALESFMT_CRASH_SEED`` changes the moments. Every other
+kill aims at the publish step (a few ms after the report is staged), the rest fall anywhere
+in the run.
 """
 
 from __future__ import annotations
@@ -97,6 +99,14 @@ def _hidden(folder: Path) -> list[str]:
     return [p.name for p in folder.iterdir() if p.name.startswith(".")]
 
 
+def _wait_for_staged_report(out: Path, proc: subprocess.Popen) -> None:
+    end = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < end:
+        if any(out.glob(".salesfmt-*.stage/*.report.json")):
+            return
+        time.sleep(0.001)
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_kill_at_random_moments_leaves_whole_sets_or_nothing(tmp_path: Path, name: str) -> None:
     case = CASES[name]
@@ -121,7 +131,11 @@ def test_kill_at_random_moments_leaves_whole_sets_or_nothing(tmp_path: Path, nam
         forced = ["--force"] if kill and not case.named else []
         proc = subprocess.Popen([*_command(case, src, out, ledger), *forced], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.4, 1.05) * took)
+        if kill % 2:  # every other kill aims at the publish: once the report is staged
+            _wait_for_staged_report(out, proc)
+            time.sleep(rng.uniform(0, 0.02))
+        else:
+            time.sleep(rng.uniform(0.4, 1.05) * took)
         proc.kill()
         proc.wait()
         marked = bool(list(out.glob(".salesfmt-*/journal.json")))
