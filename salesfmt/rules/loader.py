@@ -144,25 +144,42 @@ def _merge_field(fields: dict[str, Any], name: str, spec: Any) -> None:
     fields[name] = {k: v for k, v in {**old, **new}.items() if v is not None}
 
 
-def _read(path: Path, merged: _Merged, stack: tuple[Path, ...]) -> None:
+def _rule_doc(path: Path) -> Document:
+    """``path`` read as YAML; a file that is no rule file (not a mapping with a ``name``)
+    is refused by name only: its contents are never echoed (it may be any file)."""
     doc = read_yaml(path)
-    if not isinstance(doc.data, dict):
-        raise RuleError("a rule file must be a mapping with 'name' and 'fields'", where=str(path))
-    errors = _schema_errors(doc)
-    if errors:
-        raise RuleError(errors[0][1], where=errors[0][0])
-    parent = doc.data.get("extends")
-    if parent is not None:
+    if not isinstance(doc.data, dict) or not isinstance(doc.data.get("name"), str):
+        raise RuleError("not a rule file (a rule file is a mapping with 'name' and 'fields')",
+                        where=str(path))
+    return doc
+
+
+def _read(path: Path, merged: _Merged) -> None:
+    """Read ``path`` and its ``extends`` chain (a loop: chains of any depth), then merge
+    them, the furthest ancestor first."""
+    docs: list[Document] = []
+    seen: list[Path] = []
+    current = path
+    while True:
+        doc = _rule_doc(current)
+        errors = _schema_errors(doc)
+        if errors:
+            raise RuleError(errors[0][1], where=errors[0][0])
+        docs.append(doc)
+        seen.append(current.resolve())
+        parent = doc.data.get("extends")
+        if parent is None:
+            break
         try:
-            parent_path = resolve_rule_path(parent, base=path.parent).resolve()
+            current = resolve_rule_path(parent, base=current.parent).resolve()
         except RuleError as exc:
             raise RuleError(str(exc), where=doc.where(["extends"])) from None
-        if parent_path in stack or parent_path == path.resolve():
-            cycle = " → ".join(p.stem for p in (*stack, path.resolve(), parent_path))
+        if current in seen:
+            cycle = " → ".join(p.stem for p in (*seen, current))
             raise RuleError(f"extends cycle: {cycle}", where=doc.where(["extends"]))
-        _read(parent_path, merged, (*stack, path.resolve()))
-    merged.chain.append(path)
-    merged.apply(doc)
+    for doc in reversed(docs):
+        merged.chain.append(doc.path)
+        merged.apply(doc)
 
 
 def _parse_options(spec: dict[str, Any], base: ParseOptions) -> ParseOptions:
@@ -299,7 +316,7 @@ def load_rules(name_or_path: str | Path) -> RuleSet:
 
 def _build(path: Path, errors: list[str] | None) -> RuleSet:
     m = _Merged()
-    _read(path, m, ())
+    _read(path, m)
     data = m.data
     if not data.get("fields"):
         raise RuleError("maps no fields", where=m.where("fields"))
@@ -345,11 +362,9 @@ def validate_file(path: str | Path) -> list[str]:
     schema problems, else all field, skip, cross-row and severity problems."""
     try:
         resolved = resolve_rule_path(path)
-        doc = read_yaml(resolved)
+        doc = _rule_doc(resolved)
     except RuleError as exc:
         return [str(exc)]
-    if not isinstance(doc.data, dict):
-        return [f"{resolved}: a rule file must be a mapping with 'name' and 'fields'"]
     errors = _schema_errors(doc)
     if errors:
         return [f"{where}: {message}" for where, message in errors]

@@ -1,6 +1,8 @@
 """Read a rule file's YAML with the line and column of every key, so each problem can name
 its place. YAML 1.2 booleans only (``yes``/``no``/``ja`` stay text: they are map keys in
-partner files), mapping keys kept as written (``01`` stays ``"01"``), duplicate keys refused."""
+partner files), mapping keys kept as written (``01`` stays ``"01"``), duplicate keys refused.
+Nesting depth and alias expansion are bounded before anything is built (an alias bomb is
+refused in milliseconds), and a YAML error names its place, never the file's text."""
 
 from __future__ import annotations
 
@@ -13,7 +15,13 @@ import yaml
 
 from salesfmt.errors import RuleError
 
-__all__ = ["Document", "read_yaml"]
+__all__ = ["Document", "read_yaml", "MAX_DEPTH", "MAX_NODES"]
+
+#: Deepest nesting of mappings and lists a rule file may have (real ones use 4 or 5).
+MAX_DEPTH = 50
+#: Most values (scalars, mappings, lists) a rule file may hold once its aliases are
+#: expanded: each ``*alias`` counts every value of what it names.
+MAX_NODES = 200_000
 
 Path_ = tuple[str | int, ...]
 
@@ -76,22 +84,83 @@ def _build(node: yaml.Node, loader: _Loader, at: Path_, marks: dict[Path_, tuple
     return loader.construct_object(node, deep=True)
 
 
+def _bound(text: str, path: Path) -> None:
+    """Refuse nesting deeper than MAX_DEPTH and more than MAX_NODES values after alias
+    expansion, from the event stream (no recursion, nothing built or copied)."""
+    sizes: dict[str, int] = {}  # anchor → values it stands for
+    stack: list[list[Any]] = [[0, None]]  # [values so far, anchor] per open collection
+    total = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            if len(stack) > MAX_DEPTH:
+                line, col = _mark(event)
+                raise RuleError(f"nested deeper than {MAX_DEPTH} levels",
+                                where=f"{path}:{line}:{col}")
+            stack.append([1, event.anchor])
+            size = 1
+        elif isinstance(event, yaml.CollectionEndEvent):
+            size, anchor = stack.pop()
+            if anchor is not None:
+                sizes[anchor] = size
+            stack[-1][0] += size
+            continue
+        elif isinstance(event, yaml.ScalarEvent | yaml.AliasEvent):
+            size = 1 if isinstance(event, yaml.ScalarEvent) else sizes.get(event.anchor, 1)
+            if isinstance(event, yaml.ScalarEvent) and event.anchor is not None:
+                sizes[event.anchor] = 1
+            stack[-1][0] += size
+        else:
+            continue
+        total += size
+        if total > MAX_NODES:
+            line, col = _mark(event)
+            raise RuleError(f"holds more than {MAX_NODES:,} values once its aliases are "
+                            "expanded (each *alias copies what it names)",
+                            where=f"{path}:{line}:{col}")
+
+
+_QUOTED = re.compile(r"'(?!<[a-z ]+>')[^']*'|\"[^\"]*\"")
+
+
+def _problem(exc: yaml.YAMLError) -> str:
+    """What is wrong, without quoting the file's text (it may not be a rule file at all)."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        return f"unacceptable character #x{exc.character:04x}" \
+            if isinstance(exc.character, int) else "cannot decode the file"
+    problem = getattr(exc, "problem", None) or type(exc).__name__
+    return _QUOTED.sub("…", problem)
+
+
+def _where(exc: yaml.YAMLError, text: str, path: Path) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    if mark is not None:
+        return f"{path}:{mark.line + 1}:{mark.column + 1}"
+    position = getattr(exc, "position", None)
+    if isinstance(position, int):
+        before = text[:position]
+        return f"{path}:{before.count(chr(10)) + 1}:{position - before.rfind(chr(10))}"
+    return str(path)
+
+
 def read_yaml(path: Path) -> Document:
     """Parse ``path``; RuleError with line and column for unreadable or invalid YAML."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleError(f"cannot read rule file: {exc}", where=str(path)) from None
-    loader = _Loader(text)
+    marks: dict[Path_, tuple[int, int]] = {}
+    loader = None
     try:
+        _bound(text, path)
+        loader = _Loader(text)
         node = loader.get_single_node()
-        marks: dict[Path_, tuple[int, int]] = {}
         data = None if node is None else _build(node, loader, (), marks, path)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise RuleError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}",
-                        where=where) from None
+        raise RuleError(f"invalid YAML: {_problem(exc)}", where=_where(exc, text, path)) \
+            from None
+    except RecursionError:  # bounded above; a last line of defence
+        raise RuleError("nested too deeply", where=str(path)) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return Document(path, data, marks)
