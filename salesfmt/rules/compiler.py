@@ -209,7 +209,8 @@ def hidden_inputs(compiled: CompiledRules, outputs: set[str]) -> list[str]:
             continue
         needed.add(name)
         frontier += sorted(_refs(rules.fields[name]))
-    return sorted(n for n in needed - outputs if n in compiled.mapped)
+    # a missing column is among them too: reported as missing_column, not left unnamed
+    return sorted(n for n in needed - outputs if n in compiled.mapped or n in compiled.missing)
 
 
 def derived_order(rules: RuleSet) -> list[list[str]]:
@@ -254,6 +255,12 @@ def _skip_expr(rule: SkipRule, headers: list[str], column: Any, resolve: Any) ->
     return pl.all_horizontal(conds) if conds else None
 
 
+def _listed(headers: list[str], limit: int = 50) -> str:
+    """The file's headers for a message: the first ``limit``, then how many more."""
+    shown = ", ".join(headers[:limit])
+    return shown + (f" … and {len(headers) - limit} more" if len(headers) > limit else "")
+
+
 def _fuzzy_problem(name: str, header: str, alias: str, score: float, letter: str,
                    sheet: str | None, severity: Severity) -> pl.DataFrame:
     template = get_check("fuzzy_header").message
@@ -286,7 +293,7 @@ def compile_rules(rules: RuleSet, source: Source) -> CompiledRules:
                     near = closest_headers(rule.columns, headers)
                     compiled.hints[name] = {
                         "closest": ", ".join(f"'{h}' ({s:g})" for h, s in near) or "none",
-                        "headers": ", ".join(headers)}
+                        "headers": _listed(headers)}
                     continue
                 shown = text = _literal(rule.default)
             else:
