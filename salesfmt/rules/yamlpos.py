@@ -46,6 +46,9 @@ class Document:
     path: Path
     data: Any
     marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    #: plain (unquoted) scalars directly followed by `` #`` on their line, which YAML reads
+    #: as the start of a comment: place → the line's text from the scalar on
+    commented: dict[Path_, str] = field(default_factory=dict)
 
     def where(self, location: Path_) -> str:
         """``file:line:col: a.b.c`` for the deepest known part of ``location``."""
@@ -61,8 +64,18 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+def _commented(node: yaml.ScalarNode) -> str | None:
+    """The line's text from a plain scalar on, when `` #`` follows it directly."""
+    start, end = node.start_mark, node.end_mark
+    buffer = end.buffer
+    if node.style is not None or not buffer or buffer[end.index:end.index + 2] != " #":
+        return None
+    stop = buffer.find("\n", end.index)
+    return buffer[start.index:stop if stop >= 0 else None].rstrip("\r\n\0 ")
+
+
 def _build(node: yaml.Node, loader: _Loader, at: Path_, marks: dict[Path_, tuple[int, int]],
-           path: Path) -> Any:
+           path: Path, commented: dict[Path_, str]) -> Any:
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         out: dict[Any, Any] = {}
@@ -73,14 +86,16 @@ def _build(node: yaml.Node, loader: _Loader, at: Path_, marks: dict[Path_, tuple
                 line, col = _mark(key_node)
                 raise RuleError(f"duplicate key {key!r}", where=f"{path}:{line}:{col}")
             marks[(*at, key)] = _mark(key_node)
-            out[key] = _build(value_node, loader, (*at, key), marks, path)
+            out[key] = _build(value_node, loader, (*at, key), marks, path, commented)
         return out
     if isinstance(node, yaml.SequenceNode):
         items = []
         for i, item in enumerate(node.value):
             marks[(*at, i)] = _mark(item)
-            items.append(_build(item, loader, (*at, i), marks, path))
+            items.append(_build(item, loader, (*at, i), marks, path, commented))
         return items
+    if isinstance(node, yaml.ScalarNode) and (line := _commented(node)) is not None:
+        commented[at] = line
     return loader.construct_object(node, deep=True)
 
 
@@ -119,7 +134,8 @@ def _bound(text: str, path: Path) -> None:
                             where=f"{path}:{line}:{col}")
 
 
-_QUOTED = re.compile(r"'(?!<[a-z ]+>')[^']*'|\"[^\"]*\"")
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_KEEP = re.compile(r"'(<[a-z ]+>|[^\w\s']{1,3})'")  # token names ('<scalar>'), punctuation
 
 
 def _problem(exc: yaml.YAMLError) -> str:
@@ -128,7 +144,7 @@ def _problem(exc: yaml.YAMLError) -> str:
         return f"unacceptable character #x{exc.character:04x}" \
             if isinstance(exc.character, int) else "cannot decode the file"
     problem = getattr(exc, "problem", None) or type(exc).__name__
-    return _QUOTED.sub("…", problem)
+    return _QUOTED.sub(lambda m: m.group() if _KEEP.fullmatch(m.group()) else "…", problem)
 
 
 def _where(exc: yaml.YAMLError, text: str, path: Path) -> str:
@@ -149,12 +165,13 @@ def read_yaml(path: Path) -> Document:
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleError(f"cannot read rule file: {exc}", where=str(path)) from None
     marks: dict[Path_, tuple[int, int]] = {}
+    commented: dict[Path_, str] = {}
     loader = None
     try:
         _bound(text, path)
         loader = _Loader(text)
         node = loader.get_single_node()
-        data = None if node is None else _build(node, loader, (), marks, path)
+        data = None if node is None else _build(node, loader, (), marks, path, commented)
     except yaml.YAMLError as exc:
         raise RuleError(f"invalid YAML: {_problem(exc)}", where=_where(exc, text, path)) \
             from None
@@ -163,4 +180,4 @@ def read_yaml(path: Path) -> Document:
     finally:
         if loader is not None:
             loader.dispose()
-    return Document(path, data, marks)
+    return Document(path, data, marks, commented)
