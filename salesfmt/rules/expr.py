@@ -33,6 +33,7 @@ __all__ = ["ExprError", "Typed", "FUNCTIONS", "MAX_DEPTH", "check_expr", "compil
 
 _DEC = pl.Decimal(38, DECIMAL_SCALE)
 _NUMERIC = (Kind.INTEGER, Kind.DECIMAL, None)
+_DEC_FIT = 1e31  # a float estimate below this fits Decimal(38, 6) (whose limit is 1e32)
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,21 @@ def _unify(a: Typed, b: Typed) -> tuple[pl.Expr, pl.Expr]:
                       else this.expr.str.to_datetime(strict=False, time_unit="us"))
             return (parsed, other.expr) if this is a else (other.expr, parsed)
     return a.expr, b.expr
+
+
+_OPS: dict[type, Callable[[pl.Expr, pl.Expr], pl.Expr]] = {
+    ast.Add: pl.Expr.__add__, ast.Sub: pl.Expr.__sub__, ast.Mult: pl.Expr.__mul__,
+    ast.Div: pl.Expr.__truediv__,
+}
+
+
+def _arith(op: type, x: pl.Expr, y: pl.Expr, kind: Kind) -> pl.Expr:
+    """``x op y``, empty where the result would not fit its kind (Int64 wraps around
+    silently, a decimal overflow stops the run) or a division is by zero: judged first in
+    floats, and such rows compute with an empty operand."""
+    estimate = _OPS[op](x.cast(pl.Float64), y.cast(pl.Float64)).abs()
+    fits = estimate < (9.2e18 if kind is Kind.INTEGER else _DEC_FIT)
+    return _OPS[op](pl.when(fits).then(x), pl.when(fits).then(y))
 
 
 def _compatible(a: Kind | None, b: Kind | None, exact: bool = False) -> bool:
@@ -213,14 +229,12 @@ class _Compiler:
         self._number(a, node.left, node, "arithmetic")
         self._number(b, node.right, node, "arithmetic")
         if isinstance(node.op, ast.Div):
-            divisor = _num(b).cast(_DEC)
-            return Typed(_num(a).cast(_DEC) / pl.when(divisor != 0).then(divisor), Kind.DECIMAL)
-        if a.kind is Kind.INTEGER and b.kind is Kind.INTEGER:
+            x, y, kind = _num(a).cast(_DEC), _num(b).cast(_DEC), Kind.DECIMAL
+        elif a.kind is Kind.INTEGER and b.kind is Kind.INTEGER:
             x, y, kind = a.expr, b.expr, Kind.INTEGER
         else:
             x, y, kind = _num(a), _num(b), Kind.DECIMAL
-        ops = {ast.Add: x.__add__, ast.Sub: x.__sub__, ast.Mult: x.__mul__}
-        return Typed(ops[type(node.op)](y), kind)
+        return Typed(_arith(type(node.op), x, y, kind), kind)
 
     def _UnaryOp(self, node: ast.UnaryOp) -> Typed:
         t = self(node.operand)

@@ -31,8 +31,9 @@ class _Loader(yaml.SafeLoader):
 
 
 _BOOL = "tag:yaml.org,2002:bool"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"  # YAML 1.2 has none: 2026-01-01 stays text
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != _BOOL]
+    first: [(tag, rx) for tag, rx in resolvers if tag not in (_BOOL, _TIMESTAMP)]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
@@ -80,8 +81,11 @@ def _build(node: yaml.Node, loader: _Loader, at: Path_, marks: dict[Path_, tuple
         loader.flatten_mapping(node)
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else \
-                loader.construct_object(key_node, deep=True)
+            if not isinstance(key_node, yaml.ScalarNode):
+                line, col = _mark(key_node)
+                raise RuleError("a key must be a text, not a list or mapping",
+                                where=f"{path}:{line}:{col}")
+            key = key_node.value
             if key in out:
                 line, col = _mark(key_node)
                 raise RuleError(f"duplicate key {key!r}", where=f"{path}:{line}:{col}")
@@ -96,7 +100,12 @@ def _build(node: yaml.Node, loader: _Loader, at: Path_, marks: dict[Path_, tuple
         return items
     if isinstance(node, yaml.ScalarNode) and (line := _commented(node)) is not None:
         commented[at] = line
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, TypeError, OverflowError, ArithmeticError) as exc:  # !!timestamp 2026-13-45
+        line, col = _mark(node)
+        raise RuleError(f"not a valid {node.tag.rsplit(':', 1)[-1]} value ({type(exc).__name__})",
+                        where=f"{path}:{line}:{col}") from None
 
 
 def _bound(text: str, path: Path) -> None:
