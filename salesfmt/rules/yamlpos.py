@@ -128,6 +128,10 @@ def _bound(text: str, path: Path) -> None:
                 sizes[anchor] = size
             stack[-1][0] += size
             continue
+        elif isinstance(event, yaml.AliasEvent) and any(a == event.anchor for _, a in stack):
+            line, col = _mark(event)
+            raise RuleError("an alias inside what it names (endless)",
+                            where=f"{path}:{line}:{col}")
         elif isinstance(event, yaml.ScalarEvent | yaml.AliasEvent):
             size = 1 if isinstance(event, yaml.ScalarEvent) else sizes.get(event.anchor, 1)
             if isinstance(event, yaml.ScalarEvent) and event.anchor is not None:
