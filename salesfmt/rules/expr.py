@@ -146,7 +146,7 @@ class _Compiler:
         self.text = text
 
     def _what(self, t: Typed, node: ast.AST) -> str:
-        """An operand in the author's terms: ``sku, a text field`` or ``a text value``."""
+        """An operand in the author's terms: ``sku (a text field)`` or ``a text value``."""
         kind = t.kind or "null"
         article = "an" if kind[0] in "aeiou" else "a"
         if isinstance(node, ast.Name) and node.id in FIELDS:
@@ -207,6 +207,9 @@ class _Compiler:
             if not isinstance(elt, ast.Constant) or (sign == -1 and isinstance(elt.value, str)):
                 raise ExprError("lists after 'in' hold literals only", elt.col_offset + 1)
             value = elt.value if sign == 1 else -elt.value
+            if kind in (Kind.INTEGER, Kind.DECIMAL) and isinstance(value, str):
+                raise ExprError("the list after 'in' holds text, and the value is a number",
+                                elt.col_offset + 1)
             if kind is Kind.DECIMAL and isinstance(value, int | float):
                 value = Decimal(repr(value))
             values.append(value)
