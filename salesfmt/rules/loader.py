@@ -223,7 +223,8 @@ def _field_rule(name: str, spec: dict[str, Any], base: ParseOptions, m: _Merged,
             _expr(spec[key], m.where("fields", name, key), known,
                   allow=name if "column" in spec else None)
     if "template" in spec:
-        bad = sorted(set(_template_refs(spec["template"])) - known)
+        bad = sorted(set(_template_refs(spec["template"], m.where("fields", name, "template")))
+                     - known)
         if bad:
             raise RuleError(f"template reads field {bad[0]!r}, which this rule does not map",
                             where=m.where("fields", name, "template"))
@@ -245,11 +246,21 @@ def _field_rule(name: str, spec: dict[str, Any], base: ParseOptions, m: _Merged,
     )
 
 
-def _template_refs(template: str) -> list[str]:
+def _template_refs(template: str, where: str) -> list[str]:
+    """Fields a template reads; RuleError for a broken one or a ``{f:spec}`` / ``{f!r}``
+    (never applied: refused rather than ignored)."""
     try:
-        return [f for _, f, _, _ in string.Formatter().parse(template) if f]
+        parts = list(string.Formatter().parse(template))
     except ValueError as exc:
-        raise RuleError(f"bad template {template!r}: {exc}") from None
+        raise RuleError(f"bad template {template!r}: {exc}", where=where) from None
+    for _, ref, spec, conversion in parts:
+        if ref == "":
+            raise RuleError(f"bad template {template!r}: {{}} needs a field name, such as "
+                            "{sale_id} (write {{ and }} for braces)", where=where)
+        if ref is not None and (spec or conversion):
+            raise RuleError(f"bad template {template!r}: write {{{ref}}} alone (no format "
+                            "or conversion)", where=where)
+    return [f for _, f, _, _ in parts if f]
 
 
 def _names(value: Any) -> tuple[str, ...]:
