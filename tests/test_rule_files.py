@@ -134,11 +134,16 @@ def test_kiosk_without_its_bon_column_is_a_missing_column_report(tmp_path: Path)
     assert "no column for ORDER_ID in the file (looked for: Bon)" in res.err
 
 
-def test_a_missing_column_read_only_by_a_consistent_rule_is_reported(tmp_path: Path) -> None:
+@pytest.mark.parametrize("skip", ["", "skip:\n  - {field: location_id, equals: K9}\n"
+                                      "  - {when: \"location_id == 'K9'\"}\nconsistent: []\n"])
+def test_a_missing_column_read_only_by_consistent_or_skip_rules_is_reported(
+        tmp_path: Path, skip: str) -> None:
     text = (SAMPLES / "kiosk-kassa-nl.csv").read_text(encoding="utf-8")
     data = tmp_path / "no-kassa.csv"
     data.write_text(text.replace(";Kassa;", ";Till;", 1), encoding="utf-8")
-    res = run_cli("check", data, "-r", "kiosk-kassa-nl", "-t", "bulk-csv", "--today", TODAY)
+    rules = tmp_path / "k.yaml"
+    rules.write_text(f"name: k\nextends: kiosk-kassa-nl\n{skip}", encoding="utf-8")
+    res = run_cli("check", data, "-r", rules, "-t", "bulk-csv", "--today", TODAY)
     assert res.code == 1, res.err
     assert "warning: no column for location_id in the file (looked for: Kassa)" in res.err
 

@@ -343,6 +343,8 @@ def compile_rules(rules: RuleSet, source: Source) -> CompiledRules:
         compiled.layers.append(layer)
     on_columns, on_fields = [], []  # partner-column skips run before any parsing
     for i, s in enumerate(rules.skip):
+        if s.field is not None and s.field not in compiled.mapped:
+            continue  # its column is missing: reported as missing_column, nothing to skip on
         try:
             expr = _skip_expr(s, headers, column, resolve)
         except ExprError as exc:
