@@ -54,12 +54,18 @@ def _parse(text: str) -> ast.Expression:
                         exc.offset and exc.offset + lead) from None
     except (RecursionError, MemoryError):
         raise ExprError(f"expression nested deeper than {MAX_DEPTH} levels") from None
-    if lead:
+    if lead or not text.isascii():
+        lines = text.strip().splitlines()
+
+        def chars(line: int, offset: int) -> int:  # ast counts UTF-8 bytes; we count characters
+            return len(lines[line - 1].encode()[:offset].decode(errors="ignore")) + (
+                lead if line == 1 else 0)
+
         for node in ast.walk(tree):
-            if isinstance(node, ast.expr) and node.lineno == 1:
-                node.col_offset += lead
-                if node.end_lineno == 1 and node.end_col_offset is not None:
-                    node.end_col_offset += lead
+            if isinstance(node, ast.expr):
+                node.col_offset = chars(node.lineno, node.col_offset)
+                if node.end_lineno is not None and node.end_col_offset is not None:
+                    node.end_col_offset = chars(node.end_lineno, node.end_col_offset)
     return tree
 
 
