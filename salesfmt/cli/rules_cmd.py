@@ -8,7 +8,8 @@ from salesfmt.canonical import FIELDS
 from salesfmt.cli import cli
 from salesfmt.errors import ExitCode, RuleError
 from salesfmt.rules import list_rules, load_rules
-from salesfmt.rules.loader import comment_warnings, schema_path, validate_file
+from salesfmt.rules.lint import comment_warnings
+from salesfmt.rules.loader import schema_path, validate_file
 from salesfmt.rules.model import RuleSet
 from salesfmt.rules.show import (
     allowed_values,

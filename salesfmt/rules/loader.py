@@ -22,8 +22,7 @@ from salesfmt.rules.model import DEFAULT_FUZZY_THRESHOLD, FieldRule, RuleSet, Sk
 from salesfmt.rules.parsers import ParseOptions
 from salesfmt.rules.yamlpos import Document, read_yaml
 
-__all__ = ["load_rules", "list_rules", "resolve_rule_path", "schema_path", "validate_file",
-           "comment_warnings"]
+__all__ = ["load_rules", "list_rules", "resolve_rule_path", "schema_path", "validate_file"]
 
 _SOURCES = ("column", "constant", "template")
 _DICTS = ("input", "parse", "headers", "severity")
@@ -387,30 +386,3 @@ def validate_file(path: str | Path) -> list[str]:
         found.append(str(exc))
     return found
 
-
-def _is_alias(location: tuple[Any, ...]) -> bool:
-    """Whether a place in a rule file holds a header alias (a field's or a skip's column)."""
-    if location[:1] == ("fields",):
-        rest = location[2:]
-        return rest in ((), ("column",)) or len(rest) == 1 and isinstance(rest[0], int) \
-            or len(rest) == 2 and rest[0] == "column"
-    return location[:1] == ("skip",) and location[2:] == ("column",)
-
-
-def comment_warnings(path: str | Path) -> list[str]:
-    """A warning per unquoted header alias followed by `` #`` on its line: YAML reads the
-    rest as a comment, so ``sale_id: Store #`` maps the header ``Store``."""
-    try:
-        doc = read_yaml(resolve_rule_path(path))
-    except RuleError:
-        return []
-    out = []
-    for location, line in doc.commented.items():
-        if _is_alias(location):
-            value = doc.data
-            for key in location:
-                value = value[key]
-            out.append(f"{doc.where(list(location))}: warning: alias {value!r} is followed by "
-                       f"' #', which YAML reads as a comment; if the header contains '#', "
-                       f"quote it: {line!r}")
-    return out
