@@ -124,10 +124,10 @@ _OPS: dict[type, Callable[[pl.Expr, pl.Expr], pl.Expr]] = {
 def _arith(op: type, x: pl.Expr, y: pl.Expr, kind: Kind) -> pl.Expr:
     """``x op y``, empty where the result would not fit its kind (Int64 wraps around
     silently, a decimal overflow stops the run) or a division is by zero: judged first in
-    floats, and such rows compute with an empty operand."""
+    floats, and such rows compute with an empty left operand."""
     estimate = _OPS[op](x.cast(pl.Float64), y.cast(pl.Float64)).abs()
     fits = estimate < (9.2e18 if kind is Kind.INTEGER else _DEC_FIT)
-    return _OPS[op](pl.when(fits).then(x), pl.when(fits).then(y))
+    return _OPS[op](pl.when(fits).then(x), y)  # one empty operand empties the result
 
 
 def _compatible(a: Kind | None, b: Kind | None, exact: bool = False) -> bool:
