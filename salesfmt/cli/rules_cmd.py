@@ -7,6 +7,7 @@ import click
 from salesfmt.canonical import FIELDS
 from salesfmt.cli import cli
 from salesfmt.errors import ExitCode, RuleError
+from salesfmt.report.terminal import terminal_safe
 from salesfmt.rules import list_rules, load_rules
 from salesfmt.rules.lint import comment_warnings
 from salesfmt.rules.loader import schema_path, validate_file
@@ -55,7 +56,7 @@ def rules_validate(files: tuple[str, ...]) -> None:
     bad = False
     for file in files:
         for line in comment_warnings(file):
-            click.echo(line)
+            click.echo(terminal_safe(line))
         problems = validate_file(file)
         for line in problems:
             click.echo(line)
@@ -82,12 +83,12 @@ def rules_show(name: str, file: str | None, target: str | None, file_option: str
     required target field has no source."""
     rs = load_rules(name)
     for line in describe(rs):
-        click.echo(line)
+        click.echo(terminal_safe(line))
     partner = file_option or file
     resolved: dict[str, str] = {}
     if partner is not None:
         about, resolved = resolved_headers(rs, partner)
-        click.echo(about)
+        click.echo(terminal_safe(about))
     tgt = load_target(target) if target else None
     fed: dict[str, list[str]] = {}
     if tgt is not None:
@@ -101,7 +102,7 @@ def rules_show(name: str, file: str | None, target: str | None, file_option: str
             line += f" [{resolved[field_name]}]"
         if tgt is not None:
             line += f"  → {', '.join(fed.get(field_name, [])) or f'(not used by {tgt.name})'}"
-        click.echo(line)
+        click.echo(terminal_safe(line))
     if tgt is None:
         return
     _show_target(rs, tgt)
@@ -122,12 +123,13 @@ def _show_target(rs: RuleSet, tgt: Target) -> None:
             src = f"target default {f.default!r}"
         else:
             src = f"nothing (canonical {f.source} not mapped)"
-        click.echo(f"  {f.name:<{tw}}  {'required' if f.required else 'optional':<8}  {src}")
+        click.echo(f"  {f.name:<{tw}}  {'required' if f.required else 'optional':<8}  "
+                   f"{terminal_safe(src)}")
         allowed = allowed_values(f)
         if allowed:
-            click.echo(f"  {'':<{tw}}  {'':<8}  allowed: {', '.join(allowed)}")
+            click.echo(f"  {'':<{tw}}  {'':<8}  allowed: {terminal_safe(', '.join(allowed))}")
     for line in record_lines(tgt):
-        click.echo(line)
+        click.echo(terminal_safe(line))
     missing = unfed_required(rs, tgt)
     if missing:
         names = ", ".join(f"{f.name} (canonical {f.source}: {FIELDS[f.source].description})"
