@@ -26,6 +26,7 @@ from salesfmt.rules.expr import ExprError, Typed, compile_expr, field_refs, to_t
 from salesfmt.rules.headers import closest_headers, match_headers, normalize_header
 from salesfmt.rules.model import FieldRule, RuleSet, SkipRule
 from salesfmt.rules.parsers import ambiguous_date, parse
+from salesfmt.rules.precision import lost_digits
 
 __all__ = ["CompiledRules", "compile_rules", "header_scorer", "normalize_header", "typed",
            "raw", "parsed_text", "unmapped", "to_text", "derived_order", "hidden_inputs"]
@@ -325,6 +326,11 @@ def compile_rules(rules: RuleSet, source: Source) -> CompiledRules:
                 parsed.append(amb.alias(_flag("ambiguous_date", name)))
                 compiled.flags.setdefault(name, []).append(
                     ("ambiguous_date", _flag("ambiguous_date", name)))
+        if kind in (Kind.INTEGER, Kind.DECIMAL) and rule.columns:  # never rounded silently
+            parsed.append(lost_digits(pl.col(parsed_text(name)), rule.parse)
+                          .alias(_flag("precision_lost", name)))
+            compiled.flags.setdefault(name, []).append(
+                ("precision_lost", _flag("precision_lost", name)))
 
     def column(header: str) -> pl.Expr:
         hit = match_headers({"": (header,)}, headers, fuzzy=False, threshold=100).get("")

@@ -369,6 +369,7 @@ def _build(path: Path, errors: list[str] | None) -> RuleSet:
         threshold=float(headers.get("threshold", DEFAULT_FUZZY_THRESHOLD)),
         cross=cross or (),
         severity=severity or {},
+        formulas=data.get("formulas"),
         muted=_muted(m),
         parse=base,
     )
