@@ -246,7 +246,8 @@ def _queries(source: Source, compiled: CompiledRules, plan: TargetPlan, kept: li
             lf = lf.with_columns(layer)
         if compiled.skip_fields is not None:
             lf = lf.filter(~compiled.skip_fields)
-        return (lf.with_columns(plan.values).with_columns([*plan.outputs, *plan.row_checks])
+        return (lf.with_columns(plan.values).with_columns(plan.row_checks)  # outputs read
+                .with_columns(plan.outputs)  # the checks: a failed one may rewrite the text
                 .select(kept).collect(engine="in-memory"))
 
     pending: deque[tuple[pl.DataFrame, Future[pl.DataFrame]]] = deque()
