@@ -83,7 +83,8 @@ def read_options(rules: RuleSet, **overrides: object) -> ReadOptions:
     opts = ReadOptions(encoding=rules.encoding, delimiter=rules.delimiter,
                        quote_char=rules.quote_char, escape_char=rules.escape_char,
                        sheet=rules.sheet,
-                       header_row=rules.header_row)
+                       header_row=rules.header_row,
+                       decimal_separator=rules.parse.decimal_separator)
     for key, val in overrides.items():
         if val is not None:
             setattr(opts, key, val)

@@ -225,7 +225,8 @@ def hidden_inputs(compiled: CompiledRules, outputs: set[str]) -> list[str]:
             continue
         needed.add(name)
         frontier += sorted(_refs(rules.fields[name]))
-    return sorted(n for n in needed - outputs if n in compiled.mapped)
+    # a missing column is among them too: reported as missing_column, not left unnamed
+    return sorted(n for n in needed - outputs if n in compiled.mapped or n in compiled.missing)
 
 
 def derived_order(rules: RuleSet) -> list[list[str]]:
@@ -270,6 +271,12 @@ def _skip_expr(rule: SkipRule, headers: list[str], column: Any, resolve: Any) ->
     return pl.all_horizontal(conds) if conds else None
 
 
+def _listed(headers: list[str], limit: int = 50) -> str:
+    """The file's headers for a message: the first ``limit``, then how many more."""
+    shown = ", ".join(headers[:limit])
+    return shown + (f" … and {len(headers) - limit} more" if len(headers) > limit else "")
+
+
 def _fuzzy_problem(name: str, header: str, alias: str, score: float, letter: str,
                    sheet: str | None, severity: Severity) -> pl.DataFrame:
     template = get_check("fuzzy_header").message
@@ -308,7 +315,7 @@ def compile_rules(rules: RuleSet, source: Source) -> CompiledRules:
                     near = closest_headers(rule.columns, headers)
                     compiled.hints[name] = {
                         "closest": ", ".join(f"'{h}' ({s:g})" for h, s in near) or "none",
-                        "headers": ", ".join(headers)}
+                        "headers": _listed(headers)}
                     continue
                 shown = text = _literal(rule.default)
             else:
@@ -366,6 +373,8 @@ def compile_rules(rules: RuleSet, source: Source) -> CompiledRules:
     compiled.layers.append(compiled.why_layer)  # why date cells did not parse: last
     on_columns, on_fields = [], []  # partner-column skips run before any parsing
     for i, s in enumerate(rules.skip):
+        if s.field is not None and s.field not in compiled.mapped:
+            continue  # its column is missing: reported as missing_column, nothing to skip on
         try:
             expr = _skip_expr(s, headers, column, resolve)
         except ExprError as exc:

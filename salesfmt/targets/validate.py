@@ -225,7 +225,10 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
     for f in target.fields:
         fed.setdefault(f.source, f)
     for decl in compiled.cross:
-        unfed = [n for n in (*decl.keys, *decl.fields) if n not in compiled.mapped]
+        names = (*decl.keys, *decl.fields)
+        if any(n in compiled.missing for n in names):
+            continue  # a column it needs is missing: that is reported (missing_column)
+        unfed = [n for n in names if n not in compiled.mapped]
         if unfed:
             raise TargetError(f"rules {compiled.rules.name!r}: cross-row rule names field(s) "
                               f"with no source: {', '.join(unfed)}")

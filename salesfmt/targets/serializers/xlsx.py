@@ -24,6 +24,7 @@ from xml.sax.saxutils import escape, quoteattr
 import polars as pl
 
 from salesfmt.canonical import Kind
+from salesfmt.outputs import temp_prefix
 from salesfmt.problems import column_letter
 from salesfmt.resources import templates_dir
 from salesfmt.targets.serializers._atomic import AtomicWriter
@@ -99,7 +100,7 @@ class XlsxTemplateWriter(AtomicWriter):
         self.sheet, self.infos = read_template(self.template, opts.get("sheet", "Sheet1"))
         self.fields = list(target.fields)
         self.source_col = self._template_columns()
-        fd, rows = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".rows",
+        fd, rows = tempfile.mkstemp(prefix=f"{temp_prefix()}{self.path.name}.", suffix=".rows",
                                     dir=self.path.parent)
         self._rows_path = Path(rows)
         self._rows = os.fdopen(fd, "wb")
