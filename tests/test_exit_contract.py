@@ -6,12 +6,13 @@ salesfmt`` process (a ``sitecustomize`` on PYTHONPATH replaces the pipeline's ``
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLES, TODAY, Run, internal_failure, run_cli
+from tests.conftest import ROOT, SAMPLES, TODAY, Run, internal_failure, run_cli
 
 SAMPLE = SAMPLES / "charity-lottery-web.csv"
 ARGS = ("check", SAMPLE, "-r", "charity-web", "-t", "bulk-csv", "--today", TODAY)
@@ -36,7 +37,7 @@ def _inject(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str) -> None:
     (site / "sitecustomize.py").write_text(
         "import salesfmt.cli.run as _run\n\n\ndef _broken(*args, **kwargs):\n"
         + textwrap.indent(body, "    ") + "\n\n\n_run.run = _broken\n")
-    monkeypatch.setenv("PYTHONPATH", str(site))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(site), str(ROOT)]))  # this checkout
 
 
 def _one_error_line(res: Run, prefix: str) -> str:
