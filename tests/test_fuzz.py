@@ -124,7 +124,8 @@ def test_fuzz_repro(case: dict, tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     command = case.get("command", "check")
-    args = [command, src, "-r", case["rules"], "-t", case["target"], "--today", TODAY,
+    rules = str(REPROS / case["rules"]) if case["rules"].endswith(".yaml") else case["rules"]
+    args = [command, src, "-r", rules, "-t", case["target"], "--today", TODAY,
             "--with-source", *case.get("args", [])]
     args += ["--format", "json"] if command == "check" else ["-o", f"{out}{os.sep}"]
     res = run_cli(*args, timeout=120, allow_internal=True)
