@@ -28,6 +28,9 @@ FAILURES = {
     "recursion": "def f(n):\n    return f(n + 1)\nf(0)",
     "native stderr noise": "import os\nos.write(2, b'calamine: capped\\nnotice two\\n')\n"
                            "raise RuntimeError('x')",
+    "library log and warning": "import logging, warnings\n"
+                               "logging.getLogger('calamine.ods').warning('capped')\n"
+                               "warnings.warn('noisy')\nraise RuntimeError('x')",
 }
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import click
 
-from salesfmt.cli._guard import native_stderr_sink, one_line, panic_line
+from salesfmt.cli._guard import library_noise_off, native_stderr_sink, one_line, panic_line
 from salesfmt.errors import ExitCode, SalesfmtError
 
 __all__ = ["cli", "main"]
@@ -89,6 +89,6 @@ def main(argv: list[str] | None = None) -> None:
     if os.environ.get("SALESFMT_DEBUG"):
         code = _run(argv, lambda: "")
     else:
-        with native_stderr_sink() as native:
+        with native_stderr_sink() as native, library_noise_off():
             code = _run(argv, native)
     sys.exit(code)

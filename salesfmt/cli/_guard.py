@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import os
 import re
 import sys
 import tempfile
+import warnings
 from collections.abc import Callable, Iterator
 
-__all__ = ["native_stderr_sink", "one_line", "panic_line"]
+__all__ = ["library_noise_off", "native_stderr_sink", "one_line", "panic_line"]
 
 _SINK_READ = 64 * 1024
 _MAX_LINE = 400
@@ -35,6 +37,24 @@ def panic_line(exc: BaseException, native: str) -> str:
     where = _PANIC_AT.search(native)
     at = f" (at {where.group(1)})" if where else ""
     return one_line(f"Rust panic{at}: {one_line(str(exc), first_only=True) or 'no message'}")
+
+
+@contextlib.contextmanager
+def library_noise_off() -> Iterator[None]:
+    """Libraries' log records and Python warnings stay off stderr for the block.
+
+    calamine logs through Python logging (``calamine.ods``: "row repeat count capped"),
+    which, with no handler configured, prints the bare message on stderr.
+    """
+    root = logging.getLogger()
+    handler = logging.NullHandler()
+    root.addHandler(handler)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        root.removeHandler(handler)
 
 
 @contextlib.contextmanager
