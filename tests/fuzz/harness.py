@@ -204,12 +204,14 @@ class Stats:
     real_processes: int = 0
     findings: list[Finding] = field(default_factory=list)
     kinds: Counter = field(default_factory=Counter)
+    slowest: tuple[float, str] = (0.0, "")
 
     def summary(self) -> str:
         causes = Counter(f.cause for f in self.findings)
         lines = [f"{self.cases} cases ({self.real_processes} as real processes), "
                  f"{len(self.findings)} failing: " + ", ".join(
-                     f"{k} {v}" for k, v in sorted(self.kinds.items()))]
+                     f"{k} {v}" for k, v in sorted(self.kinds.items()))
+                 + f"; slowest case {self.slowest[1]}: {self.slowest[0]:.1f} s"]
         lines += [f"  {n:>5}× {c}" for c, n in causes.most_common()]
         return "\n".join(lines)
 
@@ -254,7 +256,9 @@ def campaign(seed: int, seconds: float, corpus: list[Path], *, sizes: Sizes | No
             i = first
             while time.monotonic() < end:
                 case = make_case(seed, i, corpus, sizes, subprocess_every)
+                started = time.monotonic()
                 reasons, err, argv = run_case(case, driver, workdir, timeout)
+                stats.slowest = max(stats.slowest, (time.monotonic() - started, case.ident))
                 stats.cases += 1
                 stats.real_processes += case.real_process
                 if reasons:
