@@ -8,6 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
+from salesfmt.errors import OutputError
 from salesfmt.targets.validate import out, value
 from salesfmt.util import publish
 
@@ -22,8 +23,12 @@ class AtomicWriter:
     def __init__(self, path: Path, target: object) -> None:
         self.path = Path(path)
         self.target = target
-        fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp",
-                                    dir=self.path.parent)
+        try:
+            fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp",
+                                        dir=self.path.parent)
+        except OSError as exc:  # name the output, not the temporary file
+            raise OutputError(f"cannot write the output here ({exc.strerror or exc})",
+                              where=str(self.path)) from None
         os.close(fd)
         self.tmp = Path(name)
         self.records = 0
