@@ -31,7 +31,7 @@ KNOWN: dict[str, Callable[[Finding], bool]] = {
     "legal headers refused (__row, Ref,Ref,Ref (2))": lambda f: b"__row" in f.case.data[:4096]
     or _err("__row", "duplicate", "Duplicate")(f),
     "damaged .xls panics in calamine": lambda f: "Rust panic" in f.err
-    and f.case.suffix == ".xls",
+    and f.case.data.startswith(b"\xd0\xcf\x11\xe0"),  # an OLE2 (BIFF) file, any name
     "XLSX cell at XFD1048576 aborts": lambda f: f.reasons[0].startswith("exit -6"),
     "zip bombs / BadZipFile": _err("BadZipFile"),
     "quadratic header matching (100k columns)": _wide_timeout,
