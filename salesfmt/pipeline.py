@@ -54,6 +54,8 @@ class Result:
     raw_rows: pl.DataFrame = field(default_factory=pl.DataFrame)
     #: First and last sale day of the converted rows (None when there is no sale date).
     sale_dates: tuple[date, date] | None = None
+    #: Warnings left out of ``problems`` by the rule file's ``severity: {code: off}``.
+    muted: dict[str, int] = field(default_factory=dict)
 
     @property
     def errors(self) -> pl.DataFrame:
@@ -79,7 +81,8 @@ def read_options(rules: RuleSet, **overrides: object) -> ReadOptions:
     opts = ReadOptions(encoding=rules.encoding, delimiter=rules.delimiter,
                        quote_char=rules.quote_char, escape_char=rules.escape_char,
                        sheet=rules.sheet,
-                       header_row=rules.header_row)
+                       header_row=rules.header_row,
+                       decimal_separator=rules.parse.decimal_separator)
     for key, val in overrides.items():
         if val is not None:
             setattr(opts, key, val)
@@ -179,6 +182,8 @@ def _run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None
             placed = _run_batches(source, compiled, plan, result, frames, writer,
                                   progress)
             result.problems = concat_problems([_place(source.problems, placed), *frames])
+            if rules.muted:
+                _mute(result, rules.muted)
             if writer is not None:
                 if strict and not result.clean:
                     writer.abort()
@@ -190,6 +195,14 @@ def _run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None
             raise
     result.check_balance()
     return result
+
+
+def _mute(result: Result, codes: frozenset[str]) -> None:
+    """Drop the warnings of muted codes, counting them per code (errors always stay)."""
+    hit = pl.col("code").is_in(sorted(codes)) & (pl.col("severity") == Severity.WARNING.value)
+    counts = result.problems.filter(hit).group_by("code").len()
+    result.muted = dict(counts.sort("code").iter_rows())
+    result.problems = result.problems.filter(~hit)
 
 
 def _place(problems: pl.DataFrame, placed: list[pl.DataFrame]) -> pl.DataFrame:
@@ -233,7 +246,8 @@ def _queries(source: Source, compiled: CompiledRules, plan: TargetPlan, kept: li
             lf = lf.with_columns(layer)
         if compiled.skip_fields is not None:
             lf = lf.filter(~compiled.skip_fields)
-        return (lf.with_columns(plan.values).with_columns([*plan.outputs, *plan.row_checks])
+        return (lf.with_columns(plan.values).with_columns(plan.row_checks)  # outputs read
+                .with_columns(plan.outputs)  # the checks: a failed one may rewrite the text
                 .select(kept).collect(engine="in-memory"))
 
     pending: deque[tuple[pl.DataFrame, Future[pl.DataFrame]]] = deque()
@@ -288,7 +302,8 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
         if flagged:
             frames.extend(_extract(df, plan, compiled, source.sheet))
         if flagged or marked.height:
-            _keep_raw(result, batch, pl.concat([df[ROW].filter(flag), marked["row"]]))
+            # the report shows the cells of lines with errors (warnings: examples only)
+            _keep_raw(result, batch, pl.concat([df[ROW].filter(bad), marked["row"]]))
         lines = records.track(df, bad)
         if writer is not None and lines is not None:
             writer.reject(lines)

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from salesfmt.errors import OutputError
+from salesfmt.report._escape import json_safe
 from salesfmt.report.envelope import envelope
-from salesfmt.report.html import MAX_LINES, html_report
+from salesfmt.report.html import MAX_LINES, Audience, html_report
 from salesfmt.report.terminal import summary
 
 __all__ = ["ReportFormat", "RENDERERS", "render", "write_report"]
@@ -32,9 +33,9 @@ class ReportFormat(StrEnum):
 
 
 def _json(result: Any, **opts: Any) -> str:
-    return json.dumps(envelope(result, cap=opts.get("cap", 100),
-                               with_source=opts.get("with_source", False)),
-                      ensure_ascii=False, indent=2, default=str) + "\n"
+    return json_safe(json.dumps(envelope(result, cap=opts.get("cap", 100),
+                                         with_source=opts.get("with_source", False)),
+                                ensure_ascii=False, indent=2, default=str)) + "\n"
 
 
 def _text(result: Any, **opts: Any) -> str:
@@ -42,7 +43,8 @@ def _text(result: Any, **opts: Any) -> str:
 
 
 def _html(result: Any, **opts: Any) -> str:
-    return html_report(result, max_lines=opts.get("max_lines", MAX_LINES))
+    return html_report(result, max_lines=opts.get("max_lines", MAX_LINES),
+                       audience=Audience(opts.get("audience", Audience.PARTNER)))
 
 
 RENDERERS: dict[ReportFormat, Callable[..., str]] = {
@@ -57,14 +59,15 @@ def render(fmt: ReportFormat, result: Any, **opts: Any) -> str:
     return RENDERERS[fmt](result, **opts)
 
 
-def write_report(fmt: ReportFormat, result: Any, path: str | Path, **opts: Any) -> Path:
-    """Render ``result`` in ``fmt`` and write it to ``path`` atomically."""
-    from salesfmt.util import atomic_write_text
+def write_report(fmt: ReportFormat, result: Any, path: str | Path, *, force: bool = False,
+                 **opts: Any) -> Path:
+    """Render ``result`` in ``fmt`` and write it to ``path`` atomically: never over the input
+    file, nor over an existing file unless ``force``."""
+    from salesfmt.outputs import write_file
 
     path = Path(path)
     if not path.parent.is_dir():
         raise OutputError("report folder does not exist", where=str(path.parent))
-    if Path(result.path).exists() and path.resolve() == Path(result.path).resolve():
-        raise OutputError("refusing to overwrite the input file", where=str(path))
-    atomic_write_text(path, render(fmt, result, **opts))
+    write_file(path, render(fmt, result, **opts).encode("utf-8"), force=force,
+               protect=Path(result.path))
     return path

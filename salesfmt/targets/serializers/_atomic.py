@@ -1,4 +1,7 @@
-"""Atomic output: write to a hidden temporary file beside the target, rename on commit."""
+"""Atomic output: write to a hidden temporary file beside the target, rename on commit.
+
+Temporary names carry the run's identity (:func:`salesfmt.outputs.temp_prefix`), so a later
+run removes those a killed run left behind."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from salesfmt.errors import OutputError
+from salesfmt.outputs import temp_prefix
 from salesfmt.targets.validate import out, value
 from salesfmt.util import publish
 
@@ -24,8 +28,8 @@ class AtomicWriter:
         self.path = Path(path)
         self.target = target
         try:
-            fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp",
-                                        dir=self.path.parent)
+            fd, name = tempfile.mkstemp(prefix=f"{temp_prefix()}{self.path.name}.",
+                                        suffix=".tmp", dir=self.path.parent)
         except OSError as exc:  # name the output, not the temporary file
             raise OutputError(f"cannot write the output here ({exc.strerror or exc})",
                               where=str(self.path)) from None
