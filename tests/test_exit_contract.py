@@ -121,5 +121,5 @@ def test_uncreatable_output_folder_is_one_line_output_error(output: str) -> None
 def test_unwritable_output_file_names_the_output_not_a_temporary_file() -> None:
     res = run_cli("convert", SAMPLE, "-r", "charity-web", "-t", "bulk-csv", "--today", TODAY,
                   "-o", "/proc/x.csv")
-    line = _one_error_line(res, "salesfmt: error: /proc/x.csv: cannot write the output here")
+    line = _one_error_line(res, "salesfmt: error: /proc/x.csv: cannot write the output")
     assert ".tmp" not in line, line

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import polars as pl
 
-from salesfmt.errors import OutputError
 from salesfmt.outputs import temp_prefix
 from salesfmt.targets.validate import out, value
 from salesfmt.util import publish
@@ -27,12 +26,8 @@ class AtomicWriter:
     def __init__(self, path: Path, target: object) -> None:
         self.path = Path(path)
         self.target = target
-        try:
-            fd, name = tempfile.mkstemp(prefix=f"{temp_prefix()}{self.path.name}.",
-                                        suffix=".tmp", dir=self.path.parent)
-        except OSError as exc:  # name the output, not the temporary file
-            raise OutputError(f"cannot write the output here ({exc.strerror or exc})",
-                              where=str(self.path)) from None
+        fd, name = tempfile.mkstemp(prefix=f"{temp_prefix()}{self.path.name}.", suffix=".tmp",
+                                    dir=self.path.parent)
         os.close(fd)
         self.tmp = Path(name)
         self.records = 0
