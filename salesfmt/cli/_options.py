@@ -42,8 +42,9 @@ def parse_char(ctx: click.Context, param: click.Parameter, text: str | None) -> 
         return None
     char = _NAMED.get(text.lower(), text)
     if len(char) != 1 or not char.isascii():
-        raise click.BadParameter(f"{text!r}: give one ASCII character, such as ';' or '|' "
-                                 "(or 'tab')")
+        what = (param.name or "value").replace("_", " ")
+        raise click.BadParameter(f"{text!r}: the {what} must be one ASCII character, such "
+                                 "as ';' or '|' (or 'tab')")
     if param.name == "delimiter" and char in _NOT_A_SEPARATOR:
         raise click.BadParameter(f"{text!r} is {_NOT_A_SEPARATOR[char]}, not a delimiter")
     if char in "\r\n":
