@@ -123,3 +123,13 @@ def test_unwritable_output_file_names_the_output_not_a_temporary_file() -> None:
                   "-o", "/proc/x.csv")
     line = _one_error_line(res, "salesfmt: error: /proc/x.csv: cannot write the output")
     assert ".tmp" not in line, line
+
+
+def test_error_lines_cannot_drive_the_terminal(tmp_path: Path) -> None:
+    """A file name holding ESC, CR or U+202E is shown escaped in the one-line error."""
+    name = tmp_path / "evil\x1b[2J\r\u202eslx.csv"
+    run = run_cli("check", name, "--rules", "kassa-nl", "--to", "bulk-csv")
+    assert run.code == 2
+    assert "\x1b" not in run.err and "\r" not in run.err and "\u202e" not in run.err
+    assert "evil\\x1b[2J" in run.err and "\\u202eslx.csv" in run.err
+    assert len(run.err.strip().splitlines()) == 1

@@ -80,7 +80,9 @@ def _run(argv: list[str] | None, native: Callable[[], str]) -> int:
         else:
             text = f"{type(exc).__name__}: {one_line(str(exc), first_only=True)}"
         line, code = f"salesfmt: internal error: {text}", ExitCode.ERROR
-    click.echo(line, err=True)
+    from salesfmt.report._escape import terminal_safe  # only on the error path
+
+    click.echo(terminal_safe(line), err=True)
     return int(code)
 
 
