@@ -133,3 +133,12 @@ def test_error_lines_cannot_drive_the_terminal(tmp_path: Path) -> None:
     assert "\x1b" not in run.err and "\r" not in run.err and "\u202e" not in run.err
     assert "evil\\x1b[2J" in run.err and "\\u202eslx.csv" in run.err
     assert len(run.err.strip().splitlines()) == 1
+
+
+def test_rules_validate_output_cannot_drive_the_terminal(tmp_path: Path) -> None:
+    """A rule file's own text (an unknown key holding ESC) comes back escaped."""
+    rule = tmp_path / "r.yaml"
+    rule.write_text('name: x\nfields:\n  "sku\\e[2J": Code\n', encoding="utf-8")
+    run = run_cli("rules", "validate", rule)
+    assert run.code == 1, run.out + run.err
+    assert "\x1b" not in run.out and "\\x1b[2J" in run.out
