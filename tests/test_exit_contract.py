@@ -136,8 +136,8 @@ def test_error_lines_cannot_drive_the_terminal(tmp_path: Path) -> None:
 
 
 def test_rules_validate_output_cannot_drive_the_terminal(tmp_path: Path) -> None:
-    """A rule file's own text (an unknown key holding ESC) comes back escaped."""
-    rule = tmp_path / "r.yaml"
+    """A rule file named with ESC is shown escaped in every line about it."""
+    rule = tmp_path / "r\x1b[2J.yaml"
     rule.write_text('name: x\nfields:\n  "sku\\e[2J": Code\n', encoding="utf-8")
     run = run_cli("rules", "validate", rule)
     assert run.code == 1, run.out + run.err
