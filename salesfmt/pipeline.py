@@ -9,7 +9,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -334,15 +334,24 @@ def _keep_raw(result: Result, batch: pl.DataFrame, rows: pl.Series) -> None:
         result.raw_rows = pl.concat([result.raw_rows, part]) if result.raw_rows.width else part
 
 
+_EPOCH = date(1970, 1, 1)
+_DAY_MIN, _DAY_MAX = (date.min - _EPOCH).days, (date.max - _EPOCH).days
+
+
 def _track_sale_dates(result: Result, days: pl.Series) -> None:
     """First and last sale day of the converted rows, across batches (names the output):
     the partner's calendar days, in the rule's zone (sale times are UTC instants)."""
     rule = result.rules.fields.get("sold_at")
     zone = rule.parse.timezone if rule is not None else None
-    ends = days.to_frame("d").select(pl.col("d").min().alias("lo"), pl.col("d").max().alias("hi"))
-    lo, hi = ends.select(pl.all().cast(pl.Datetime("us")).pipe(local_date, zone)).row(0)
-    if lo is None:
+    if zone:  # the first and last instants, as the partner's days
+        days = days.to_frame("d").select(pl.concat([pl.col("d").min(), pl.col("d").max()])
+                                         .cast(pl.Datetime("us")).pipe(local_date, zone))["d"]
+    phys = days.cast(pl.Date).to_physical()  # a day past year 9999 is no Python date
+    lo_n, hi_n = phys.min(), phys.max()
+    if lo_n is None:
         return
+    lo, hi = (date.min if n < _DAY_MIN else date.max if n > _DAY_MAX
+              else _EPOCH + timedelta(days=int(n)) for n in (lo_n, hi_n))
     if result.sale_dates is not None:
         lo, hi = min(lo, result.sale_dates[0]), max(hi, result.sale_dates[1])
     result.sale_dates = (lo, hi)
