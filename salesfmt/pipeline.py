@@ -16,7 +16,7 @@ import polars as pl
 
 from salesfmt.canonical import Kind, polars_type
 from salesfmt.checks import render_message
-from salesfmt.checks.crossrow import SEQ, CrossRowState, first_line, first_value
+from salesfmt.checks.crossrow import SEQ, CrossRowState, first_line, first_row, first_value
 from salesfmt.errors import InputError
 from salesfmt.problems import Severity, concat_problems, empty_problems, file_problem
 from salesfmt.readers import ReadOptions, Source, open_source
@@ -26,7 +26,7 @@ from salesfmt.rules import CompiledRules, RuleSet, compile_rules, header_scorer
 from salesfmt.rules.compiler import raw, typed
 from salesfmt.rules.expr import to_text
 from salesfmt.targets import Target, TargetPlan, plan_target
-from salesfmt.targets.records import RecordLines
+from salesfmt.targets.records import RecordLines, RecordWarnings
 from salesfmt.targets.serializers import AtomicWriter, open_writer
 from salesfmt.targets.validate import LINE, message_expr, ok, value, value_expr
 
@@ -104,11 +104,12 @@ def _extract(df: pl.DataFrame, plan: TargetPlan, compiled: CompiledRules,
     lf = df.lazy()
     parts = []
     for inst, fails in zip(plan.checks, failing, strict=True):
-        if not fails:
-            continue
+        if not fails or (inst.cross is not None and inst.cross.kind == "first"):
+            continue  # "first" checks: one warning per record, at the end (RecordWarnings)
         extra = {}
         if inst.cross is not None:
             extra["first_line"] = pl.col(first_line(inst.index))
+            extra["first_row"] = pl.col(first_row(inst.index))
             if inst.cross.value is not None:
                 name = first_value(inst.index)
                 extra["first_value"] = _shown(pl.col(name), df.schema[name])
@@ -258,6 +259,7 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
     """Returns (source row, output line) for the rows the reader reported problems on."""
     cross = CrossRowState({c.index: c.cross for c in plan.checks if c.cross is not None})
     records = RecordLines(plan.target)
+    warnings = RecordWarnings(plan.checks, compiled)
     errors = [pl.col(ok(c.index)) for c in plan.checks if c.severity is Severity.ERROR]
     every = [pl.col(ok(c.index)) for c in plan.checks]
     reads = writer.columns() if writer is not None else []
@@ -287,6 +289,7 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
         flagged = bool(flag.any())
         if flagged:
             frames.extend(_extract(df, plan, compiled, source.sheet))
+            warnings.add(df)
         if flagged or marked.height:
             _keep_raw(result, batch, pl.concat([df[ROW].filter(flag), marked["row"]]))
         lines = records.track(df, bad)
@@ -302,6 +305,7 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
             writer.write(good.filter(~bad) if rejected else good)
         if progress is not None:
             progress(result.rows_read)
+    frames.extend(warnings.problems(source.sheet))
     moved = records.good_lines_rejected()  # a record is sent or rejected as a whole
     result.rows_out -= moved
     result.rows_rejected += moved

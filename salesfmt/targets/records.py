@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import polars as pl
 
-from salesfmt.checks.crossrow import LINE, SEQ
+from salesfmt.checks.crossrow import LINE, SEQ, first_row, first_value
+from salesfmt.readers._source import ROW
+from salesfmt.rules.compiler import CompiledRules
 from salesfmt.targets.spec import Target
-from salesfmt.targets.validate import value
+from salesfmt.targets.validate import CheckInstance, message_expr, ok, value, value_expr
 
-__all__ = ["RecordLines"]
+__all__ = ["RecordLines", "RecordWarnings"]
 
 _NEW = "__rec_new"
 _START = "__rec_start"
@@ -91,3 +93,53 @@ class RecordLines:
         bad = pl.concat(self._bad).unique()
         good = pl.concat(self._good)
         return int(good.join(bad, on=LINE, how="semi")["len"].sum() or 0)
+
+
+class RecordWarnings:
+    """One warning per record and field whose lines differ from the first line's value
+    (a grouped target's ``first:`` record fields), the lines counted across batches."""
+
+    def __init__(self, checks: list[CheckInstance], compiled: CompiledRules) -> None:
+        self.checks = [c for c in checks if c.cross is not None and c.cross.kind == "first"]
+        self.compiled = compiled
+        self._parts: dict[int, list[pl.DataFrame]] = {c.index: [] for c in self.checks}
+
+    def add(self, df: pl.DataFrame) -> None:
+        """Count this batch's differing lines per record (rows arrive in file order)."""
+        for inst in self.checks:
+            bad = ~pl.col(ok(inst.index))
+            if not df.select(bad.any()).item():
+                continue
+            self._parts[inst.index].append(
+                df.lazy().filter(bad).group_by(LINE, maintain_order=True).agg(
+                    pl.len().alias("n"), pl.col(ROW).first().alias("row"),
+                    value_expr(inst, self.compiled).first().alias("value"),
+                    pl.col(first_value(inst.index)).first().cast(pl.String).alias("fv"),
+                    pl.col(first_row(inst.index)).first().cast(pl.Int64).alias("fr"))
+                .collect(engine="in-memory"))
+
+    def problems(self, sheet: str | None) -> list[pl.DataFrame]:
+        """The warnings, one per record and field."""
+        out = []
+        for inst in self.checks:
+            parts = self._parts[inst.index]
+            if not parts:
+                continue
+            per_record = pl.concat(parts).group_by(LINE, maintain_order=True).agg(
+                pl.col("n").sum(), pl.all().exclude("n").first())
+            value = pl.col("value")
+            out.append(per_record.select(
+                pl.col(LINE).cast(pl.Int64).alias("line"),
+                pl.lit(sheet, dtype=pl.String).alias("sheet"),
+                pl.col("row").cast(pl.Int64),
+                pl.lit(inst.letter, dtype=pl.String).alias("column"),
+                pl.lit(inst.header, dtype=pl.String).alias("header"),
+                pl.lit(inst.field.name).alias("field"),
+                pl.lit(inst.code).alias("code"),
+                pl.lit(inst.severity.value).alias("severity"),
+                message_expr(inst, value, {"count": pl.col("n"), "row": pl.col("row"),
+                                           "first_value": pl.col("fv"),
+                                           "first_row": pl.col("fr")}).alias("message"),
+                value,
+                pl.lit(inst.order, dtype=pl.Int64).alias("order")))
+        return out

@@ -16,6 +16,7 @@ from salesfmt.errors import TargetError
 from salesfmt.problems import Severity
 from salesfmt.rules.compiler import (
     CompiledRules,
+    field_inputs,
     hidden_inputs,
     parsed_text,
     raw,
@@ -27,8 +28,8 @@ from salesfmt.rules.expr import date_text
 from salesfmt.rules.parsers import parse
 from salesfmt.targets.spec import TYPE_CHECK, CheckUse, Target, TargetField
 
-__all__ = ["CheckInstance", "TargetPlan", "plan_target", "value", "out", "ok", "LINE", "UNIX",
-           "message_expr", "value_expr", "sign_column", "csv_native"]
+__all__ = ["CheckInstance", "TargetPlan", "plan_target", "value", "out", "ok", "known", "LINE",
+           "UNIX", "message_expr", "value_expr", "sign_column", "csv_native"]
 
 #: ``format: unix`` on a date/date-time field: seconds since 1970-01-01 (UTC), a JSON number.
 UNIX = "unix"
@@ -47,6 +48,55 @@ def out(name: str) -> str:
 def ok(index: int) -> str:
     """Frame column: check instance ``index`` passed."""
     return f"ok:{index}"
+
+
+def known(column: str) -> str:
+    """Frame column: ``column``'s value is known (neither it nor a cell it is derived from
+    failed to parse). Cross-row checks compare known values only."""
+    return f"k:{column}"
+
+
+def _unparsed(v: pl.Expr, text: pl.Expr) -> pl.Expr:
+    """The text is not blank but gave no value (looked at where the value is null only)."""
+    return pl.when(v.is_null()).then(text).str.strip_chars().str.len_bytes().fill_null(0) > 0
+
+
+class _Failures:
+    """Where a value failed to parse: its own cell, or a cell it is derived from. One root
+    cause gets one message: checks that read such a value are not run on it."""
+
+    def __init__(self, compiled: CompiledRules, base: dict[str, tuple[pl.Expr, pl.Expr]],
+                 fields: dict[str, TargetField]) -> None:
+        self.compiled, self.base, self.fields = compiled, base, fields
+        self._canon: dict[str, pl.Expr] = {}
+
+    def canonical(self, name: str) -> pl.Expr:
+        """Canonical field ``name``'s cell, or one it is derived from, failed to parse."""
+        if name not in self._canon:
+            c = self.compiled
+            if name not in c.mapped:
+                return pl.lit(False)
+            own = _unparsed(pl.col(typed(name)), pl.col(parsed_text(name))) \
+                | pl.col(unmapped(name))
+            inputs = [self.canonical(r) for r in sorted(field_inputs(c.rules, name))]
+            self._canon[name] = pl.any_horizontal(own, *inputs) if inputs else own
+        return self._canon[name]
+
+    def upstream(self, f: TargetField) -> pl.Expr | None:
+        """A cell target field ``f`` is derived from (not its own) failed; None: none can."""
+        parts = [self.canonical(r) for r in sorted(field_inputs(self.compiled.rules, f.source))
+                 if f.source in self.compiled.mapped]
+        other = str(f.default or "")
+        if other.startswith("{") and other.endswith("}") and other[1:-1] in self.fields:
+            parts.append(self.base[f.name][0].is_null() & self.failed(self.fields[other[1:-1]]))
+        return pl.any_horizontal(parts) if parts else None
+
+    def failed(self, f: TargetField) -> pl.Expr:
+        """Target field ``f``'s own cell or a cell it is derived from failed to parse."""
+        own = (_unparsed(pl.col(value(f.name)), pl.col(parsed_text(f.source)))
+               | pl.col(unmapped(f.source))) if f.source in self.compiled.mapped else pl.lit(False)
+        up = self.upstream(f)
+        return own if up is None else own | up
 
 
 @dataclass(frozen=True)
@@ -144,6 +194,8 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
         for _ in [0] if FIELDS[n].kind in TYPE_CHECK))
         for n in hidden_inputs(compiled, {f.source for f in target.fields})]
     base = {f.name: _base_value(f, compiled) for f in [*target.fields, *hidden]}
+    failures = _Failures(compiled, base, {f.name: f for f in target.fields})
+    roots = {*TYPE_CHECK.values(), "unmapped_value"}
     for f in [*target.fields, *hidden]:
         v, r = base[f.name]
         if f.default is not None:
@@ -181,10 +233,18 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
             if use.code == "unmapped_value":
                 fn_params["flag"] = pl.col(unmapped(f.source))
             if "fields" in fn_params:
-                fn_params["fields"] = _other_fields(target, fn_params["fields"], f)
+                others = fn_params["fields"]
+                fn_params["fields"] = _other_fields(target, others, f)
             valid = check.fn(pl.col(value(f.name)), r, **fn_params)
             if f.source in compiled.strict_maps and use.code != "unmapped_value":
                 valid = valid | pl.col(unmapped(f.source))  # an unknown value is reported once
+            if use.code not in roots and "flag" not in params:  # not on a value that failed
+                if "fields" in params:
+                    valid = valid | pl.any_horizontal(
+                        failures.failed(f), *[failures.failed(failures.fields[n])
+                                              for n in _names(others)])
+                elif (up := failures.upstream(f)) is not None:
+                    valid = valid | up
             row_checks.append(valid.fill_null(True).alias(ok(inst.index)))
         if f in target.fields:  # hidden inputs are not sent: their text only in messages
             outputs.append(_output_text(f).alias(out(f.name)))
@@ -195,6 +255,8 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
     if target.group is not None and target.group.same_sign:
         outputs.append(_sign(target.group.same_sign))
         _add_same_sign(checks, target, compiled)
+        row_checks.append(pl.col(value(target.group.same_sign)).is_not_null()
+                          .alias(known(sign_column(target.group.same_sign))))
     fed = {}
     for f in target.fields:
         fed.setdefault(f.source, f)
@@ -205,6 +267,13 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
                               f"with no source: {', '.join(unfed)}")
         _add_cross(checks, target, decl, [_Canon(n, fed.get(n)) for n in decl.keys],
                    [_Canon(n, fed.get(n)) for n in decl.fields], compiled, typed)
+    masks = {c.cross.known: c for c in checks if c.cross is not None and c.cross.known
+             and c.cross.value is not None and c.cross.value.startswith(("t:", "c:"))}
+    for name, c in masks.items():  # known values of the cross-row checks' fields
+        col = c.cross.value
+        bad = failures.failed(c.field) if col == value(c.field.name) \
+            else failures.canonical(col[2:])
+        row_checks.append((~bad).alias(name))
     overrides = compiled.rules.severity  # a rule file may up- or downgrade a check code
     checks = [replace(c, severity=overrides.get(c.check.code, c.severity)) for c in checks]
     return TargetPlan(target, values, outputs, _by_record(checks, target), row_checks, missing)
@@ -221,7 +290,7 @@ def _by_record(checks: list[CheckInstance], target: Target) -> list[CheckInstanc
     sent = {value(f.name): out(f.name) for f in target.fields}  # compare what is sent
     return [_with_cross(c, replace(c.cross, keys=(LINE,),
                                    value=sent.get(c.cross.value, c.cross.value)), c.label)
-            if c.cross is not None and c.cross.kind == "consistent" and c.cross.keys == keys
+            if c.cross is not None and c.cross.kind != "unique" and c.cross.keys == keys
             else c for c in checks]
 
 
@@ -260,21 +329,25 @@ def _add_cross(checks: list[CheckInstance], target: Target, decl: CrossRowDecl,
 
     key_cols = tuple(column(x.name) for x in keys)
     group = " + ".join(label(k) for k in keys)
-    code = "duplicate" if decl.kind == "unique" else "inconsistent"
+    code = {"unique": "duplicate", "consistent": "inconsistent",
+            "first": "first_line_value"}[decl.kind]
     check = get_check(code)
-    for subject in (fields if decl.kind == "consistent" else [keys[0]]):
+    grouped = decl.kind != "unique"
+    noun = target.group.noun if target.group is not None else "group"
+    for subject in (fields if grouped else [keys[0]]):
         f = field_of(subject)
         source = subject.source if isinstance(subject, _Canon) else f.source
         header, letter = compiled.sources.get(source, (None, None))
-        spec = CrossRowSpec(decl.kind, key_cols,
-                            column(subject.name) if decl.kind == "consistent" else None)
+        col = column(subject.name)
+        spec = CrossRowSpec(decl.kind, key_cols, col if grouped else None,
+                            known(col) if grouped else None)
         checks.append(CheckInstance(
             index=len(checks), field=f, check=check, code=target.code_for(code),
             severity=decl.severity or check.severity,
-            params={"group": group} if decl.kind == "consistent" else {},
+            params={"group": group, "record": noun} if grouped else {},
             template=target.message_for(code), header=header, letter=letter,
             order=10_000 + len(checks), cross=spec,
-            label=group if decl.kind == "unique" else label(subject)))
+            label=label(subject) if grouped else group))
 
 
 def _literal(f: TargetField, x: Any) -> pl.Expr:
@@ -307,12 +380,16 @@ def _default(f: TargetField, base: dict[str, tuple[pl.Expr, pl.Expr]],
     return _literal(f, f.default)
 
 
+def _names(names: Any) -> list[str]:
+    return [names] if isinstance(names, str) else list(names)
+
+
 def _other_fields(target: Target, names: Any, f: TargetField) -> list[pl.Expr]:
     """A check's ``fields:`` parameter (other target fields of the line) as value columns."""
-    known = {x.name for x in target.fields}
-    names = [names] if isinstance(names, str) else list(names)
+    fields = {x.name for x in target.fields}
+    names = _names(names)
     for name in names:
-        if name not in known:
+        if name not in fields:
             raise TargetError(f"check on {f.name!r} names unknown field {name!r}",
                               where=str(target.path or target.name))
     return [pl.col(value(n)) for n in names]
@@ -342,7 +419,7 @@ def _add_same_sign(checks: list[CheckInstance], target: Target,
         severity=check.severity, params={}, template=target.message_for(check.code),
         header=header, letter=letter, order=10_000 + len(checks),
         cross=CrossRowSpec("consistent", tuple(value(k) for k in target.group.by),
-                           sign_column(f.name))))
+                           sign_column(f.name), known(sign_column(f.name)))))
 
 
 def value_expr(inst: CheckInstance, compiled: CompiledRules) -> pl.Expr:
