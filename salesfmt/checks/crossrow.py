@@ -17,7 +17,7 @@ from salesfmt.checks import register
 from salesfmt.problems import Severity
 from salesfmt.readers._source import ROW
 
-__all__ = ["CrossRowDecl", "CrossRowSpec", "CrossRowState", "first_line", "first_row",
+__all__ = ["CrossRowDecl", "CrossRowSpec", "CrossRowState", "first_line", "first_row", "ROW",
            "first_value", "LINE", "SEQ"]
 
 LINE = "__line"
@@ -167,9 +167,9 @@ class CrossRowState:
                 if seq_of else pl.lit(False)
             if again.height and again.select(open_.any()).item():  # first known rows now
                 again = self._fill(again, firsts, keys, named)
-                seen = seen.join(again, on=list(keys), how="anti")
-            self.seen[keys] = pl.concat([seen, again, new], how="vertical_relaxed") \
-                if again.height else pl.concat([seen, new], how="vertical_relaxed")
+                seen = pl.concat([seen.join(again, on=list(keys), how="anti"), again],
+                                 how="vertical_relaxed")
+            self.seen[keys] = pl.concat([seen, new], how="vertical_relaxed")
             firsts = pl.concat([again, new], how="vertical_relaxed")
         else:
             self.seen[keys] = firsts
