@@ -54,6 +54,10 @@ class Result:
     raw_rows: pl.DataFrame = field(default_factory=pl.DataFrame)
     #: First and last sale day of the converted rows (None when there is no sale date).
     sale_dates: tuple[date, date] | None = None
+    #: Grouped targets: good lines rejected because another line of their record (sale,
+    #: transaction) has an error: ``row`` and ``line``, in the partner's row order.
+    rejected_with_record: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema={"row": pl.Int64, "line": pl.Int64}))
 
     @property
     def errors(self) -> pl.DataFrame:
@@ -290,9 +294,10 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
         if flagged:
             frames.extend(_extract(df, plan, compiled, source.sheet))
             warnings.add(df)
-        if flagged or marked.height:
-            _keep_raw(result, batch, pl.concat([df[ROW].filter(flag), marked["row"]]))
         lines = records.track(df, bad)
+        with_sale = records.rejected_so_far(df, bad)  # cells shown as "rejected with its sale"
+        if flagged or marked.height or with_sale.len():
+            _keep_raw(result, batch, pl.concat([df[ROW].filter(flag), marked["row"], with_sale]))
         if writer is not None and lines is not None:
             writer.reject(lines)
         rejected = int(bad.sum())
@@ -306,7 +311,8 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
         if progress is not None:
             progress(result.rows_read)
     frames.extend(warnings.problems(source.sheet))
-    moved = records.good_lines_rejected()  # a record is sent or rejected as a whole
+    result.rejected_with_record = records.good_lines_rejected()  # sent or rejected whole
+    moved = result.rejected_with_record.height
     result.rows_out -= moved
     result.rows_rejected += moved
     return placed

@@ -201,3 +201,44 @@ def test_dutch_receipt_lines_to_wallie(cli, tmp_path: Path) -> None:
         ("0012-2-004712", "2026-10-05T10:21:40.000Z", 1),
         ("0012-2-004713", "2026-10-05T10:30:55.000Z", 2)]
     assert sales[0]["salesLines"][1]["originalSalesAmountInclVat"] == 15.0  # 2 × 7,50
+
+
+@pytest.mark.parametrize(("sample", "rules", "target", "rows", "marked"), [
+    ("pos-lines-returns.csv", "pos-lines", "wallie", [4, 5, 6, 8, 9], {4: 3, 5: 4}),
+    ("party-transactions.csv", "party-pos", "thalamus-party-sale", [5, 6, 7, 8, 9], {7: 6}),
+])
+def test_html_lists_every_rejected_row_in_the_partner_order(sample, rules, target, rows,
+                                                            marked) -> None:
+    """Issue 18.14: good rows rejected with their sale were left out (wallie: 5 rejected,
+    3 shown; party: 5 and 4), and wallie's cards came in output order (rows 8, 6, 9)."""
+    from salesfmt.report.html import html_report, report_context
+
+    res = run(SAMPLES / sample, load_rules(PARTNERS / f"{rules}.yaml"), load_target(target),
+              today=date.fromisoformat(TODAY))
+    assert res.rows_rejected == len(rows)
+    groups = report_context(res)["groups"]
+    assert [g["row"] for g in groups] == rows
+    assert {g["row"]: g["line"] for g in groups if g["with_record"]} == marked
+    assert all(g["cells"] for g in groups)  # the partner's cells, for these rows too
+    html = html_report(res)
+    noun = "sale" if target == "wallie" else "transaction"
+    for row, line in marked.items():
+        assert f"rejected with its {noun} (line {line})" in html
+    ids = [g["id"] for g in groups]
+    assert len(set(ids)) == len(ids)
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 1000])
+def test_rows_rejected_with_their_sale_are_counted_and_named(batch_size: int) -> None:
+    res = run(SAMPLES / "kassa-bonregels-nl.csv", load_rules(PARTNERS / "kassa-bonregels-nl.yaml"),
+              load_target("wallie"), today=date.fromisoformat(TODAY), batch_size=batch_size)
+    assert res.rejected_with_record.rows() == [(6, 4), (8, 4)]
+    assert (res.rows_out, res.rows_rejected, res.rows_skipped) == (6, 3, 1)
+
+
+def test_summary_says_good_lines_were_rejected_with_their_sale(cli) -> None:
+    res = cli("check", SAMPLES / "kassa-bonregels-nl.csv", "--rules", "kassa-bonregels-nl",
+              "--to", "wallie", "--today", TODAY)
+    assert res.code == 1
+    assert ("2 of the rejected line(s) have no error of their own, rejected with their sale: "
+            "row(s) 6, 8") in res.err

@@ -7,7 +7,9 @@ numbered the same way in the order their first line appears in the partner file.
 with an empty key are a record each. A record is sent (or rejected) as a whole: a good line
 whose record has an error is counted as rejected with it.
 
-State kept across batches: key → record line, and per record the number of good lines.
+State kept across batches: key → record line, the lines of records with an error, and the
+(line, row) of every good line (two 32-bit integers a line) to list those rejected with
+their record.
 """
 
 from __future__ import annotations
@@ -80,19 +82,28 @@ class RecordLines:
         """Remember which records have a bad line; the record lines rejected in this batch."""
         if not self.keys:
             return None
-        lines = df.select(LINE)
-        rejected = lines.filter(bad).unique()
+        lines = df.select(LINE, pl.col(ROW).cast(pl.Int32))
+        rejected = lines.filter(bad).select(LINE).unique()
         self._bad.append(rejected)
-        self._good.append(lines.filter(~bad).group_by(LINE).len())
+        self._good.append(lines.filter(~bad).with_columns(pl.col(LINE).cast(pl.Int32)))
         return rejected[LINE]
 
-    def good_lines_rejected(self) -> int:
-        """Good partner lines whose record was rejected for another line's error."""
+    def good_lines_rejected(self) -> pl.DataFrame:
+        """Good partner lines whose record was rejected for another line's error:
+        ``row`` and ``line`` (their record's), in the partner's row order."""
         if not self._bad:
-            return 0
-        bad = pl.concat(self._bad).unique()
-        good = pl.concat(self._good)
-        return int(good.join(bad, on=LINE, how="semi")["len"].sum() or 0)
+            return pl.DataFrame(schema={"row": pl.Int64, "line": pl.Int64})
+        bad = pl.concat(self._bad).unique().with_columns(pl.col(LINE).cast(pl.Int32))
+        good = pl.concat(self._good).join(bad, on=LINE, how="semi")
+        return good.select(pl.col(ROW).cast(pl.Int64).alias("row"),
+                           pl.col(LINE).cast(pl.Int64).alias("line")).sort("row")
+
+    def rejected_so_far(self, df: pl.DataFrame, bad: pl.Series) -> pl.Series:
+        """Rows of ``df``'s good lines whose record is known to be rejected already."""
+        if not self.keys or not self._bad:
+            return pl.Series(ROW, [], dtype=pl.Int64)
+        known = pl.concat(self._bad)[LINE].implode()
+        return df.filter(~bad & pl.col(LINE).is_in(known))[ROW]
 
 
 class RecordWarnings:
