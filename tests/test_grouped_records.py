@@ -109,10 +109,10 @@ def test_scan_times_take_the_first_line_with_one_warning_per_sale(
          "salesDateTime differs on 2 line(s) of this sale, first on row 4 "
          "('2026-10-05 10:15:07'); the sale is sent with its first line's salesDateTime "
          "'2026-10-05T10:15:00.000Z' (row 2)"),
-        (3, 7, "code", "inconsistent",
+        (3, 7, "code", "record_differs",
          "code 'CX' differs from the first line of this sale (row 3: 'C2'); all lines of "
          "one salesId must agree"),
-        (3, 6, "locationId", "inconsistent",
+        (3, 6, "locationId", "record_differs",
          "locationId '0002' differs from the first line of this sale (row 3: '0001'); all "
          "lines of one salesId must agree"),
         (3, 6, "salesDateTime", "first_line_value",
@@ -138,7 +138,7 @@ def test_party_sale_ids_agree_and_descriptions_take_the_first_line(tmp_path: Pat
     assert _problems(res) == [
         (2, 2, "vendorId", "InvalidId", "vendorId: InvalidId ('V2' is not a valid id)"),
         # compared with the first line whose vendorId is readable (row 3), not with 'V2'
-        (2, 4, "vendorId", "inconsistent",
+        (2, 4, "vendorId", "record_differs",
          "vendorId '3' differs from the first line of this transaction (row 3: '2'); all "
          "lines of one transactionId must agree"),
         (2, 3, "saleDate", "first_line_value",
@@ -161,7 +161,7 @@ def test_messages_name_the_row_that_set_the_value() -> None:
     assert "(its first line, row 4, is sold)" in messages["mixed_return"]
     party = run(SAMPLES / "party-transactions.csv", load_rules(PARTNERS / "party-pos.yaml"),
                 load_target("thalamus-party-sale"), today=date.fromisoformat(TODAY))
-    assert dict(party.problems.select("code", "message").rows())["inconsistent"] == (
+    assert dict(party.problems.select("code", "message").rows())["record_differs"] == (
         "physicalLocationId '26' differs from the first line of this transaction (row 7: "
         "'25'); all lines of one transactionId must agree")
 

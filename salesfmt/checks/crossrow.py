@@ -211,6 +211,19 @@ class CrossRowState:
         return joined.with_columns(fixes).select(again.columns)
 
 
+@register("record_differs",
+          "{column} '{value}' differs from the first line of this {record} "
+          "(row {first_row}: '{first_value}'); all lines of one {group} must agree",
+          bad="receipt 1001: line 1 in store 0012, line 2 in store 0014",
+          good="receipt 1001: every line in store 0012", cross_row=True)
+def record_differs(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
+    """The target sends this field once per record (a sale, a transaction), and it is an
+    id: every line of the record must give the first line's value. Different values
+    usually mean two records share one id (a receipt number reused in another store):
+    give them their own ids, or correct the line."""
+    return pl.lit(True)
+
+
 @register("first_line_value",
           "{column} differs on {count} line(s) of this {record}, first on row {row} "
           "('{value}'); the {record} is sent with its first line's {column} '{first_value}' "

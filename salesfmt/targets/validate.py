@@ -282,6 +282,9 @@ def _add_cross(checks: list[CheckInstance], target: Target, decl: CrossRowDecl,
     group = " + ".join(label(k) for k in keys)
     code = {"unique": "duplicate", "consistent": "inconsistent",
             "first": "first_line_value"}[decl.kind]
+    if decl.kind == "consistent" and target.group is not None \
+            and tuple(label(k) for k in keys) == target.group.by:  # a record's own fields
+        code = "record_differs"
     check = get_check(code)
     grouped = decl.kind != "unique"
     noun = target.group.noun if target.group is not None else "group"
