@@ -48,14 +48,15 @@ def _problems(res) -> list[tuple]:
     return res.problems.select("line", "row", "field", "code", "message").rows()
 
 
+@pytest.mark.parametrize("batch_size", [1, 2, 1000])
 def test_an_unreadable_quantity_is_one_message_not_a_return_nor_a_missing_amount(
-        tmp_path: Path) -> None:
+        tmp_path: Path, batch_size: int) -> None:
     """Issue 18.6: 'twee' on the first line of a sale made its sibling lines 'mix sold and
     returned lines (its first line is )' and the derived amount 'required' (no column)."""
     res = _wallie(tmp_path, "R1,1,2026-10-05 10:15:00,0001,C1,A,twee,2.50\n"
                             "R1,2,2026-10-05 10:15:00,0001,C1,B,1,3.00\n"
                             "R1,3,2026-10-05 10:15:00,0001,C1,B,-1,3.00\n"
-                            "R2,1,2026-10-05 10:16:00,0001,C2,B,1,3.00\n")
+                            "R2,1,2026-10-05 10:16:00,0001,C2,B,1,3.00\n", batch_size)
     assert _problems(res) == [
         (2, 2, "quantitySold", "invalid_number", "quantitySold is not a valid decimal"),
         # the real mix (row 3 sold, row 4 returned) is still found, from the first known line
@@ -125,7 +126,9 @@ def test_scan_times_take_the_first_line_with_one_warning_per_sale(
     assert (res.rows_out, res.rows_rejected) == (3, 3)
 
 
-def test_party_sale_ids_agree_and_descriptions_take_the_first_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize("batch_size", [1, 2, 1000])
+def test_party_sale_ids_agree_and_descriptions_take_the_first_line(tmp_path: Path,
+                                                                   batch_size: int) -> None:
     (tmp_path / "r.yaml").write_text((PARTNERS / "party-pos.yaml").read_text())
     head = "Transaction,Date,Origin,Vendor,Payment,Currency,Location,Principal,Description," \
            "Ref code,SKU,Qty,Amount\n"
@@ -134,7 +137,7 @@ def test_party_sale_ids_agree_and_descriptions_take_the_first_line(tmp_path: Pat
                "T1,2022-03-21 13:26:05,1,2,1,1,24,,second,R2,C2,1,1.00\n"
                "T1,2022-03-21 13:26:01,1,3,1,1,24,,first,R3,C3,1,1.00\n")
     res = run(tmp_path / "in.csv", load_rules(tmp_path / "r.yaml"),
-              load_target("thalamus-party-sale"), today=date(2026, 11, 1))
+              load_target("thalamus-party-sale"), today=date(2026, 11, 1), batch_size=batch_size)
     assert _problems(res) == [
         (2, 2, "vendorId", "InvalidId", "vendorId: InvalidId ('V2' is not a valid id)"),
         # compared with the first line whose vendorId is readable (row 3), not with 'V2'

@@ -147,17 +147,7 @@ class CrossRowState:
                        if self.specs[i].value is not None}, key=str)
         named = {use: f"k{n}:{j}" for j, use in enumerate(uses)}
         seq_of = {use: f"firstseq:{p}" for use, p in named.items()}
-        # rows arrive in __seq order, so a group's first row is its first occurrence
-        aggs = [pl.col(SEQ).first().alias(f"firstseq:k{n}"), pl.col(LINE).first().alias(f"fl:k{n}"),
-                pl.col(ROW).first().cast(pl.Int32).alias(f"fr:k{n}")]
-        for (v, known), p in named.items():
-            def pick(c: str, v: str | None = v, known: str | None = known) -> pl.Expr:
-                return pl.col(c) if known is None else pl.col(c).filter(pl.col(known))
-            aggs += [pick(SEQ).first().alias(f"firstseq:{p}"), pick(LINE).first().alias(f"fl:{p}"),
-                     pick(ROW).first().cast(pl.Int32).alias(f"fr:{p}"),
-                     pick(v).first().alias(f"fv:{p}")]
-        firsts = (df.lazy().filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys))
-                  .group_by(list(keys)).agg(aggs).collect())
+        firsts = self._batch_firsts(df, n, keys, named)
         seen = self.seen.get(keys)
         if seen is not None:  # only the earlier groups met again take part in the joins
             key = pl.col(keys[0]) if len(keys) == 1 else pl.struct(list(keys))
@@ -173,12 +163,17 @@ class CrossRowState:
             firsts = pl.concat([again, new], how="vertical_relaxed")
         else:
             self.seen[keys] = firsts
-        # join a narrow frame: the batch's other columns are not copied by the join
-        wanted = [*keys, SEQ, LINE, *sorted({c for use in uses for c in use if c})]
+        # join a narrow frame: the batch's other columns are not copied by the join, and
+        # the first line and row (for messages only) are looked up for failing rows alone
+        wanted = [*keys, SEQ, *sorted({c for use in uses for c in use if c})]
         narrow = df.select(list(dict.fromkeys(wanted)))
-        joined = narrow.join(firsts, on=list(keys), how="left", maintain_order="left",
+        ps = {f"k{n}" if self.specs[i].value is None
+              else named[(self.specs[i].value, self.specs[i].known)] for i in indexes}
+        slim = firsts.select(*keys, *[f"firstseq:{p}" for p in sorted(ps)],
+                             *[f"fv:{p}" for p in sorted(ps) if p != f"k{n}"])
+        joined = narrow.join(slim, on=list(keys), how="left", maintain_order="left",
                              nulls_equal=False)
-        cols = []
+        cols, where = [], {}
         for index in indexes:
             spec = self.specs[index]
             if spec.value is None:
@@ -191,9 +186,62 @@ class CrossRowState:
                 valid = fs.is_null() | (fs == pl.col(SEQ)) | pl.col(spec.value).eq_missing(fv)
                 if spec.known is not None:
                     valid = valid | ~pl.col(spec.known).fill_null(False)
-            cols += [pl.col(f"fl:{p}").alias(first_line(index)),
-                     pl.col(f"fr:{p}").alias(first_row(index)), valid.alias(ok_column.format(index))]
-        return df.hstack(joined.select(cols).get_columns())
+            cols.append(valid.alias(ok_column.format(index)))
+            where[index] = p
+        checked = joined.select(cols)
+        failing = ~pl.all_horizontal(pl.col(ok_column.format(i)) for i in indexes)
+        at = checked.select(failing.alias("f"))["f"].arg_true()
+        lookup = narrow.select(keys)[at].join(
+            firsts.select(*keys, *[pl.col(f"{c}:{p}") for p in sorted(ps) for c in ("fl", "fr")]),
+            on=list(keys), how="left", maintain_order="left", nulls_equal=False)
+        out = checked.get_columns()
+        for index, p in where.items():
+            line = constant(None, df.height, pl.Int64).scatter(at, lookup[f"fl:{p}"])
+            row = constant(None, df.height, pl.Int32).scatter(at, lookup[f"fr:{p}"])
+            out += [line.alias(first_line(index)), row.alias(first_row(index))]
+        return df.hstack(out)
+
+    @staticmethod
+    def _batch_firsts(df: pl.DataFrame, n: int, keys: tuple[str, ...],
+                      named: dict[tuple[str | None, str | None], str]) -> pl.DataFrame:
+        """The batch's first row per group (sequence number, line, row) and, per compared
+        value, the first *known* row and its value. Rows arrive in __seq order, so a group's
+        first row is its first occurrence. Most groups' first row is known: the plain
+        first is taken for all, and only the few groups with an unknown row are redone."""
+        group = [pl.col(SEQ).first().alias(f"firstseq:k{n}"),
+                 pl.col(LINE).first().alias(f"fl:k{n}"),
+                 pl.col(ROW).first().cast(pl.Int32).alias(f"fr:k{n}")]
+
+        def per_use() -> list[pl.Expr]:
+            out = []
+            for (v, mask), p in named.items():
+                def pick(c: str, mask: str | None = mask) -> pl.Expr:
+                    return pl.col(c).filter(pl.col(mask)) if mask else pl.col(c)
+                out += [pick(SEQ).first().alias(f"firstseq:{p}"),
+                        pick(LINE).first().alias(f"fl:{p}"),
+                        pick(ROW).first().cast(pl.Int32).alias(f"fr:{p}"),
+                        pick(v).first().alias(f"fv:{p}")]
+            return out
+
+        keyed = df.lazy().filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys))
+        # a group's first row stands for every value's first known row: aliases, no aggs
+        plain = keyed.group_by(list(keys)).agg(
+            group + [pl.col(v).first().alias(f"fv:{p}") for (v, _), p in named.items()]
+        ).with_columns(pl.col(f"{c}:k{n}").alias(f"{c}:{p}") for p in named.values()
+                       for c in ("firstseq", "fl", "fr")).select(
+            *keys, *[c.meta.output_name() for c in group],
+            *[f"{c}:{p}" for p in named.values() for c in ("firstseq", "fl", "fr", "fv")])
+        masks = [m for _, m in named if m is not None]
+        if not masks:
+            return plain.collect()
+        unknown = ~pl.all_horizontal(pl.col(m).fill_null(False) for m in masks)
+        odd = keyed.filter(unknown).select(list(keys)).unique().collect()
+        if not odd.height:
+            return plain.collect()
+        redone = keyed.join(odd.lazy(), on=list(keys), how="semi") \
+            .group_by(list(keys)).agg(group + per_use())
+        return pl.concat([plain.join(odd.lazy(), on=list(keys), how="anti"), redone],
+                         how="vertical_relaxed").collect()
 
     @staticmethod
     def _fill(again: pl.DataFrame, firsts: pl.DataFrame, keys: tuple[str, ...],
