@@ -25,7 +25,11 @@ from salesfmt.errors import OutputError
 from salesfmt.util import publish
 
 __all__ = ["slug", "format_name", "check_name", "choose_date", "default_ledger_path",
-           "file_sha256", "Ledger", "Reservation", "NamedOutput", "DATE_FORMAT"]
+           "file_sha256", "Ledger", "Reservation", "NamedOutput", "DATE_FORMAT",
+           "ledger_entry", "ALREADY_UPLOADED"]
+
+#: The bulk-sales server's answer to a name it has seen before (seed 001).
+ALREADY_UPLOADED = "This file has already been uploaded"
 
 DATE_FORMAT = "%d-%m-%Y"
 #: Extensions a conventional name may end with (seed 001 uploads .csv).
@@ -143,6 +147,22 @@ def default_ledger_path() -> Path:
         return Path(os.environ["SALESFMT_LEDGER"])
     state = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
     return Path(state) / "salesfmt" / "ledger.sqlite"
+
+
+def ledger_entry(name: str, path: Path | str | None = None) -> dict[str, Any] | None:
+    """The ledger's record of upload name ``name`` (created, source), or None.
+
+    Read-only: a ledger that does not exist yet is not created (nothing is in it)."""
+    path = Path(path) if path else default_ledger_path()
+    if not path.is_file():
+        return None
+    try:
+        with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as db:
+            row = db.execute("SELECT created, source FROM names WHERE name = ?",
+                             (Path(name).name,)).fetchone()
+    except sqlite3.Error as exc:
+        raise OutputError(f"cannot read the name ledger: {exc}", where=str(path)) from None
+    return None if row is None else {"created": row[0], "source": row[1], "ledger": path}
 
 
 def file_sha256(*paths: Path) -> str:

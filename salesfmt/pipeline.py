@@ -58,6 +58,8 @@ class Result:
     #: transaction) has an error: ``row`` and ``line``, in the partner's row order.
     rejected_with_record: pl.DataFrame = field(
         default_factory=lambda: pl.DataFrame(schema={"row": pl.Int64, "line": pl.Int64}))
+    #: Warnings left out of ``problems`` by the rule file's ``severity: {code: off}``.
+    muted: dict[str, int] = field(default_factory=dict)
 
     @property
     def errors(self) -> pl.DataFrame:
@@ -184,6 +186,8 @@ def _run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None
             placed = _run_batches(source, compiled, plan, result, frames, writer,
                                   progress)
             result.problems = concat_problems([_place(source.problems, placed), *frames])
+            if rules.muted:
+                _mute(result, rules.muted)
             if writer is not None:
                 if strict and not result.clean:
                     writer.abort()
@@ -195,6 +199,14 @@ def _run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None
             raise
     result.check_balance()
     return result
+
+
+def _mute(result: Result, codes: frozenset[str]) -> None:
+    """Drop the warnings of muted codes, counting them per code (errors always stay)."""
+    hit = pl.col("code").is_in(sorted(codes)) & (pl.col("severity") == Severity.WARNING.value)
+    counts = result.problems.filter(hit).group_by("code").len()
+    result.muted = dict(counts.sort("code").iter_rows())
+    result.problems = result.problems.filter(~hit)
 
 
 def _place(problems: pl.DataFrame, placed: list[pl.DataFrame]) -> pl.DataFrame:
@@ -297,7 +309,9 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
         lines = records.track(df, bad)
         with_sale = records.rejected_so_far(df, bad)  # cells shown as "rejected with its sale"
         if flagged or marked.height or with_sale.len():
-            _keep_raw(result, batch, pl.concat([df[ROW].filter(flag), marked["row"], with_sale]))
+            # the report shows the cells of lines with errors (warnings: examples only) and
+            # of the good lines rejected with their record
+            _keep_raw(result, batch, pl.concat([df[ROW].filter(bad), marked["row"], with_sale]))
         if writer is not None and lines is not None:
             writer.reject(lines)
         rejected = int(bad.sum())

@@ -145,3 +145,28 @@ def test_report_prints_within_the_page_width(browser, tmp_path: Path) -> None:
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
     assert pdf.startswith(b"%PDF")
     (ARTIFACTS / "report-weekly-sales-uk.pdf").write_bytes(pdf)
+
+
+def test_errors_come_first_and_the_partner_sees_no_operator_hints(browser, tmp_path: Path
+                                                                  ) -> None:
+    from _events import events_file
+
+    src = events_file(tmp_path, 200)
+    args = ["-r", "ticketline-events", "-t", "sales-template", "--today", TODAY]
+    partner, operator = tmp_path / "partner.html", tmp_path / "operator.html"
+    assert run_cli("report", src, *args, "-o", partner).code == 1
+    assert run_cli("report", src, *args, "-o", operator, "--audience", "operator").code == 1
+    assert _open(browser, partner) == []
+    order = browser.execute_script(
+        "return [...document.querySelectorAll('main > section')].map(s => s.id)")
+    assert order.index("errors") < order.index("warnings") and "operator" not in order
+    first = browser.find_element("css selector", "#errors article.group")
+    assert first.get_attribute("id") == "line-202"
+    body = browser.find_element("tag name", "main").text
+    assert "`" not in body and "--today" not in body and "rule file" not in body
+    assert len(browser.find_elements("css selector", "#warning-not_allowed li")) == 5
+    _shot(browser, "report-errors-first.png", 1200)
+    assert _open(browser, operator) == []
+    codes = browser.find_elements("css selector", "#operator li code")
+    assert "--today YYYY-MM-DD" in [c.text for c in codes]
+    assert "`" not in browser.find_element("tag name", "main").text

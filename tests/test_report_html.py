@@ -89,7 +89,7 @@ def test_a_million_problems_stay_within_the_size_bound() -> None:
     assert html.count('<article class="group') == 500
     assert 'id="n-hidden-lines" data-value="499500"' in html
     assert 'id="n-hidden-problems" data-value="999000"' in html
-    assert "lists the first 500 problem lines in full" in html
+    assert "lists the first 500 lines with errors in full" in html
 
 
 def test_fix_hint_follows_a_code_the_target_renamed() -> None:
@@ -117,3 +117,71 @@ def test_long_cells_are_cut(tmp_path: Path) -> None:
     html = render(ReportFormat.HTML, _result("", "charity-web", src))
     assert len(html) < 60_000
     assert f"({100_000 - MAX_TEXT:,} more characters)" in html
+
+
+def _events(tmp_path: Path, warnings: int = 200):
+    from _events import events_file
+
+    return run(events_file(tmp_path, warnings), load_rules("ticketline-events"),
+               load_target("sales-template"), today=date(2026, 11, 1))
+
+
+def test_errors_come_before_warnings_grouped_by_code(tmp_path: Path) -> None:
+    html = render(ReportFormat.HTML, _events(tmp_path))
+    errors, warnings = html.index('<section id="errors">'), html.index('<section id="warnings">')
+    assert errors < html.index('id="line-202"') < html.index('id="line-203"') < warnings
+    assert html.count('<article class="group') == 2  # only the lines with errors in full
+    group = html[html.index('id="warning-not_allowed"'):]
+    assert '<span class="n" data-value="200">200</span> warning(s)' in group
+    assert group.count("Ticket Type must be one of") == 5
+    assert "… and 195 more like these." in group
+
+
+def test_the_error_cap_counts_lines_with_errors_only(tmp_path: Path) -> None:
+    ctx = report_context(_events(tmp_path), max_lines=1)
+    assert [g["line"] for g in ctx["groups"]] == [202]
+    assert ctx["hidden"] == {"lines": 1, "problems": 1, "max_lines": 1}
+    assert [(w["code"], w["n"], len(w["examples"])) for w in ctx["warning_codes"]] == [
+        ("not_allowed", 200, 5)]
+
+
+def test_partner_report_speaks_to_the_partner_and_operator_report_adds_hints(
+        tmp_path: Path) -> None:
+    from _events import events_file
+    from conftest import TODAY, run_cli
+
+    src = events_file(tmp_path, 3)
+    args = ["-r", "ticketline-events", "-t", "sales-template", "--today", TODAY]
+    partner, operator, checked = (tmp_path / "p.html", tmp_path / "o.html",
+                                  tmp_path / "c.html")
+    assert run_cli("report", src, *args, "-o", partner).code == 1
+    assert run_cli("report", src, *args, "-o", operator, "--audience", "operator").code == 1
+    assert run_cli("check", src, *args, "--html", checked).code == 1
+    p, o = partner.read_text(encoding="utf-8"), operator.read_text(encoding="utf-8")
+    assert 'id="operator"' not in p
+    for text in ("`", "--today", "rule file", "map:"):
+        assert text not in p.split("<footer>")[0].split("</style>")[1], text
+    assert "A sale cannot happen after today. Correct the date" in p
+    assert '<section id="operator">' in o and "`" not in o.split("</style>")[1]
+    assert "<code>--today YYYY-MM-DD</code>" in o and "<code>map:</code>" in o
+    assert '<section id="operator">' in checked.read_text(encoding="utf-8")  # check: operator
+
+
+def test_operator_report_counts_muted_warnings(tmp_path: Path) -> None:
+    from _events import events_file, muted_rules
+
+    from salesfmt.report.html import Audience
+
+    result = run(events_file(tmp_path, 200, channel="Online"), load_rules(muted_rules(tmp_path)),
+                 load_target("sales-template"), today=date(2026, 11, 1))
+    assert result.muted == {"not_allowed": 200}
+    o = render(ReportFormat.HTML, result, audience=Audience.OPERATOR)
+    assert 'id="muted" data-value="200"' in o and 'id="warnings"' not in o
+    assert 'id="muted"' not in render(ReportFormat.HTML, result)
+
+
+def test_inline_code_is_escaped_then_marked_up() -> None:
+    from salesfmt.report.html import inline_code
+
+    assert str(inline_code("add a `map:` for <b> & `x<y`")) == \
+        "add a <code>map:</code> for &lt;b&gt; &amp; <code>x&lt;y</code>"

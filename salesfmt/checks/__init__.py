@@ -2,6 +2,9 @@
 expression, registered with its code, message template, explanation and examples.
 
 The explanation (the function's docstring) is the user documentation: ``salesfmt explain``.
+A docstring's first part speaks to the partner (what to change in their file); an
+``Operator:`` part after it holds rule-file and command-line hints, which the partner's
+report leaves out.
 """
 
 from __future__ import annotations
@@ -29,6 +32,20 @@ class Check:
     fn: Callable[..., pl.Expr] | None
     severity: Severity = Severity.ERROR
     cross_row: bool = False
+    #: What the partner changes in their file (the explanation without operator hints).
+    partner: str = ""
+    #: Rule-file and command-line hints for whoever runs salesfmt ("" when none).
+    operator: str = ""
+
+
+#: Starts the operator part of a check's docstring.
+OPERATOR = "Operator:"
+
+
+def _split_doc(doc: str | None) -> tuple[str, str]:
+    """(partner text, operator text) of a check docstring, whitespace collapsed."""
+    partner, _, operator = (doc or "").partition(OPERATOR)
+    return " ".join(partner.split()), " ".join(operator.split())
 
 
 REGISTRY: dict[str, Check] = {}
@@ -42,8 +59,10 @@ def register(code: str, message: str, *, bad: str, good: str,
     def wrap(fn: Callable[..., pl.Expr]) -> Callable[..., pl.Expr]:
         if code in REGISTRY:
             raise ValueError(f"check {code!r} registered twice")
-        doc = " ".join((fn.__doc__ or "").split())
-        REGISTRY[code] = Check(code, message, doc, bad, good, fn, severity, cross_row)
+        partner, operator = _split_doc(fn.__doc__)
+        doc = f"{partner} {OPERATOR} {operator}" if operator else partner
+        REGISTRY[code] = Check(code, message, doc, bad, good, fn, severity, cross_row,
+                               partner=partner, operator=operator)
         return fn
 
     return wrap

@@ -24,7 +24,9 @@ def _unparsed(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
 @register("required", "{column} is required", bad="LAST_NAME empty", good="LAST_NAME = Jansen")
 def required(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """A required field is empty (or its column is missing). The server rejects the line.
-    Fill the cell, or give the rule file a `default:` or `constant:` for the field."""
+    Fill the cell.
+
+    Operator: A `default:` or `constant:` in the rule file fills the field instead."""
     return value.is_not_null() | _unparsed(value, raw)
 
 
@@ -35,37 +37,50 @@ def _type_check(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
 @register("invalid_number", "{column} is not a valid number", bad="QUANTITY = 1x",
           good="QUANTITY = 1")
 def invalid_number(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
-    """The cell holds text that is not a number in the partner's declared format (decimal
-    separator, thousands separator, currency sign), or not a whole number where one is needed."""
+    """The cell holds text that is not a number, or not a whole number where one is
+    needed. Write the number with digits only, with the same decimal separator as the rest
+    of the file.
+
+    Operator: The rule's `parse:` declares the decimal and thousands separators and the
+    currency sign."""
     return _type_check(value, raw)
 
 
 @register("invalid_date", "{column} is not a valid date", bad="SALE_DATE = 31-02-2024",
           good="SALE_DATE = 2024-02-29")
 def invalid_date(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
-    """The cell is not a date in any of the rule's `date_formats` nor ISO 8601, or the
-    date does not exist (31 February)."""
+    """The cell is not a date, or the date does not exist (31 February). Write an
+    existing date in the same format as the file's other dates.
+
+    Operator: Dates are read in the rule's `date_formats` and in ISO 8601."""
     return _type_check(value, raw)
 
 
 @register("invalid_datetime", "{column} is not a valid date-time",
           bad="salesDateTime = yesterday", good="salesDateTime = 2024-03-01T13:05:00")
 def invalid_datetime(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
-    """The cell is not a date-time in any of the rule's `date_formats` nor ISO 8601."""
+    """The cell is not a date and time. Write it in the same format as the file's other
+    dates and times.
+
+    Operator: Date-times are read in the rule's `date_formats` and in ISO 8601."""
     return _type_check(value, raw)
 
 
 @register("invalid_boolean", "{column} is not a valid boolean", bad="online = maybe",
           good="online = yes")
 def invalid_boolean(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
-    """The cell is not one of the rule's true/false words (yes/no, ja/nee, 1/0, x, ...)."""
+    """The cell is not a yes/no value. Write one of the words the file uses for yes and
+    no (yes/no, ja/nee, 1/0, x, ...).
+
+    Operator: The rule's `true_values` and `false_values` add words."""
     return _type_check(value, raw)
 
 
 @register("too_long", "{column} must be at most {max_length} characters",
           bad="PRODUCT_CODE of 51 characters", good="PRODUCT_CODE = SKU-123")
 def too_long(value: pl.Expr, raw: pl.Expr, max_length: int) -> pl.Expr:
-    """The text is longer than the target allows (counted in characters, not bytes)."""
+    """The text is longer than the target allows (counted in characters, not bytes).
+    Shorten it."""
     return value.cast(pl.String).map_batches(lambda s: _fits(s, max_length),
                                              return_dtype=pl.Boolean, is_elementwise=False)
 
@@ -84,14 +99,14 @@ def _fits(s: pl.Series, max_length: int) -> pl.Series:
 @register("too_small", "{column} must be at least {min}", bad="QUANTITY = 0",
           good="QUANTITY = 1")
 def too_small(value: pl.Expr, raw: pl.Expr, min: float) -> pl.Expr:
-    """The number is below the smallest value the target accepts."""
+    """The number is below the smallest value the target accepts. Correct the number."""
     return value >= min
 
 
 @register("too_large", "{column} must be at most {max}", bad="vatPercentage = 210",
           good="vatPercentage = 21")
 def too_large(value: pl.Expr, raw: pl.Expr, max: float) -> pl.Expr:
-    """The number is above the largest value the target accepts."""
+    """The number is above the largest value the target accepts. Correct the number."""
     return value <= max
 
 
@@ -99,37 +114,49 @@ def too_large(value: pl.Expr, raw: pl.Expr, max: float) -> pl.Expr:
           bad="AMOUNT = 12.345", good="AMOUNT = 12.35")
 def too_many_decimals(value: pl.Expr, raw: pl.Expr, decimals: int) -> pl.Expr:
     """The amount has more decimal places than the target keeps; it is never rounded
-    silently. Round it in the source, or fix the rule's decimal separator."""
+    silently. Round it in your file.
+
+    Operator: If the number is misread, fix the rule's decimal separator."""
     return value.round(decimals) == value
 
 
 @register("not_allowed", "{column} must be one of {allowed}",
           bad="PAYMENT_METHOD = PIN", good="PAYMENT_METHOD = card")
 def not_allowed(value: pl.Expr, raw: pl.Expr, allowed: list[str]) -> pl.Expr:
-    """The value is not in the target's list. Add a `map:` to the rule file to translate
-    the partner's words (PIN → card)."""
+    """The value is not one of the values the target accepts (the message lists them).
+    Use one of those values.
+
+    Operator: Add a `map:` to the rule file to translate the partner's words
+    (PIN → card)."""
     return value.cast(pl.String).is_in(list(allowed))
 
 
 @register("invalid_email", "{column} is not a valid email", bad="EMAIL = jan@@example",
           good="EMAIL = jan@example.com")
 def invalid_email(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
-    """The address is not of the form name@domain.tld."""
+    """The address is not of the form name@domain.tld. Correct the address."""
     return value.cast(pl.String).str.contains(_EMAIL)
 
 
 @register("future_date", "{column} must not be in the future", bad="SALE_DATE = tomorrow",
           good="SALE_DATE = today or earlier")
 def future_date(value: pl.Expr, raw: pl.Expr, today: date) -> pl.Expr:
-    """A sale cannot happen after today (fix "today" with `--today YYYY-MM-DD`)."""
+    """A sale cannot happen after today. Correct the date: a future date is often a
+    mistyped year or a day and month swapped.
+
+    Operator: To check a file as of another day, fix "today" with
+    `--today YYYY-MM-DD`."""
     return value.cast(pl.Date) <= pl.lit(today)
 
 
 @register("unmapped_value", "{column} has no mapping for value '{value}'",
           bad="Betaalwijze = Bitcoin (map knows PIN, Contant)", good="Betaalwijze = PIN")
 def unmapped_value(value: pl.Expr, raw: pl.Expr, flag: pl.Expr) -> pl.Expr:
-    """The rule's value map is marked `unmapped: error` and the cell holds a value the
-    map does not list. Add the value to the map."""
+    """The cell holds a value that is not in the agreed list of values for this column.
+    Use one of the agreed values.
+
+    Operator: The rule's value map is marked `unmapped: error` and does not list this
+    value: add it to the map."""
     return ~flag
 
 
@@ -138,7 +165,8 @@ def unmapped_value(value: pl.Expr, raw: pl.Expr, flag: pl.Expr) -> pl.Expr:
           severity=Severity.WARNING)
 def formula_like(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """Text starting with =, +, -, @, tab or carriage return is run as a formula when the
-    file is opened in a spreadsheet (CSV injection). Reported as a warning."""
+    file is opened in a spreadsheet (CSV injection). Remove the leading character unless
+    the text is meant to start with it."""
     return ~value.cast(pl.String).map_batches(_formula_start, return_dtype=pl.Boolean,
                                              is_elementwise=False)
 
@@ -165,7 +193,10 @@ def _formula_start(s: pl.Series) -> pl.Series:
           bad="ORDER_ID 17 on lines 3 and 9", good="each ORDER_ID once", cross_row=True)
 def duplicate(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """The field (or combination of fields) must be unique in the file and this value was
-    already used on an earlier line. Checked across the whole file, not per batch."""
+    already used on an earlier line. Give each line its own value, or remove the repeated
+    line.
+
+    Operator: Checked across the whole file, not per batch."""
     return pl.lit(True)
 
 
@@ -175,7 +206,8 @@ def duplicate(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
           good="all lines of sale 17 dated 2026-10-01", cross_row=True)
 def inconsistent(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """All lines of one group (one sale, one transaction) must agree on this field — the
-    target sends it once per group. The first line of the group sets the value."""
+    target sends it once per group. The first line of the group sets the value: give the
+    other lines the same value."""
     return pl.lit(True)
 
 
@@ -185,10 +217,12 @@ def inconsistent(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
           bad="rule maps last_name from 'Achternaam' but the header row says 'Achternam'",
           good="header row contains 'Achternaam', or the rule lists 'Achternam' as an alias")
 def missing_column(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
-    """The rule file names a column for a field the target needs, but none of its aliases
-    is in the file's header row, so every line lacks the field. The message lists the
-    file's headers and the closest ones with a similarity score (0-100): add the right
-    one to the field's `column:` aliases, or set `headers: {fuzzy: true, threshold: 85}`."""
+    """A column the target needs is not in the file's header row, so every line lacks the
+    field. The message lists the file's headers and the closest ones with a similarity
+    score (0-100). Add the column, with the agreed header.
+
+    Operator: Add the file's header to the field's `column:` aliases in the rule file, or
+    set `headers: {fuzzy: true, threshold: 85}`."""
     return pl.lit(True)
 
 
@@ -196,9 +230,12 @@ def missing_column(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
           bad="rule says 'Achternaam', file says 'Achternam': taken with score 95",
           good="the rule lists the file's exact header as an alias", severity=Severity.WARNING)
 def fuzzy_header(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
-    """The rule file allows fuzzy header matching (`headers: {fuzzy: true}`) and a header
-    that is not one of the field's aliases was taken because it scored above the threshold.
-    Check it is the right column, then add it to the aliases to make the match exact."""
+    """A header was matched to a field because it looks like the agreed header, not
+    because it is the agreed header. Use the agreed header name.
+
+    Operator: The rule file allows fuzzy header matching (`headers: {fuzzy: true}`) and
+    this header scored above the threshold. Check it is the right column, then add it to
+    the field's aliases to make the match exact."""
     return pl.lit(True)
 
 
@@ -208,9 +245,11 @@ def fuzzy_header(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
           good="Datum = 13/04/2026, or the rule sets date_order: dmy",
           severity=Severity.WARNING)
 def ambiguous_date(value: pl.Expr, raw: pl.Expr, flag: str) -> pl.Expr:
-    """The rule fixes no day/month order (`date_formats` or `date_order`) and the date
-    reads differently day-first and month-first (03/04/2026: 3 April or 4 March). It is
-    read day-first and reported; set `date_order: dmy` (or mdy) in the rule's `parse:`."""
+    """The date reads differently day-first and month-first (03/04/2026: 3 April or
+    4 March). It was read day-first; check it, or write dates as YYYY-MM-DD.
+
+    Operator: The rule fixes no day/month order; set `date_order: dmy` (or mdy) or
+    `date_formats` in the rule's `parse:`."""
     return ~pl.col(flag)
 
 
@@ -230,6 +269,8 @@ ZW""".split())
 @register("invalid_country", "{column} is not an ISO 3166 country code",
           bad="COUNTRY = Netherlands", good="COUNTRY = NL")
 def iso_country(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
-    """The country must be an ISO 3166-1 alpha-2 code (NL, BE, GB, ...). Map full names
-    to codes with a `map:` in the rule file."""
+    """The country must be an ISO 3166-1 alpha-2 code (NL, BE, GB, ...). Write the
+    two-letter code.
+
+    Operator: Map full names to codes with a `map:` in the rule file."""
     return value.cast(pl.String).is_in(sorted(ISO_COUNTRIES))

@@ -4,6 +4,8 @@ The text is the check's own docstring and examples (one source for docs and CLI)
 
 from __future__ import annotations
 
+import textwrap
+
 import click
 
 from salesfmt.checks import Check, all_checks
@@ -26,14 +28,20 @@ def _first_sentence(text: str) -> str:
     return text.split(". ")[0].rstrip(".") + "."
 
 
+def _wrap(text: str, first: str = "  ") -> list[str]:
+    return textwrap.wrap(text, width=88, initial_indent=first, subsequent_indent="  ",
+                         break_on_hyphens=False, break_long_words=False)
+
+
 def _full(check: Check) -> str:
     kind = "cross-row " if check.cross_row else ""
+    operator = ["", *_wrap(check.operator, "  for the operator: ")] if check.operator else []
     return "\n".join([
         f"{check.code} ({kind}{check.severity.value})",
         f"  message: {check.message}",
         "",
-        *click.wrap_text(check.explanation, width=88, initial_indent="  ",
-                         subsequent_indent="  ").splitlines(),
+        *_wrap(check.partner),
+        *operator,
         "",
         f"  bad:  {check.bad}",
         f"  good: {check.good}",
@@ -49,7 +57,7 @@ def explain(code: str | None) -> None:
         width = max(len(c) for c in checks)
         for check in checks.values():
             click.echo(f"{check.code:<{width}}  {check.severity.value:<7}  "
-                       f"{_first_sentence(check.explanation)}")
+                       f"{_first_sentence(check.partner)}")
         return
     ours = code if code in checks else _server_codes().get(code)
     if ours is None:

@@ -11,7 +11,8 @@ import click
 from salesfmt.cli import cli
 from salesfmt.cli._options import parse_day, parse_today
 from salesfmt.errors import ExitCode, SalesfmtError
-from salesfmt.naming import Ledger, check_name, choose_date, slug
+from salesfmt.naming import ALREADY_UPLOADED, Ledger, check_name, choose_date, ledger_entry, slug
+from salesfmt.report.terminal import terminal_safe
 
 __all__ = ["name"]
 
@@ -25,6 +26,24 @@ def _sale_dates(file: str, rules: str | None, target: str, today: date | None) -
     if rules is None:
         raise click.UsageError("FILE needs --rules to find its sales date")
     return run(file, load_rules(rules), load_target(target), today=today).sale_dates
+
+
+def _check(to_check: str, ledger: str | None) -> None:
+    """Exit 0 when NAME follows the convention and is not in the ledger, else 1 saying why."""
+    shown = terminal_safe(to_check)
+    problems = check_name(to_check)
+    entry = ledger_entry(to_check, ledger)
+    if entry is not None:  # the server's own words, then where salesfmt knows it from
+        source = f", from {terminal_safe(entry['source'])}" if entry["source"] else ""
+        problems.append(f"{ALREADY_UPLOADED} (in the ledger {terminal_safe(entry['ledger'])} "
+                        f"since {entry['created'][:19].replace('T', ' ')} UTC{source}); "
+                        "take the next free name with 'salesfmt name'")
+    for text in problems:
+        click.echo(f"{shown}: {terminal_safe(text)}")
+    if not problems:
+        click.echo(f"{shown}: follows {{channel}}_{{dd-mm-yyyy}}_{{batch}}.csv and is not in "
+                   "the ledger")
+    raise click.exceptions.Exit(ExitCode.PROBLEMS if problems else ExitCode.CLEAN)
 
 
 @cli.command()
@@ -44,7 +63,8 @@ def _sale_dates(file: str, rules: str | None, target: str, today: date | None) -
 @click.option("--today", callback=parse_today, default=None, metavar="YYYY-MM-DD",
               help="Fix 'today' (default: the real date).")
 @click.option("--check", "to_check", default=None, metavar="NAME",
-              help="Check NAME against the convention instead (exit 0 fine, 1 not).")
+              help="Check NAME against the convention and the ledger instead (exit 0 fine, "
+                   "1 not).")
 @click.option("--record", "to_record", default=None, metavar="NAME",
               help="Record NAME in the ledger as used (a file uploaded by other means).")
 def name(file: str | None, channel: str | None, day: date | None, ledger: str | None,
@@ -57,12 +77,7 @@ def name(file: str | None, channel: str | None, day: date | None, ledger: str | 
     it hands out.
     """
     if to_check is not None:
-        problems = check_name(to_check)
-        for text in problems:
-            click.echo(f"{to_check}: {text}")
-        if not problems:
-            click.echo(f"{to_check}: follows {{channel}}_{{dd-mm-yyyy}}_{{batch}}.csv")
-        raise click.exceptions.Exit(ExitCode.PROBLEMS if problems else ExitCode.CLEAN)
+        _check(to_check, ledger)
     if to_record is not None:
         with Ledger(ledger) as book:
             try:

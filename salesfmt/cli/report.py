@@ -11,7 +11,7 @@ from salesfmt.cli import cli
 from salesfmt.cli._options import source_options
 from salesfmt.cli.run import _exit, _run
 from salesfmt.report import ReportFormat, render, write_report
-from salesfmt.report.html import MAX_LINES
+from salesfmt.report.html import MAX_LINES, Audience
 
 __all__ = ["report"]
 
@@ -23,14 +23,18 @@ __all__ = ["report"]
 @click.option("--format", "fmt", type=click.Choice([f.value for f in ReportFormat]),
               default=None, help="Report format [default: from PATH's extension, else html].")
 @click.option("--max-lines", type=click.IntRange(min=1), default=MAX_LINES, show_default=True,
-              help="Problem lines the HTML report shows in full (the rest are counted).")
+              help="Lines with errors the HTML report shows in full (the rest are counted).")
+@click.option("--audience", type=click.Choice([a.value for a in Audience]),
+              default=Audience.PARTNER.value, show_default=True,
+              help="HTML for the partner (what to change in their file), or for the "
+                   "operator (+ rule-file and command-line hints, muted counts).")
 def report(file: str, rules: str, target: str, output: str, fmt: str | None, max_errors: int,
-           with_source: bool, max_lines: int, **kw: Any) -> None:
+           with_source: bool, max_lines: int, audience: str, **kw: Any) -> None:
     """Check FILE and write a report a partner can read (HTML by default)."""
     result = _run(file, rules, target, **kw)
     chosen = ReportFormat(fmt) if fmt else ReportFormat.for_path(output)
     path = write_report(chosen, result, output, cap=max_errors, with_source=with_source,
-                        max_lines=max_lines)
+                        max_lines=max_lines, audience=audience)
     click.echo(render(ReportFormat.TEXT, result, color=sys.stderr.isatty(),
                       report=path).rstrip("\n"), err=True)
     _exit(result)

@@ -7,6 +7,7 @@ import click
 from salesfmt.canonical import FIELDS
 from salesfmt.cli import cli
 from salesfmt.errors import ExitCode, RuleError
+from salesfmt.report.terminal import terminal_safe
 from salesfmt.rules import list_rules, load_rules
 from salesfmt.rules.loader import schema_path, validate_file
 from salesfmt.rules.show import describe, feeds, source_text, unfed_required
@@ -62,7 +63,7 @@ def rules_show(name: str, target: str | None) -> None:
     which target field it feeds. Exit 1 when a required target field has no source."""
     rs = load_rules(name)
     for line in describe(rs):
-        click.echo(line)
+        click.echo(terminal_safe(line))
     tgt = load_target(target) if target else None
     fed: dict[str, list[str]] = {}
     if tgt is not None:
@@ -74,7 +75,7 @@ def rules_show(name: str, target: str | None) -> None:
         line = f"  {field_name:<{width}}  ← {source_text(rule)}"
         if tgt is not None:
             line += f"  → {', '.join(fed.get(field_name, [])) or f'(not used by {tgt.name})'}"
-        click.echo(line)
+        click.echo(terminal_safe(line))
     if tgt is None:
         return
     click.echo(f"target {tgt.name}:")
@@ -91,7 +92,8 @@ def rules_show(name: str, target: str | None) -> None:
             src = f"target default {f.default!r}"
         else:
             src = f"nothing (canonical {f.source} not mapped)"
-        click.echo(f"  {f.name:<{tw}}  {'required' if f.required else 'optional':<8}  {src}")
+        click.echo(f"  {f.name:<{tw}}  {'required' if f.required else 'optional':<8}  "
+                   f"{terminal_safe(src)}")
     missing = unfed_required(rs, tgt)
     if missing:
         names = ", ".join(f"{f.name} (canonical {f.source}: {FIELDS[f.source].description})"

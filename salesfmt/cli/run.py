@@ -42,20 +42,23 @@ def _exit(result: Result) -> None:
               default=ReportFormat.TEXT.value, show_default=True,
               help="What to print on stdout: text summary, the server's JSON envelope or HTML.")
 @click.option("--html", "html", default=None, metavar="PATH",
-              help="Also write the HTML report for the partner to PATH.")
+              help="Also write the HTML report to PATH.")
+@click.option("--audience", type=click.Choice(["partner", "operator"]), default="operator",
+              show_default=True, help="Who the HTML report is for (partner: without the "
+                                      "operator's rule-file and command-line hints).")
 def check(file: str, rules: str, target: str, fmt: str, max_errors: int, with_source: bool,
-          html: str | None, **kw: Any) -> None:
+          html: str | None, audience: str, **kw: Any) -> None:
     """Pre-flight FILE against a target: summary on stderr, report on stdout."""
     result = _run(file, rules, target, show_progress=ReportFormat(fmt) is ReportFormat.TEXT,
                   **kw)
     if html:
-        write_report(ReportFormat.HTML, result, html)
+        write_report(ReportFormat.HTML, result, html, audience=audience)
     color = sys.stderr.isatty()
     click.echo(render(ReportFormat.TEXT, result, color=color, report=html).rstrip("\n"),
                err=True)
     if ReportFormat(fmt) is not ReportFormat.TEXT:
-        click.echo(render(ReportFormat(fmt), result, cap=max_errors, with_source=with_source),
-                   nl=False)
+        click.echo(render(ReportFormat(fmt), result, cap=max_errors, with_source=with_source,
+                          audience=audience), nl=False)
     _exit(result)
 
 

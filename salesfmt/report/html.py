@@ -1,26 +1,43 @@
 """The HTML report a partner can read: one self-contained page, a view of the problem table.
 
-Counts and charts cover every problem (polars aggregations); only the first ``max_lines``
-problem lines are rendered in full, so the page stays small with a million problems.
+Counts and charts cover every problem (polars aggregations). Errors come first: the first
+``max_lines`` lines with an error are rendered in full; warnings follow, grouped by code
+with their count and a few examples, so the page stays small with a million problems.
+The partner's report says what to change in their file; the operator's adds a section of
+rule-file and command-line hints (and what the rule file muted).
 """
 
 from __future__ import annotations
 
+import re
+from enum import StrEnum
 from functools import cache
 from typing import Any
 
 import jinja2
 import polars as pl
+from markupsafe import Markup, escape
 
 from salesfmt.checks import get_check
 from salesfmt.problems import Severity
 from salesfmt.readers._source import ROW
 from salesfmt.resources import templates_dir
 
-__all__ = ["MAX_LINES", "MAX_BARS", "MAX_COLUMNS", "html_report", "report_context"]
+__all__ = ["Audience", "MAX_LINES", "MAX_BARS", "MAX_COLUMNS", "WARNING_EXAMPLES",
+           "html_report", "report_context"]
 
-#: Problem lines (source rows) rendered in full; the rest are summarised by counts.
+
+class Audience(StrEnum):
+    """Who reads the HTML report: the partner (their file only) or the operator (+ hints)."""
+
+    PARTNER = "partner"
+    OPERATOR = "operator"
+
+
+#: Lines with an error rendered in full; the rest are summarised by counts.
 MAX_LINES = 500
+#: Examples shown per warning code.
+WARNING_EXAMPLES = 5
 #: Bars per chart; the remaining kinds are added up in one "other" bar.
 MAX_BARS = 15
 #: Partner columns shown per original row (very wide files are cut, and say so).
@@ -38,25 +55,37 @@ def _environment() -> jinja2.Environment:
                              autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
     env.filters["num"] = lambda n: f"{int(n):,}"
+    env.filters["inline"] = inline_code
     return env
 
 
-def html_report(result: Any, *, max_lines: int = MAX_LINES) -> str:
+_CODE = re.compile(r"`([^`]+)`")
+
+
+def inline_code(text: str | None) -> Markup:
+    """Escaped text with its `backtick` spans as <code> elements (no raw backticks)."""
+    return Markup(_CODE.sub(lambda m: f"<code>{m.group(1)}</code>", str(escape(text or ""))))
+
+
+def html_report(result: Any, *, max_lines: int = MAX_LINES,
+                audience: Audience = Audience.PARTNER) -> str:
     """Render ``templates/report.html.j2`` for ``result`` (autoescaped, self-contained)."""
     template = _environment().get_template("report.html.j2")
-    return template.render(**report_context(result, max_lines=max_lines))
+    return template.render(**report_context(result, max_lines=max_lines, audience=audience))
 
 
-def report_context(result: Any, *, max_lines: int = MAX_LINES) -> dict[str, Any]:
+def report_context(result: Any, *, max_lines: int = MAX_LINES,
+                   audience: Audience = Audience.PARTNER) -> dict[str, Any]:
     """Everything the template shows, computed from the problem table and the run."""
     from salesfmt import __version__
 
     p = result.problems
     lined = p.filter(pl.col("line").is_not_null())
-    lines = lined.get_column("line").unique(maintain_order=True)
+    lines = lined.filter(_ERR).get_column("line").unique(maintain_order=True)
     shown_lines = lines.head(max_lines)
     shown = lined.filter(pl.col("line").is_in(shown_lines.implode()))
-    file_level = p.filter(pl.col("line").is_null())
+    hidden = lined.filter(pl.col("line").is_in(lines.implode())).height - shown.height
+    file_level = p.filter(pl.col("line").is_null() & _ERR)
     return {
         "version": __version__,
         "file": _file_facts(result),
@@ -69,7 +98,9 @@ def report_context(result: Any, *, max_lines: int = MAX_LINES) -> dict[str, Any]
         ],
         "groups": _groups(result, shown),
         "hidden": {"lines": lines.len() - shown_lines.len(),
-                   "problems": lined.height - shown.height, "max_lines": max_lines},
+                   "problems": hidden, "max_lines": max_lines},
+        "warning_codes": _warning_codes(result, p.filter(~_ERR)),
+        "operator": _operator(result) if audience is Audience.OPERATOR else None,
         "file_problems": _with_hints(result, file_level.head(max_lines).to_dicts()),
         "file_problems_hidden": max(file_level.height - max_lines, 0),
         "columns_cut": max(len(result.source.headers) - MAX_COLUMNS, 0),
@@ -159,10 +190,45 @@ def _hints(result: Any) -> dict[str, str]:
     hints = {}
     for code in result.problems.get_column("code").unique().to_list():
         try:
-            hints[code] = get_check(renamed.get(code, code)).explanation
+            hints[code] = get_check(renamed.get(code, code)).partner
         except KeyError:
             hints[code] = ""
     return hints
+
+
+def _operator_hints(result: Any) -> list[dict[str, str]]:
+    """(code, operator hint) for the codes of this run whose check has one."""
+    renamed = {shown: own for own, shown in result.target.codes.items()}
+    out = []
+    for code in sorted(result.problems.get_column("code").unique().to_list()):
+        try:
+            hint = get_check(renamed.get(code, code)).operator
+        except KeyError:
+            continue
+        if hint:
+            out.append({"code": code, "hint": hint})
+    return out
+
+
+def _operator(result: Any) -> dict[str, Any]:
+    """The operator's section: rule-file and command-line hints, and what was muted."""
+    muted = getattr(result, "muted", None) or {}
+    return {"hints": _operator_hints(result), "rules": result.rules.name,
+            "muted": [{"code": c, "n": n} for c, n in sorted(muted.items())],
+            "muted_total": sum(muted.values())}
+
+
+def _warning_codes(result: Any, warnings: pl.DataFrame) -> list[dict[str, Any]]:
+    """Warnings per code, most frequent first: count, fix hint and the first examples."""
+    counts = (warnings.group_by("code", maintain_order=True).len()
+              .sort("len", descending=True, maintain_order=True))
+    firsts = warnings.filter(pl.int_range(pl.len()).over("code") < WARNING_EXAMPLES)
+    examples: dict[str, list[dict[str, Any]]] = {}
+    for pr in _with_hints(result, firsts.to_dicts()):
+        examples.setdefault(pr["code"], []).append(pr)
+    hints = _hints(result)
+    return [{"code": code, "n": n, "hint": hints.get(code, ""), "examples": examples[code],
+             "more": n - len(examples[code])} for code, n in counts.iter_rows()]
 
 
 def _with_hints(result: Any, problems: list[dict[str, Any]]) -> list[dict[str, Any]]:

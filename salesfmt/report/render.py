@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from salesfmt.errors import OutputError
+from salesfmt.report._escape import json_safe
 from salesfmt.report.envelope import envelope
-from salesfmt.report.html import MAX_LINES, html_report
+from salesfmt.report.html import MAX_LINES, Audience, html_report
 from salesfmt.report.terminal import summary
 
 __all__ = ["ReportFormat", "RENDERERS", "render", "write_report"]
@@ -32,9 +33,9 @@ class ReportFormat(StrEnum):
 
 
 def _json(result: Any, **opts: Any) -> str:
-    return json.dumps(envelope(result, cap=opts.get("cap", 100),
-                               with_source=opts.get("with_source", False)),
-                      ensure_ascii=False, indent=2, default=str) + "\n"
+    return json_safe(json.dumps(envelope(result, cap=opts.get("cap", 100),
+                                         with_source=opts.get("with_source", False)),
+                                ensure_ascii=False, indent=2, default=str)) + "\n"
 
 
 def _text(result: Any, **opts: Any) -> str:
@@ -42,7 +43,8 @@ def _text(result: Any, **opts: Any) -> str:
 
 
 def _html(result: Any, **opts: Any) -> str:
-    return html_report(result, max_lines=opts.get("max_lines", MAX_LINES))
+    return html_report(result, max_lines=opts.get("max_lines", MAX_LINES),
+                       audience=Audience(opts.get("audience", Audience.PARTNER)))
 
 
 RENDERERS: dict[ReportFormat, Callable[..., str]] = {

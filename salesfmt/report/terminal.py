@@ -10,10 +10,15 @@ from typing import Any, TextIO
 import polars as pl
 
 from salesfmt.problems import Severity
+from salesfmt.report._escape import terminal_safe
 
-__all__ = ["summary", "Progress"]
+__all__ = ["summary", "Progress", "terminal_safe"]
 
 TOP = 5
+#: Examples shown per warning code.
+EXAMPLES = 3
+
+_ERR = pl.col("severity") == Severity.ERROR.value
 
 
 def _paint(color: bool) -> Any:
@@ -23,12 +28,23 @@ def _paint(color: bool) -> Any:
     return paint
 
 
-def _top(problems: pl.DataFrame) -> pl.DataFrame:
+def _top(errors: pl.DataFrame) -> pl.DataFrame:
     """The most frequent (field, code) pairs with their count and first occurrence."""
-    return (problems.with_columns(pl.col("field").fill_null("(file)"))
-            .group_by(["field", "code", "severity"], maintain_order=True)
-            .agg(pl.len().alias("n"), pl.col("line").first(), pl.col("message").first())
+    return (errors.with_columns(pl.col("field").fill_null("(file)"))
+            .group_by(["field", "code"], maintain_order=True)
+            .agg(pl.len().alias("n"), pl.col("line").first())
             .sort("n", descending=True, maintain_order=True).head(TOP))
+
+
+def _by_code(warnings: pl.DataFrame) -> list[tuple[str, int, list[dict[str, Any]]]]:
+    """(code, count, first EXAMPLES problems) per warning code, most frequent first."""
+    counts = (warnings.group_by("code", maintain_order=True).len()
+              .sort("len", descending=True, maintain_order=True))
+    firsts = warnings.filter(pl.int_range(pl.len()).over("code") < EXAMPLES)
+    examples: dict[str, list[dict[str, Any]]] = {}
+    for row in firsts.iter_rows(named=True):
+        examples.setdefault(row["code"], []).append(row)
+    return [(code, n, examples[code]) for code, n in counts.iter_rows()]
 
 
 def _where(row: dict[str, Any]) -> str:
@@ -39,18 +55,26 @@ def _where(row: dict[str, Any]) -> str:
     return f"{at} ({origin.strip() or '-'})"
 
 
+def _problem(row: dict[str, Any], label: str) -> str:
+    value = f" [value: {terminal_safe(repr(row['value']))}]" if row["value"] is not None else ""
+    return f"  {_where(row):>22} {label}: {terminal_safe(row['message'])}{value}"
+
+
 def summary(result: Any, *, color: bool = False, report: str | Path | None = None) -> str:
-    """Counts, the top problems, the first problem lines and where the full report is."""
+    """Counts, the errors first, the warnings grouped by code, and where the full report is.
+
+    Every name and value from the partner's file is escaped (:func:`terminal_safe`)."""
     paint = _paint(color)
     p = result.problems
-    errors = p.filter(pl.col("severity") == Severity.ERROR.value)
-    n_err, n_warn = errors.height, p.height - errors.height
+    errors = p.filter(_ERR)
+    warnings = p.filter(~_ERR)
+    n_err, n_warn = errors.height, warnings.height
     err_lines = errors["line"].drop_nulls().n_unique()
     src = result.source
-    where = f" sheet {src.sheet!r}," if src.sheet else ""
+    where = f" sheet {terminal_safe(repr(src.sheet))}," if src.sheet else ""
     lines = [
-        f"{result.path} → {result.target.name} (rules {result.rules.name}):{where} "
-        f"header on row {src.header_row}",
+        f"{terminal_safe(result.path)} → {terminal_safe(result.target.name)} "
+        f"(rules {terminal_safe(result.rules.name)}):{where} header on row {src.header_row}",
         f"rows: {result.rows_read} read = {result.rows_out} converted + "
         f"{result.rows_rejected} rejected + {result.rows_skipped} skipped",
     ]
@@ -64,26 +88,43 @@ def summary(result: Any, *, color: bool = False, report: str | Path | None = Non
     status = (paint("clean", "32") if n_err == 0
               else paint(f"{n_err} error(s) on {err_lines} line(s)", "31"))
     lines.append(f"problems: {status}, {paint(str(n_warn), '33') if n_warn else 0} warning(s)")
-    top = _top(p) if p.height > TOP else p.clear()
-    if top.height and int(top["n"].max()) > 1:
-        lines.append("top problems:")
-        for row in top.iter_rows(named=True):
-            sev = "31" if row["severity"] == Severity.ERROR.value else "33"
-            first = f"line {row['line']}" if row["line"] is not None else "file"
-            count = paint(f"{row['n']:>7}×", sev)
-            lines.append(f"  {count} {row['field']} {row['code']} (first on {first})")
-        lines.append("first problems:")
-    for row in p.head(TOP).iter_rows(named=True):
-        sev = paint(row["severity"], "31" if row["severity"] == Severity.ERROR.value else "33")
-        value = f" [value: {row['value']!r}]" if row["value"] is not None else ""
-        lines.append(f"  {_where(row):>22} {sev}: {row['message']}{value}")
-    if p.height > TOP:
-        hint = f"see {report}" if report else "use --html PATH or --format json"
-        lines.append(f"  … and {p.height - TOP} more ({hint})")
+    hint = f"see {terminal_safe(report)}" if report else "use --html PATH or --format json"
+    if n_err:
+        top = _top(errors) if n_err > TOP else errors.clear()
+        if top.height and int(top["n"].max()) > 1:
+            lines.append("top errors:")
+            for row in top.iter_rows(named=True):
+                count = paint(f"{row['n']:>7}×", "31")
+                first = f"line {row['line']}" if row["line"] is not None else "file"
+                lines.append(f"  {count} {terminal_safe(row['field'])} {row['code']} "
+                             f"(first on {first})")
+        lines.append("errors:")
+        label = paint("error", "31")
+        lines.extend(_problem(row, label) for row in errors.head(TOP).iter_rows(named=True))
+        if n_err > TOP:
+            lines.append(f"  … and {n_err - TOP} more error(s) ({hint})")
+    if n_warn:
+        lines.append("warnings by code:")
+        label = paint("warning", "33")
+        groups = _by_code(warnings)
+        for code, n, examples in groups[:TOP]:
+            lines.append(f"  {paint(f'{n:>7}×', '33')} {code}")
+            lines.extend(_problem(row, label) for row in examples)
+            if n > len(examples):
+                lines.append(f"  {'':>22} … and {n - len(examples)} more")
+        if len(groups) > TOP:
+            rest = sum(n for _, n, _ in groups[TOP:])
+            lines.append(f"  … and {rest} warning(s) of {len(groups) - TOP} other code(s) "
+                         f"({hint})")
+    muted = getattr(result, "muted", None) or {}
+    if muted:
+        listed = ", ".join(f"{code} {n}" for code, n in sorted(muted.items()))
+        lines.append(f"muted: {sum(muted.values())} warning(s) not reported, by the rule "
+                     f"file's severity: off ({listed})")
     if result.output is not None:
-        lines.append(f"output: {result.output}")
+        lines.append(f"output: {terminal_safe(result.output)}")
     if report is not None:
-        lines.append(f"full report: {report}")
+        lines.append(f"full report: {terminal_safe(report)}")
     return "\n".join(lines)
 
 

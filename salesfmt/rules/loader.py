@@ -260,8 +260,18 @@ def _severity(m: _Merged) -> dict[str, Severity]:
             get_check(code)
         except KeyError as exc:
             raise RuleError(str(exc.args[0]), where=m.where("severity", code)) from None
-        out[code] = Severity(level)
+        if level != MUTED:
+            out[code] = Severity(level)
     return out
+
+
+#: ``severity: {code: off}``: the code's warnings are counted, not reported.
+MUTED = "off"
+
+
+def _muted(m: _Merged) -> frozenset[str]:
+    return frozenset(code for code, level in (m.data.get("severity") or {}).items()
+                     if level == MUTED)
 
 
 def _skip_rules(m: _Merged, known: set[str]) -> tuple[SkipRule, ...]:
@@ -331,6 +341,7 @@ def _build(path: Path, errors: list[str] | None) -> RuleSet:
         threshold=float(headers.get("threshold", DEFAULT_FUZZY_THRESHOLD)),
         cross=cross or (),
         severity=severity or {},
+        muted=_muted(m),
         parse=base,
     )
     if errors is None or not errors:

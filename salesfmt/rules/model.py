@@ -72,4 +72,6 @@ class RuleSet:
     threshold: float = DEFAULT_FUZZY_THRESHOLD
     cross: tuple[CrossRowDecl, ...] = ()
     severity: dict[str, Severity] = field(default_factory=dict)
+    #: Codes set to ``off``: their warnings are dropped and only counted (errors never are).
+    muted: frozenset[str] = frozenset()
     parse: ParseOptions = field(default_factory=ParseOptions)

@@ -69,6 +69,8 @@ def describe(rules: RuleSet) -> list[str]:
                                                if decl.fields else ""))
     for code, level in sorted(rules.severity.items()):
         lines.append(f"severity: {code} → {level.value}")
+    for code in sorted(rules.muted):
+        lines.append(f"severity: {code} → off (warnings counted, not reported)")
     lines.append(f"parse: {_parse_text(rules.parse)}"
                  + (" (defaults)" if _parse_text(rules.parse) == base else ""))
     return lines

@@ -20,7 +20,9 @@ def _present(exprs: list[pl.Expr]) -> list[pl.Expr]:
           good="partnerSkuCode = PSK-1")
 def one_of_required(value: pl.Expr, raw: pl.Expr, fields: list[pl.Expr]) -> pl.Expr:
     """At least one of several fields must be given (e.g. the SKU, the standard way or the
-    legacy way). Map one of them in the rule file."""
+    legacy way). Fill one of them.
+
+    Operator: Map one of them in the rule file."""
     return pl.any_horizontal(_present([value, *fields]))
 
 
@@ -28,7 +30,9 @@ def one_of_required(value: pl.Expr, raw: pl.Expr, fields: list[pl.Expr]) -> pl.E
           bad="partnerSkuCode = PSK-1 and skuCode = 123", good="partnerSkuCode = PSK-1")
 def not_with(value: pl.Expr, raw: pl.Expr, fields: list[pl.Expr]) -> pl.Expr:
     """The field excludes the others: send one way of identifying the product, not both.
-    Leave the other columns empty, or drop them from the rule file."""
+    Leave the other columns empty.
+
+    Operator: The rule file may drop the other columns instead."""
     return value.is_null() | ~pl.any_horizontal(_present(fields))
 
 
@@ -52,7 +56,7 @@ def exactly_one(value: pl.Expr, raw: pl.Expr, fields: list[pl.Expr]) -> pl.Expr:
           bad="quantitySold = -1, salesAmountInclVat = 29.99",
           good="quantitySold = -1, salesAmountInclVat = -29.99")
 def sign_mismatch(value: pl.Expr, raw: pl.Expr, fields: list[pl.Expr]) -> pl.Expr:
-    """Returns are negative in quantity *and* amount; a sale is positive in both. Zero
+    """Returns are negative in quantity and in amount; a sale is positive in both. Zero
     amounts (free items) are fine either way."""
     other = fields[0]
     return (value == 0) | (other == 0) | ((value < 0) == (other < 0))
@@ -86,5 +90,7 @@ XBB XBC XBD XCD XDR XOF XPD XPF XPT XSU XTS XUA XXX YER YUM ZAR ZMW ZWG ZWL""".s
           bad="currency = EURO", good="currency = EUR")
 def invalid_currency(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """The currency must be an ISO 4217 three-letter code in capitals (EUR, GBP, USD).
-    Use a `map:` in the rule file for symbols or names (€ → EUR)."""
+    Write the three-letter code.
+
+    Operator: Use a `map:` in the rule file for symbols or names (€ → EUR)."""
     return value.cast(pl.String).is_in(sorted(ISO_CURRENCIES))
