@@ -13,8 +13,7 @@ import os
 import re
 import sqlite3
 import unicodedata
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -22,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from salesfmt.errors import OutputError
-from salesfmt.util import publish
 
 __all__ = ["slug", "format_name", "check_name", "choose_date", "default_ledger_path",
            "file_sha256", "Ledger", "Reservation", "NamedOutput", "DATE_FORMAT",
@@ -298,8 +296,8 @@ def _smallest_unused(used: set[int]) -> int:
 
 
 class NamedOutput:
-    """``convert -o DIR`` with a channel: write to a hidden pending file in ``folder``, then
-    give it the next conventional name, recorded in the ledger with its content hash."""
+    """``convert -o DIR`` with a channel: the staged output set gets the next conventional
+    name, recorded in the ledger with its content hash, and is published under it."""
 
     def __init__(self, folder: Path, channel: str, *, ext: str = ".csv",
                  ledger: Path | str | None = None, day: date | None = None,
@@ -310,36 +308,20 @@ class NamedOutput:
             raise OutputError(str(exc)) from None
         self.folder, self.channel, self.ext = Path(folder), channel, ext
         self.ledger, self.day, self.today = ledger, day, today or date.today()
-        self.pending = self.folder / f".salesfmt-pending-{os.getpid()}-{uuid.uuid4().hex[:8]}{ext}"
-        #: Where the JSON report goes once the output is named: ``{name}.report.json``.
-        self.report: Path | None = None
 
-    def _produced(self) -> list[Path]:
-        """The pending file, or the numbered payloads (``.001``, ...) a splitting writer made."""
-        if self.pending.exists():
-            return [self.pending]
-        return sorted(self.folder.glob(f"{self.pending.stem}.[0-9][0-9][0-9]{self.ext}"))
-
-    def finish(self, result: Any) -> tuple[Path, list[str]]:
-        """Name the converted file(s); returns the (first) named path and notes to show."""
+    def finish(self, result: Any, produced: list[Path],
+               publish: Callable[[str], list[Path]]) -> tuple[list[Path], list[str]]:
+        """Reserve a name for the ``produced`` (staged) files and ``publish(stem)`` them
+        inside the ledger transaction (a failed publish records no name); returns the final
+        paths and notes to show."""
         day, why = choose_date(result.sale_dates, self.day, self.today)
-        produced = self._produced()
         digest = file_sha256(*produced)
         with Ledger(self.ledger) as ledger, ledger.reserve(
                 self.channel, day, folder=self.folder, sha256=digest,
                 source=str(result.path), ext=self.ext) as got:
-            stem = got.name[: -len(self.ext)] if self.ext else got.name
-            finals = [self.folder / (stem + p.name[len(self.pending.stem):]) for p in produced]
-            for src, dst in zip(produced, finals, strict=True):
-                publish(src, dst)
-        self.report = self.folder / f"{stem}.report.json"
+            finals = publish(got.name[: -len(self.ext)] if self.ext else got.name)
         notes = [f"name: {got.name} (date: {why}; ledger {ledger.path})"]
         if got.same_content:
             notes.append(f"warning: the same content was already produced as "
                          f"{', '.join(got.same_content)}")
-        return finals[0], notes
-
-    def abort(self) -> None:
-        """Drop the pending file(s) (nothing was named)."""
-        for path in self._produced():
-            path.unlink(missing_ok=True)
+        return finals, notes

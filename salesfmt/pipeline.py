@@ -85,7 +85,8 @@ def read_options(rules: RuleSet, **overrides: object) -> ReadOptions:
     opts = ReadOptions(encoding=rules.encoding, delimiter=rules.delimiter,
                        quote_char=rules.quote_char, escape_char=rules.escape_char,
                        sheet=rules.sheet,
-                       header_row=rules.header_row)
+                       header_row=rules.header_row,
+                       decimal_separator=rules.parse.decimal_separator)
     for key, val in overrides.items():
         if val is not None:
             setattr(opts, key, val)
@@ -250,7 +251,8 @@ def _queries(source: Source, compiled: CompiledRules, plan: TargetPlan, kept: li
             lf = lf.with_columns(layer)
         if compiled.skip_fields is not None:
             lf = lf.filter(~compiled.skip_fields)
-        return (lf.with_columns(plan.values).with_columns([*plan.outputs, *plan.row_checks])
+        return (lf.with_columns(plan.values).with_columns(plan.row_checks)  # outputs read
+                .with_columns(plan.outputs)  # the checks: a failed one may rewrite the text
                 .select(kept).collect(engine="in-memory"))
 
     pending: deque[tuple[pl.DataFrame, Future[pl.DataFrame]]] = deque()

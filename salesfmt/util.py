@@ -6,26 +6,24 @@ import os
 import tempfile
 from pathlib import Path
 
+from salesfmt.outputs import place, temp_prefix
+
 __all__ = ["atomic_write_text", "atomic_write_bytes", "publish"]
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def publish(tmp: str | Path, path: str | Path) -> None:
-    """Move a finished temporary file into place atomically, with the mode a normally
-    created file would get (mkstemp makes 0600 files, too strict for shared upload folders)."""
-    os.chmod(tmp, 0o666 & ~_umask())
-    os.replace(tmp, path)
+    """Move a finished temporary file into place atomically (replacing ``path``), with the
+    mode a normally created file would get (mkstemp makes 0600 files, too strict for shared
+    upload folders)."""
+    place(Path(tmp), Path(path), force=True)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file and rename: never a partial file."""
+    """Write ``data`` to ``path`` via a temporary file and rename: never a partial file.
+    The temporary's name carries the run's identity, so a killed run's is swept later."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f"{temp_prefix()}{path.name}.", suffix=".tmp",
+                               dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

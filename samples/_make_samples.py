@@ -139,7 +139,42 @@ def charity_payments() -> None:
     (HERE / "charity-lottery-web.csv").write_text(buf.getvalue(), encoding="utf-8")
 
 
+def box_office_de() -> None:
+    """(d) A German lottery box-office XLSX: a summary sheet first, the transactions second;
+    the money column holds numbers (24.5) and text typed by hand ("54,00 €")."""
+    wb = openpyxl.Workbook()
+    summary = wb.active
+    summary.title = "Zusammenfassung"
+    summary["A1"] = "Glücksspirale Vorverkauf — Wochenübersicht"
+    summary.merge_cells("A1:F1")
+    summary["A3"], summary["B3"] = "Verkäufe", 12
+    summary["A4"], summary["B4"] = "Umsatz", "=SUM(Transaktionen!F3:F14)"
+    ws = wb.create_sheet("Transaktionen")
+    ws["A1"] = "Vorverkaufsstelle Köln-Ehrenfeld, KW 42"
+    ws.merge_cells("A1:F1")
+    ws.append(["Beleg-Nr", "Ziehung", "Verkaufsdatum", "Artikel", "Anzahl", "Betrag",
+               "Zahlart", "Anrede", "Vorname", "Nachname", "Straße", "PLZ", "Ort", "Land"])
+    people = [("Herr", "Lukas", "Müller"), ("Frau", "Anna", "Schmidt"),
+              ("Frau", "Marie", "Schneider"), ("Herr", "Jonas", "Fischer")]
+    amounts = [24.5, "54,00 €", 12.0, "7,50 €", 36.75, "1.234,50 €", 9.9, 18.0, "12,50",
+               "n/a", 30.0, 6.25]
+    for i, amount in enumerate(amounts):
+        title, first, last = people[i % 4]
+        ws.append([770100 + i, 512, dt.datetime(2026, 10, 12 + i % 6, 10 + i % 7, 30),
+                   ["GS-LOS", "GS-JAHRESLOS", "GS-RUBBEL"][i % 3], 1 + i % 3, amount,
+                   ["card", "cash", "direct_debit"][i % 3], title, first, last,
+                   f"Venloer Str. {100 + i}", f"{50823 + i % 3}", "Köln", "DE"])
+    for row in ws.iter_rows(min_row=3, max_row=ws.max_row):
+        row[2].number_format = "dd.mm.yyyy hh:mm"
+        row[5].number_format = "#,##0.00 [$€-407]"
+    fixed = dt.datetime(2026, 10, 19, 7, 0)
+    wb.properties.creator = "Kassensystem"
+    wb.properties.created = wb.properties.modified = fixed
+    wb.save(HERE / "box-office-de.xlsx")
+
+
 if __name__ == "__main__":
     dutch_till()
     uk_workbook()
     charity_payments()
+    box_office_de()

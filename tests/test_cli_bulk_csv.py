@@ -19,6 +19,7 @@ SAMPLE_RULES = [
     ("kassa-export-nl.csv", "kassa-nl"),
     ("weekly-sales-uk.xlsx", "tillpoint-uk"),
     ("charity-lottery-web.csv", "charity-web"),
+    ("box-office-de.xlsx", "box-office-de"),
 ]
 
 

@@ -155,3 +155,50 @@ def test_rule_file_forces_an_escape_character_dialect(tmp_path: Path) -> None:
     assert 'LOT ""A""; big' in out.read_text(encoding="utf-8")   # one cell, quotes unescaped
     report = json.loads(out.with_name("out.report.json").read_text(encoding="utf-8"))
     assert report["error"]["extended"]["errors"][0]["line"] == 3
+
+
+# --- issue 18: the rules pick the sheet, merged titles, numbers next to number text -------
+
+def test_box_office_sample_envelope_exact() -> None:
+    """Summary sheet first: the rules' headers pick 'Transaktionen'; numeric cells (24.5)
+    and typed text ('54,00 €', '1.234,50 €') in one money column both read as amounts."""
+    res = run_cli("check", SAMPLES / "box-office-de.xlsx", "--rules", "box-office-de", "--to",
+                  "bulk-csv", "--today", "2026-11-01", "--format", "json", "--with-source")
+    assert res.code == 1, res.err
+    ext = res.json()["error"]["extended"]
+    assert [(e["line"], e["messages"], [(s["row"], s["column"], s["value"]) for s in e["source"]])
+            for e in ext["errors"]] == [(11, ["AMOUNT is not a valid number"],
+                                         [(12, "F", "n/a")])]
+    assert [(p["code"], p["row"], p["message"]) for p in ext["other_problems"]] == [
+        ("merged_cells", 1, "cells A1:F1 are merged (a title above the header); only A1 "
+                            "holds the value, the other cells read as empty")]
+    assert "sheet 'Transaktionen' (its header fits the rules best), header on row 2" in res.err
+
+
+def test_box_office_amounts_convert(tmp_path: Path) -> None:
+    res = run_cli("convert", SAMPLES / "box-office-de.xlsx", "--rules", "box-office-de",
+                  "--to", "bulk-csv", "--today", "2026-11-01", "-o", f"{tmp_path}/")
+    assert res.code == 1, res.err
+    lines = (tmp_path / "box-office-de.csv").read_text(encoding="utf-8").splitlines()
+    amounts = [line.split(",")[5] for line in lines[1:]]
+    assert amounts == ["24.50", "54.00", "12.00", "7.50", "36.75", "1234.50", "9.90", "18.00",
+                       "12.50", "30.00", "6.25"]
+
+
+def test_inspect_says_a_column_mixes_numbers_and_text() -> None:
+    res = run_cli("inspect", SAMPLES / "box-office-de.xlsx", "--sheet", "Transaktionen",
+                  "--format", "json")
+    assert res.code == 0, res.err
+    types = {c["header"]: c["type"] for c in res.json()["columns"]}
+    assert "numbers and number text mixed" in types["Betrag"]
+    assert "mixed" not in types["Anzahl"]
+
+
+def test_merged_title_above_the_header_is_reported() -> None:
+    res = run_cli("inspect", SAMPLES / "weekly-sales-uk.xlsx", "--format", "json")
+    found = [(p["row"], p["message"]) for p in res.json()["problems"]
+             if p["code"] == "merged_cells"]
+    assert (1, "cells A1:H1 are merged (a title above the header); only A1 holds the value, "
+               "the other cells read as empty") in found
+    assert (2, "cells A2:D2 are merged (a title above the header); only A2 holds the value, "
+               "the other cells read as empty") in found

@@ -167,3 +167,61 @@ def test_validate_lists_every_model_problem_of_a_file(tmp_path: Path) -> None:
     assert res.code == 1
     assert [line.split(": ", 2)[1] for line in res.out.splitlines()] == [
         "fields.amount.expr", "fields.sale_nr", "fields.notes.template", "severity.nope"]
+
+
+def test_show_to_lists_allowed_values_and_record_level_fields() -> None:
+    """Issue 18.24: what a rule author needs before the first run."""
+    res = run_cli("rules", "show", "kiosk-kassa-nl", "--to", "bulk-csv")
+    assert res.code == 0, res.err
+    assert re.search(r"PAYMENT_METHOD\s+required .*\n\s+allowed: cash, cheque, card, "
+                     r"direct_debit, other\n", res.out)
+    assert "records:" not in res.out  # bulk-csv is one record per line
+    res = run_cli("rules", "show", "pos-lines", "--to", "wallie")
+    assert res.code == 0, res.err
+    assert ("records: lines with the same salesId form one record; the other fields go into "
+            "its 'salesLines' list") in res.out
+    # read from the declaration: record fields, and the consistent rule keyed on salesId
+    from salesfmt.targets import load_target
+    wallie = load_target("wallie")
+    agree = {n for d in wallie.cross if d.kind == "consistent" and d.keys == wallie.group.by
+             for n in d.fields}
+    must = [n for n in wallie.group.record if n in agree]
+    first = [n for n in wallie.group.record if n not in agree and n not in wallie.group.by]
+    assert f"must agree on every line: {', '.join(must)}\n" in res.out
+    if first:
+        assert f"from its first line (other lines not compared): {', '.join(first)}\n" in res.out
+
+
+@pytest.mark.parametrize("how", ["argument", "option"])
+def test_show_with_a_file_names_the_header_each_alias_resolved_to(tmp_path: Path, how: str
+                                                                  ) -> None:
+    text = (SAMPLES / "kiosk-kassa-nl.csv").read_text(encoding="utf-8")
+    data = tmp_path / "kiosk.csv"
+    data.write_text(text.replace("Bon;", "Bonnr;", 1).replace(";Kassa;", ";KASSA;", 1),
+                    encoding="utf-8")
+    where = [data] if how == "argument" else ["--file", data]
+    res = run_cli("rules", "show", "kiosk-kassa-nl", "--to", "bulk-csv", *where)
+    assert res.code == 0, res.err
+    assert f"file {data}: header on row 1" in res.out
+    assert re.search(r"location_id\s+← column 'Kassa' \[file column B 'KASSA'\]", res.out)
+    assert re.search(r"sale_id\s+← column 'Bon' \[not in the file \(closest: 'Bonnr' \(",
+                     res.out)
+    assert re.search(r"country\s+← column 'Land'; default 'NL' \[not in the file: default "
+                     r"'NL'\]", res.out)
+
+
+def test_validate_warns_about_a_comment_right_after_an_alias(tmp_path: Path) -> None:
+    """`Store #` unquoted is the alias `Store`: YAML reads ` #` on as a comment."""
+    rules = _write(tmp_path / "hash.yaml", "name: h\nextends: kassa-nl\nfields:\n"
+                   "  location_id: Store #\n  sku:\n    - Art #\n    - 'SKU #'\n"
+                   "  notes: Notes    # a comment after blanks is a comment\n"
+                   "  customer_ref: {column: \"Klant #\"}\n")
+    res = run_cli("rules", "validate", rules)
+    assert res.code == 0, res.out
+    assert res.out.splitlines() == [
+        f"{rules}:4:3: fields.location_id: warning: alias 'Store' is followed by ' #', which "
+        "YAML reads as a comment; if the header contains '#', quote it: 'Store #'",
+        f"{rules}:6:7: fields.sku.0: warning: alias 'Art' is followed by ' #', which YAML "
+        "reads as a comment; if the header contains '#', quote it: 'Art #'",
+        f"{rules}: ok",
+    ]

@@ -32,6 +32,8 @@ class Check:
     fn: Callable[..., pl.Expr] | None
     severity: Severity = Severity.ERROR
     cross_row: bool = False
+    #: per-row message parts beyond {value}: name → expression over the field's value
+    details: Callable[[pl.Expr], dict[str, pl.Expr]] | None = None
     #: What the partner changes in their file (the explanation without operator hints).
     partner: str = ""
     #: Rule-file and command-line hints for whoever runs salesfmt ("" when none).
@@ -52,7 +54,8 @@ REGISTRY: dict[str, Check] = {}
 
 
 def register(code: str, message: str, *, bad: str, good: str,
-             severity: Severity = Severity.ERROR, cross_row: bool = False
+             severity: Severity = Severity.ERROR, cross_row: bool = False,
+             details: Callable[[pl.Expr], dict[str, pl.Expr]] | None = None
              ) -> Callable[[Callable[..., pl.Expr]], Callable[..., pl.Expr]]:
     """Decorator registering a check function under ``code``."""
 
@@ -62,7 +65,7 @@ def register(code: str, message: str, *, bad: str, good: str,
         partner, operator = _split_doc(fn.__doc__)
         doc = f"{partner} {OPERATOR} {operator}" if operator else partner
         REGISTRY[code] = Check(code, message, doc, bad, good, fn, severity, cross_row,
-                               partner=partner, operator=operator)
+                               partner=partner, operator=operator, details=details)
         return fn
 
     return wrap

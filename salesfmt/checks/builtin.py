@@ -9,6 +9,7 @@ import polars as pl
 
 from salesfmt._series import constant, where
 from salesfmt.checks import register
+from salesfmt.checks.countries import ISO_COUNTRIES
 from salesfmt.problems import Severity
 
 _EMAIL = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
@@ -160,33 +161,103 @@ def unmapped_value(value: pl.Expr, raw: pl.Expr, flag: pl.Expr) -> pl.Expr:
     return ~flag
 
 
-@register("formula_like", "{column} starts with a character a spreadsheet runs as a formula",
-          bad="LAST_NAME = =HYPERLINK(...)", good="LAST_NAME = Jansen",
-          severity=Severity.WARNING)
+@register("formula_like", "{column} starts like a spreadsheet formula (=, +, -, @), which "
+          "a spreadsheet would run: remove the leading character",
+          bad="LAST_NAME = =HYPERLINK(\"http://x\",\"y\")", good="LAST_NAME = Jansen")
 def formula_like(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
-    """Text starting with =, +, -, @, tab or carriage return is run as a formula when the
-    file is opened in a spreadsheet (CSV injection). Remove the leading character unless
-    the text is meant to start with it."""
-    return ~value.cast(pl.String).map_batches(_formula_start, return_dtype=pl.Boolean,
+    """Text starting with =, +, -, @ (also after blanks or invisible characters), or with a
+    tab or carriage return, is run as a formula when the file is opened in a spreadsheet
+    (CSV injection). Remove the leading character unless the text is meant to start with
+    it. Not flagged: signed numbers and phone numbers (`-2`, `+31 20 555 0100`,
+    `+44 (0)20 7946 0958`), dash bullets without formula characters (`- n/a`) and a lone
+    placeholder dash (`-`).
+
+    Operator: The line is rejected by default. `formulas: warn` in the rule file (or
+    `severity: {formula_like: warning}`) lets such text through; `formulas: escape` writes
+    it with a leading ' so that a spreadsheet shows it as text."""
+    return ~formula_start(value)
+
+
+def formula_start(value: pl.Expr) -> pl.Expr:
+    """True where the text would be run as a formula by a spreadsheet (see formula_like)."""
+    return value.cast(pl.String).map_batches(_formula_start, return_dtype=pl.Boolean,
                                              is_elementwise=False)
 
 
-_FORMULA = r"^[=+\-@\t\r]"
+# a formula character first, after any blanks and invisible (format) characters
+_FORMULA = r"^(?:[\t\r]|[\s\p{Cf}]*[=+\-@])"
+# harmless look-alikes: a signed number or phone number, a dash bullet without formula
+# syntax, a lone placeholder dash (a spreadsheet keeps "-" and "--" as text)
+_HARMLESS = (r"^[\s\p{Cf}]*(?:[+\-][\d\s.,()]*\d[\d\s.,()]*|-\s+[^=+@()|!\"&;]*"
+             r"|[+\-]+\s*)$")
 
 
 def _formula_start(s: pl.Series) -> pl.Series:
-    """True where the text starts with a formula character. A string comparison reads
-    only the inline prefix of each value (10x cheaper than a regex): the regex runs only
-    on the few cells that start below "A" and not with a digit."""
+    """True where the text starts like a formula. A string comparison reads only the inline
+    prefix of each value (10x cheaper than a regex): the regexes run only on the few cells
+    that start below "A" but not with a digit, or with a non-ASCII character."""
     hit = constant(False, len(s), pl.Boolean)
-    low = s < "A"  # names, words: usually no cell at all
-    if not low.any():
+    gate = ((s < "0") | ((s >= ":") & (s < "A")) | (s >= "\u0080")).fill_null(False)
+    if not gate.any():
         return hit
-    gate = low & (s >= "\t") & ((s < "0") | (s >= ":"))
-    if gate.any():
-        idx = where(gate)
-        hit = hit.scatter(idx, s.gather(idx).str.contains(_FORMULA))
-    return hit
+    idx = where(gate)
+    cand = s.gather(idx)
+    return hit.scatter(idx, cand.str.contains(_FORMULA) & ~cand.str.contains(_HARMLESS))
+
+
+# XML 1.0 refuses C0 controls other than tab, LF and CR, and U+FFFE / U+FFFF
+_XML_ILLEGAL = "".join(chr(c) for c in range(32) if chr(c) not in "\t\n\r") + "\ufffe\uffff"
+XML_ILLEGAL = "[" + "".join(f"\\x{{{ord(c):X}}}" for c in _XML_ILLEGAL) + "]"
+
+
+def code_point(value: pl.Expr) -> pl.Expr:
+    """The first XML-illegal character of the text, as U+XXXX."""
+    return value.cast(pl.String).str.extract(f"({XML_ILLEGAL})").replace_strict(
+        list(_XML_ILLEGAL), [f"U+{ord(c):04X}" for c in _XML_ILLEGAL], default=None)
+
+
+@register("invalid_character",
+          "{column} contains the character {code_point}, which a workbook cannot hold: "
+          "remove it", bad="Notes = 'VIP\\x01'", good="Notes = 'VIP'",
+          details=lambda v: {"code_point": code_point(v)})
+def invalid_character(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
+    """The text holds a character XML (and so an XLSX workbook) cannot contain: a control
+    character other than tab and line break, or the non-characters U+FFFE and U+FFFF.
+    Usually a fault of the exporting system: remove it in the source.
+
+    Operator: Declared on the sales-template text fields; if lowered to a warning the
+    writer still escapes the character (Excel's _xFFFE_), so the workbook stays valid."""
+    return ~value.cast(pl.String).str.contains(XML_ILLEGAL)
+
+
+@register("line_break", "{column} has a line break: written as a space",
+          bad="ADDRESS_LINE1 = 'Main St 1<line break>Flat 2'",
+          good="ADDRESS_LINE1 = 'Main St 1 Flat 2'", severity=Severity.WARNING)
+def line_break(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
+    """The file may have one record per line only, so a line break inside a value is
+    written as a space. Put the value on one line if the space is not what you mean.
+
+    Operator: Declared by the target (`options: {line_breaks: space}`, bulk-csv)."""
+    return ~value.cast(pl.String).str.contains("[\r\n]")
+
+
+@register("precision_lost",
+          "{column} '{value}' has more digits than can be kept exactly (at most 6 "
+          "decimal places): round it in the file",
+          bad="AMOUNT = 1e-400", good="AMOUNT = 0.00")
+def precision_lost(value: pl.Expr, raw: pl.Expr, flag: str) -> pl.Expr:
+    """The number has digits beyond the six decimal places that are kept: it would be
+    changed, so it is refused instead of rounded silently (1e-400 would become 0). Round
+    it in the file."""
+    return ~pl.col(flag)
+
+
+@register("not_equal", "{column} must not be {forbidden}", bad="Quantity = 0",
+          good="Quantity = 2")
+def not_equal(value: pl.Expr, raw: pl.Expr, forbidden: float) -> pl.Expr:
+    """The target refuses this value (a quantity of 0: the template's own validation wants
+    a whole number other than 0). Leave the line out, or give the real quantity."""
+    return value != forbidden
 
 
 @register("duplicate", "{column} is duplicated (first seen on line {first_line})",
@@ -253,24 +324,13 @@ def ambiguous_date(value: pl.Expr, raw: pl.Expr, flag: str) -> pl.Expr:
     return ~pl.col(flag)
 
 
-# ISO 3166-1 alpha-2 codes (officially assigned).
-ISO_COUNTRIES = frozenset("""
-AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR
-BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ
-EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW
-GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY
-KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV
-MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY
-QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG
-TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM
-ZW""".split())
-
-
 @register("invalid_country", "{column} is not an ISO 3166 country code",
           bad="COUNTRY = Netherlands", good="COUNTRY = NL")
 def iso_country(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """The country must be an ISO 3166-1 alpha-2 code (NL, BE, GB, ...). Write the
-    two-letter code.
+    two-letter code, or the country's name in English, Dutch, German, French or Spanish.
 
-    Operator: Map full names to codes with a `map:` in the rule file."""
+    Operator: Targets declaring `normalize: country` (bulk-csv) turn names in the common
+    European languages (Nederland, Deutschland, Belgique, United Kingdom) and lower-case
+    codes into the code; map other names to codes with a `map:` in the rule file."""
     return value.cast(pl.String).is_in(sorted(ISO_COUNTRIES))

@@ -159,6 +159,10 @@ def inspect_file(source: Source, samples: int = 3, *, values: tuple[str, ...] = 
     for column, n in counter.counts.group_by("column").agg(pl.col("count").sum()).iter_rows():
         filled[column] = int(n)
     types = _column_types(sample, source.headers)
+    for name in source.mixed_numbers:  # the rule's separators apply to the text cells only
+        kind, _, notes = types[name].partition(" (")
+        notes = notes.removesuffix(")")
+        types[name] = f"{kind} ({notes + ', ' if notes else ''}numbers and number text mixed)"
     columns = []
     for letter, name, original in zip(source.column_letters, source.headers,
                                       source.original_headers, strict=True):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -10,6 +11,7 @@ import click
 from salesfmt.cli import cli
 from salesfmt.cli._options import source_options
 from salesfmt.cli.run import _exit, _run
+from salesfmt.outputs import refuse_existing
 from salesfmt.report import ReportFormat, render, write_report
 from salesfmt.report.html import MAX_LINES, Audience
 
@@ -19,7 +21,8 @@ __all__ = ["report"]
 @cli.command()
 @source_options
 @click.option("-o", "--output", "output", required=True, metavar="PATH",
-              help="Report file to write (atomically); .html, .json or .txt.")
+              help="Report file to write (atomically; an existing file only with --force); "
+                   ".html, .json or .txt.")
 @click.option("--format", "fmt", type=click.Choice([f.value for f in ReportFormat]),
               default=None, help="Report format [default: from PATH's extension, else html].")
 @click.option("--max-lines", type=click.IntRange(min=1), default=MAX_LINES, show_default=True,
@@ -28,13 +31,15 @@ __all__ = ["report"]
               default=Audience.PARTNER.value, show_default=True,
               help="HTML for the partner (what to change in their file), or for the "
                    "operator (+ rule-file and command-line hints, muted counts).")
+@click.option("--force", is_flag=True, help="Overwrite an existing report file.")
 def report(file: str, rules: str, target: str, output: str, fmt: str | None, max_errors: int,
-           with_source: bool, max_lines: int, audience: str, **kw: Any) -> None:
+           with_source: bool, max_lines: int, audience: str, force: bool, **kw: Any) -> None:
     """Check FILE and write a report a partner can read (HTML by default)."""
+    refuse_existing(Path(output), force=force, protect=Path(file))
     result = _run(file, rules, target, **kw)
     chosen = ReportFormat(fmt) if fmt else ReportFormat.for_path(output)
-    path = write_report(chosen, result, output, cap=max_errors, with_source=with_source,
-                        max_lines=max_lines, audience=audience)
+    path = write_report(chosen, result, output, force=force, cap=max_errors,
+                        with_source=with_source, max_lines=max_lines, audience=audience)
     click.echo(render(ReportFormat.TEXT, result, color=sys.stderr.isatty(),
                       report=path).rstrip("\n"), err=True)
     _exit(result)

@@ -9,9 +9,19 @@ from salesfmt.cli import cli
 from salesfmt.errors import ExitCode, RuleError
 from salesfmt.report.terminal import terminal_safe
 from salesfmt.rules import list_rules, load_rules
+from salesfmt.rules.lint import comment_warnings
 from salesfmt.rules.loader import schema_path, validate_file
-from salesfmt.rules.show import describe, feeds, source_text, unfed_required
-from salesfmt.targets import load_target
+from salesfmt.rules.model import RuleSet
+from salesfmt.rules.show import (
+    allowed_values,
+    describe,
+    feeds,
+    record_lines,
+    resolved_headers,
+    source_text,
+    unfed_required,
+)
+from salesfmt.targets import Target, load_target
 
 __all__ = ["rules"]
 
@@ -39,11 +49,14 @@ def rules_list() -> None:
 def rules_validate(files: tuple[str, ...]) -> None:
     """Check rule FILES (paths or bundled names) against the schema and the canonical model.
 
-    Prints every problem as FILE:LINE:COL: KEY: MESSAGE. Exit 0 when all are valid, 1 when
-    any has problems.
+    Prints every problem as FILE:LINE:COL: KEY: MESSAGE, and warnings (an unquoted header
+    alias followed by ' #', which YAML reads as a comment). Exit 0 when all are valid (with
+    warnings or not), 1 when any has problems.
     """
     bad = False
     for file in files:
+        for line in comment_warnings(file):
+            click.echo(terminal_safe(line))
         problems = validate_file(file)
         for line in problems:
             click.echo(line)
@@ -56,14 +69,26 @@ def rules_validate(files: tuple[str, ...]) -> None:
 
 @rules.command("show")
 @click.argument("name")
+@click.argument("file", required=False)
 @click.option("--to", "-t", "target", default=None,
-              help="Also show which fields of this target each partner column feeds.")
-def rules_show(name: str, target: str | None) -> None:
+              help="Also show which fields of this target each partner column feeds, their "
+                   "allowed values and which are sent once per record.")
+@click.option("--file", "-f", "file_option", default=None, metavar="FILE",
+              help="A partner file: show the header each field's aliases resolved to.")
+def rules_show(name: str, file: str | None, target: str | None, file_option: str | None
+               ) -> None:
     """Show rule NAME after extends: where every canonical field comes from, and with --to
-    which target field it feeds. Exit 1 when a required target field has no source."""
+    which target field it feeds (allowed values, record-level fields). With a partner FILE
+    (or --file) also the header each field's aliases resolved to in it. Exit 1 when a
+    required target field has no source."""
     rs = load_rules(name)
     for line in describe(rs):
         click.echo(terminal_safe(line))
+    partner = file_option or file
+    resolved: dict[str, str] = {}
+    if partner is not None:
+        about, resolved = resolved_headers(rs, partner)
+        click.echo(terminal_safe(about))
     tgt = load_target(target) if target else None
     fed: dict[str, list[str]] = {}
     if tgt is not None:
@@ -73,11 +98,17 @@ def rules_show(name: str, target: str | None) -> None:
     width = max((len(n) for n in rs.fields), default=10)
     for field_name, rule in rs.fields.items():
         line = f"  {field_name:<{width}}  ← {source_text(rule)}"
+        if field_name in resolved:
+            line += f" [{resolved[field_name]}]"
         if tgt is not None:
             line += f"  → {', '.join(fed.get(field_name, [])) or f'(not used by {tgt.name})'}"
         click.echo(terminal_safe(line))
     if tgt is None:
         return
+    _show_target(rs, tgt)
+
+
+def _show_target(rs: RuleSet, tgt: Target) -> None:
     click.echo(f"target {tgt.name}:")
     tw = max(len(f.name) for f in tgt.fields)
     for feed in feeds(rs, tgt):
@@ -94,6 +125,11 @@ def rules_show(name: str, target: str | None) -> None:
             src = f"nothing (canonical {f.source} not mapped)"
         click.echo(f"  {f.name:<{tw}}  {'required' if f.required else 'optional':<8}  "
                    f"{terminal_safe(src)}")
+        allowed = allowed_values(f)
+        if allowed:
+            click.echo(f"  {'':<{tw}}  {'':<8}  allowed: {terminal_safe(', '.join(allowed))}")
+    for line in record_lines(tgt):
+        click.echo(terminal_safe(line))
     missing = unfed_required(rs, tgt)
     if missing:
         names = ", ".join(f"{f.name} (canonical {f.source}: {FIELDS[f.source].description})"

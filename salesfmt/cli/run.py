@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
 from pathlib import Path
@@ -13,14 +14,24 @@ from salesfmt.cli import cli
 from salesfmt.cli._options import parse_day, source_options
 from salesfmt.errors import ExitCode, OutputError
 from salesfmt.naming import NamedOutput
+from salesfmt.outputs import (
+    OutputSet,
+    Stage,
+    os_errno,
+    output_error,
+    refuse_existing,
+    sweep,
+)
 from salesfmt.pipeline import Result, run
 from salesfmt.report import Progress, ReportFormat, envelope, render, write_report
 from salesfmt.rules import load_rules
 from salesfmt.targets import load_target, with_options
 from salesfmt.targets.serializers import extension
-from salesfmt.util import atomic_write_text
 
 __all__ = ["check", "convert"]
+
+#: errors that mean the output could not be written, whichever file met them
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS}
 
 
 def _run(file: str, rules: str, target: str, *, show_progress: bool = True, **kw: Any) -> Result:
@@ -46,13 +57,16 @@ def _exit(result: Result) -> None:
 @click.option("--audience", type=click.Choice(["partner", "operator"]), default="operator",
               show_default=True, help="Who the HTML report is for (partner: without the "
                                       "operator's rule-file and command-line hints).")
+@click.option("--force", is_flag=True, help="Overwrite an existing --html file.")
 def check(file: str, rules: str, target: str, fmt: str, max_errors: int, with_source: bool,
-          html: str | None, audience: str, **kw: Any) -> None:
+          html: str | None, audience: str, force: bool, **kw: Any) -> None:
     """Pre-flight FILE against a target: summary on stderr, report on stdout."""
+    if html:
+        refuse_existing(Path(html), force=force, protect=Path(file))
     result = _run(file, rules, target, show_progress=ReportFormat(fmt) is ReportFormat.TEXT,
                   **kw)
     if html:
-        write_report(ReportFormat.HTML, result, html, audience=audience)
+        write_report(ReportFormat.HTML, result, html, force=force, audience=audience)
     color = sys.stderr.isatty()
     click.echo(render(ReportFormat.TEXT, result, color=color, report=html).rstrip("\n"),
                err=True)
@@ -60,6 +74,53 @@ def check(file: str, rules: str, target: str, fmt: str, max_errors: int, with_so
         click.echo(render(ReportFormat(fmt), result, cap=max_errors, with_source=with_source,
                           audience=audience), nl=False)
     _exit(result)
+
+
+def _refuse_existing(owned: OutputSet, source: Path, force: bool) -> None:
+    """Before converting: the input is never an output, and an earlier set needs --force."""
+    for p in (owned.output, owned.report):
+        if source.exists() and p.resolve() == source.resolve():
+            raise OutputError("refusing to overwrite the input file", where=str(p))
+    existing = owned.members()
+    if existing and not force:
+        raise OutputError("already exists (use --force to overwrite)", where=str(existing[0]))
+
+
+def _writing(exc: OSError, folder: Path) -> bool:
+    """Whether an OSError came from writing the output set (full disk, file too large, ...)."""
+    if os_errno(exc) in _WRITE_ERRNOS:
+        return True
+    return bool(exc.filename) and Path(str(exc.filename)).resolve().is_relative_to(
+        folder.resolve())
+
+
+def _convert_staged(stage: Stage, file: str, rules: str, target: str, owned: OutputSet,
+                    named: NamedOutput | None, *, strict: bool, force: bool, kw: dict,
+                    report: dict) -> tuple[Result, Path]:
+    """Convert into the staging folder, write the report there, publish the set as one."""
+    stem = "output" if named else owned.stem
+    result = _run(file, rules, target, output=stage.path / (stem + owned.ext), strict=strict,
+                  **kw)
+    produced = OutputSet(stage.path, stem, owned.ext).members() if result.output else []
+    staged_report = stage.path / f"{stem}.report.json"
+    staged_report.write_text(json.dumps(envelope(result, **report), ensure_ascii=False,
+                                        indent=2, default=str) + "\n", encoding="utf-8")
+    staged = [*produced, staged_report]
+    source = Path(file)
+
+    def publish(final: str, ext: str | None = owned.ext) -> list[Path]:
+        return stage.publish(staged, stem, OutputSet(owned.folder, final, ext), force=force,
+                             protect=source)
+
+    if named and produced:
+        finals, notes = named.finish(result, produced, publish)
+        click.echo("\n".join(notes), err=True)
+    elif named:  # --strict with errors: the report alone, named after the input
+        finals = publish(source.stem, None)
+    else:
+        finals = publish(owned.stem)
+    result.output = finals[0] if produced else None
+    return result, finals[-1]
 
 
 def _output_path(file: str, target: str, output: str) -> Path:
@@ -102,28 +163,20 @@ def convert(file: str, rules: str, target: str, output: str, strict: bool, force
                                    "with channel:")
         named = NamedOutput(out.parent, channel, ext=out.suffix, ledger=ledger, day=day,
                             today=kw.get("today"))
-    report_path = out.with_name(out.stem + ".report.json")
-    out = named.pending if named else out
-    payloads = sorted(out.parent.glob(f"{out.stem}.[0-9][0-9][0-9]{out.suffix}"))  # split JSON
-    for p in (out,) if named else (out, report_path, *payloads):
-        if Path(file).exists() and p.resolve() == Path(file).resolve():
-            raise OutputError("refusing to overwrite the input file", where=str(p))
-        if p.exists() and not force:
-            raise OutputError("already exists (use --force to overwrite)", where=str(p))
+    owned = OutputSet(out.parent, out.stem, out.suffix)
     try:
-        result = _run(file, rules, target, output=out, strict=strict, **kw)
-        if named and result.output is not None:
-            result.output, notes = named.finish(result)
-            report_path = named.report or report_path
-            click.echo("\n".join(notes), err=True)
-        elif named and report_path.exists() and not force:
-            raise OutputError("already exists (use --force to overwrite)", where=str(report_path))
-    finally:
-        if named:
-            named.abort()
-    report = envelope(result, cap=max_errors, with_source=with_source)
-    atomic_write_text(report_path, json.dumps(report, ensure_ascii=False, indent=2,
-                                              default=str) + "\n")
+        sweep(out.parent)  # a dead run's half-published set must not block this one
+        if not named:
+            _refuse_existing(owned, Path(file), force)
+        with Stage(out.parent) as stage:
+            result, report_path = _convert_staged(stage, file, rules, target, owned, named,
+                                                  strict=strict, force=force, kw=kw,
+                                                  report=dict(cap=max_errors,
+                                                              with_source=with_source))
+    except OSError as exc:
+        if not _writing(exc, out.parent):
+            raise
+        raise output_error(exc, out) from None
     click.echo(render(ReportFormat.TEXT, result, color=sys.stderr.isatty()).rstrip("\n"),
                err=True)
     if result.output is None and strict:

@@ -9,8 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from salesfmt.errors import InputError
+from salesfmt.readers._probe import probe_binary_workbook
 from salesfmt.readers._sniff import LIMITS, Kind, Limits, sniff
 from salesfmt.readers._source import HeaderScorer, ReadOptions, Source
+from salesfmt.readers._zipscan import inflate_checked
 from salesfmt.readers.csv import open_csv
 from salesfmt.readers.workbook import open_workbook
 
@@ -49,4 +51,9 @@ def open_source(path: str | Path, options: ReadOptions | None = None,
     kind = sniff(path, ext, limits)
     if kind is Kind.TEXT:
         return open_csv(path, options, scorer)
-    return open_workbook(path, kind, options, scorer)
+    if kind in (Kind.XLS, Kind.XLSB) and limits.probe_memory_bytes:
+        probe_binary_workbook(path, path.suffix.lower() != f".{kind.value}",
+                              limits.probe_memory_bytes)
+    scanned = inflate_checked(path, limits) if kind in (Kind.XLSX, Kind.XLSB, Kind.ODS) \
+        else None
+    return open_workbook(path, kind, options, scorer, scanned, limits.max_cells)

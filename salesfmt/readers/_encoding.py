@@ -20,6 +20,10 @@ _SAMPLE = 4 << 20
 WESTERN = ["cp1252", "iso8859_15", "latin_1"]
 
 
+class TruncatedText(InputError):
+    """The file stops in the middle of a character (a cut-off download or copy)."""
+
+
 class EncodingRetry(InputError):
     """A file taken as UTF-8 from its first bytes holds other bytes further on: it must be
     read again from the start in ``encoding`` (judged on the whole file)."""
@@ -95,11 +99,15 @@ def check_decodes(path: Path, encoding: str) -> None:
 
 def _raise_decode(path: Path, encoding: str, chunk: bytes, exc: UnicodeDecodeError,
                   decoder: codecs.IncrementalDecoder, line: int) -> None:
-    before = decoder.getstate()[0] + chunk[: exc.start]
+    data = exc.object  # the decoder's held-back bytes + this chunk (empty at the end)
+    before = bytes(data[: exc.start])
     where_line = line + before.count(b"\n")
-    raise InputError(f"cannot decode byte 0x{chunk[exc.start]:02x} on line {where_line} as "
-                     f"{encoding} (force another one with --encoding or the rule file's "
-                     "input.encoding)", where=str(path)) from None
+    hint = ("force another one with --encoding or the rule file's input.encoding")
+    if exc.end >= len(data) and not chunk:  # the file stops inside a character
+        raise TruncatedText(f"the file ends in the middle of a character on line {where_line} "
+                         f"(truncated?) as {encoding}; {hint}", where=str(path)) from None
+    raise InputError(f"cannot decode byte 0x{data[exc.start]:02x} on line {where_line} as "
+                     f"{encoding} ({hint})", where=str(path)) from None
 
 
 def _utf8_fast(path: Path) -> bool:
@@ -126,13 +134,28 @@ def _utf8_fast(path: Path) -> bool:
 
 
 def _decodes(path: Path, encoding: str) -> bool:
+    """True when the whole file decodes; a UTF-8 file (non-ASCII text before its last
+    bytes) cut inside its final character raises :class:`TruncatedText` instead."""
     if encoding == "utf-8" and _utf8_fast(path):
         return True
     try:
         check_decodes(path, encoding)
+    except TruncatedText:
+        if encoding == "utf-8" and _non_ascii_before_end(path):
+            raise
+        return False
     except InputError:
         return False
     return True
+
+
+def _non_ascii_before_end(path: Path) -> bool:
+    """Any byte over 0x7f before the last 4 (memory-mapped search, C speed)."""
+    import mmap
+    import re
+
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        return re.compile(rb"[\x80-\xff]").search(mm, 0, max(0, len(mm) - 4)) is not None
 
 
 def detect_encoding(path: Path) -> str:

@@ -33,8 +33,9 @@ def _records(data_path: Path, delimiter: str, options: ReadOptions
              ) -> Iterator[tuple[int, list[str]]]:
     """(first physical line, cells) per record, lenient about stray quotes."""
     with data_path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.reader(fh, delimiter=delimiter, quotechar=options.quote_char,
-                            escapechar=options.escape_char, doublequote=True,
+        quoting = csv.QUOTE_MINIMAL if options.quote_char else csv.QUOTE_NONE
+        reader = csv.reader(fh, delimiter=delimiter, quotechar=options.quote_char or None,
+                            quoting=quoting, escapechar=options.escape_char, doublequote=True,
                             skipinitialspace=options.skip_initial_space, strict=False)
         last = 0
         try:

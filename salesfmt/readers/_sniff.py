@@ -37,12 +37,18 @@ class Kind(StrEnum):
 
 @dataclass(frozen=True)
 class Limits:
-    """Safety limits for workbooks, checked on the zip's declared sizes before decompression."""
+    """Safety limits for workbooks: on the zip's declared sizes, then on the bytes really
+    inflated (a streamed pass before calamine opens the file), and on a sheet's extent."""
 
     max_file_bytes: int = 512 * 1024**2
     max_uncompressed_bytes: int = 2 * 1024**3
     max_ratio: float = 200.0
     ratio_floor_bytes: int = 64 * 1024**2  # members smaller than this are never a bomb
+    #: A worksheet whose cell references span a grid larger than this is refused (calamine
+    #: allocates the whole grid: one value at XFD1048576 would abort the process).
+    max_cells: int = 50_000_000
+    #: Memory a child process may use to parse an XLS/XLSB first (0: no child, read as is).
+    probe_memory_bytes: int = 6 * 1024**3
 
 
 LIMITS = Limits()

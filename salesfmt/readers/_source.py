@@ -23,6 +23,9 @@ HeaderScorer = Callable[[list[str]], float]
 
 HEADER_SEARCH_ROWS = 30
 
+#: Column names the readers use themselves: a header with such a text is renamed.
+RESERVED = (ROW, "\x00spare")
+
 
 @dataclass
 class ReadOptions:
@@ -36,6 +39,9 @@ class ReadOptions:
     sheet: str | int | None = None
     header_row: int | None = None  # 1-based: sheet row, or CSV record (= line unless quoted newlines precede)
     batch_size: int = 250_000
+    #: Workbook cells holding a number (not text) are written with this decimal separator,
+    #: so the rule's separators read them as the numbers they are (text cells keep theirs).
+    decimal_separator: str = "."
 
 
 @dataclass
@@ -54,6 +60,11 @@ class Source:
     sheets: list[str] = field(default_factory=list)
     #: Sheet name → visible, hidden, veryhidden, chart or unreadable (workbooks only).
     sheet_states: dict[str, str] = field(default_factory=dict)
+    #: Why the sheet was chosen when neither --sheet nor the rules named it and it is not
+    #: simply the first one holding data (e.g. "its header fits the rules best").
+    sheet_choice: str | None = None
+    #: Columns holding both numeric cells and number-like text (XLSX), e.g. 24.5 and "54,00 €".
+    mixed_numbers: list[str] = field(default_factory=list)
     problems: pl.DataFrame = field(default_factory=empty_problems)
     _batches: Callable[[], Iterator[pl.DataFrame]] | None = None
     _cleanup: list[Callable[[], None]] = field(default_factory=list)
@@ -63,7 +74,8 @@ class Source:
         assert self._batches is not None
         try:
             yield from self._batches()
-        except pl.exceptions.PolarsError as exc:
+        except (pl.exceptions.PolarsError, pl.exceptions.PanicException) as exc:
+            # a Rust panic is a BaseException: caught by name, still one line, exit 2
             reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise InputError(f"cannot read rows: {reason}", where=str(self.path)) from None
 
@@ -109,33 +121,47 @@ def header_index(rows: list[list[str]], options: ReadOptions, scorer: HeaderScor
     idx = (options.header_row - 1) if options.header_row else detect_header(rows, scorer)
     available = len(rows) if available is None else available
     if idx >= available:
-        from salesfmt.errors import InputError
-
         raise InputError(f"header row {idx + 1} is beyond the end of {what} ({available} "
                          "rows)", where=where)
+    if not rows[idx]:  # a blank line: every line near the top is blank or only delimiters
+        raise InputError(f"no header row: record {idx + 1} of {what} is empty (choose the "
+                         "header with --header-row or the rule file's input.header_row)",
+                         where=where)
     return idx
 
 
 def unique_headers(cells: list[str | None], letters: list[str] | None = None
                    ) -> tuple[list[str], list[str]]:
     """Column names from header cells: blanks named by their column letter (the sheet's own
-    when ``letters`` is given), duplicates numbered.
+    when ``letters`` is given), duplicates numbered, never two alike nor a reserved name.
 
     Returns (names, originals); originals keep the header text exactly as in the file.
+    A header that is literally ``Ref (2)`` keeps its name; a later duplicate ``Ref`` then
+    becomes ``Ref (3)``. A header named ``__row`` (our source-row column) is ``__row (2)``.
     """
     from salesfmt.problems import column_letter
 
     originals = [(c or "").strip() for c in cells]
+    bases = [text or f"(column {letters[i] if letters else column_letter(i)})"
+             for i, text in enumerate(originals)]
+    taken = set(RESERVED)
+    firsts: set[int] = set()
+    for i, base in enumerate(bases):  # first occurrences keep their own text
+        if base not in taken:
+            taken.add(base)
+            firsts.add(i)
     names: list[str] = []
-    seen: dict[str, int] = {}
-    for i, text in enumerate(originals):
-        name = text or f"(column {letters[i] if letters else column_letter(i)})"
-        if name in seen:
-            seen[name] += 1
-            name = f"{name} ({seen[name]})"
-        else:
-            seen[name] = 1
-        names.append(name)
+    count: dict[str, int] = {}
+    for i, base in enumerate(bases):
+        if i in firsts:
+            names.append(base)
+            continue
+        n = count.get(base, 1)
+        while f"{base} ({n})" in taken or n == 1:
+            n += 1
+        count[base] = n
+        taken.add(f"{base} ({n})")
+        names.append(f"{base} ({n})")
     return names, originals
 
 
@@ -148,6 +174,10 @@ def header_problems(names: list[str], originals: list[str], letters: list[str], 
         if not text:
             rows.append(("blank_header", f"column {letter} has no header; it is named "
                                          f"{name!r}", name, letter))
+        elif text in RESERVED:
+            rows.append(("duplicate_header", f"header {text!r} is a name salesfmt uses "
+                                             f"itself; column {letter} is named {name!r}",
+                         name, letter))
         elif text in seen:
             rows.append(("duplicate_header", f"header {text!r} appears more than once; "
                                              f"column {letter} is named {name!r}", name, letter))

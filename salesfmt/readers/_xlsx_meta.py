@@ -14,12 +14,25 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["XlsxMeta", "SheetMarks", "read_meta", "scan_sheet"]
+__all__ = ["XlsxMeta", "SheetMarks", "SheetScanner", "read_meta", "scan_sheet",
+           "numeric_texts",
+           "ods_numeric_texts"]
 
 _CHUNK = 1 << 20
 _ERROR_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)\bt=\"e\"([^>]*)>(.*?)</(?:\w+:)?c>", re.S)
 _REF = re.compile(rb"\br=\"([A-Z]+)(\d+)\"")
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_NUMERIC_TEXT = re.compile(rb"<(?:\w+:)?t(?:\s[^>]*)?>\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*"
+                           rb"</(?:\w+:)?t>")
+#: Literal-led (re then scans fast): ``<is><t>24.5</t>``; the namespaced form separately.
+_INLINE_NUMBER = re.compile(rb"<is>\s*<t(?:\s[^>]*)?>\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*</")
+_INLINE_NUMBER_NS = re.compile(rb"<\w+:is>\s*<\w+:t(?:\s[^>]*)?>\s*"
+                               rb"(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*</")
+#: An ODS cell that is not a number (no float/currency/percentage value type) whose text
+#: reads like one.
+_ODS_NUMERIC_TEXT = re.compile(
+    rb"<table:table-cell(?:(?!value-type=\"(?:float|currency|percentage)\")[^>])*>\s*"
+    rb"<text:p>\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*</text:p>")
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*\bref=\"([A-Z]+)(\d+):([A-Z]+)(\d+)\"")
 
 
@@ -41,6 +54,8 @@ class SheetMarks:
 
     errors: list[tuple[str, int, str]] = field(default_factory=list)
     merges: list[tuple[str, int, str, int]] = field(default_factory=list)
+    #: Inline text cells that read like a plain number (``<is><t>24.5</t></is>``).
+    texts: set[str] = field(default_factory=set)
 
 
 def _local(tag: str) -> str:
@@ -87,29 +102,43 @@ def read_meta(path: Path) -> XlsxMeta:
     return meta
 
 
+class SheetScanner:
+    """Builds a worksheet's :class:`SheetMarks` from its XML fed chunk by chunk (any
+    sizes; each body is cut after a whole row). ``feed(b"")`` ends the part."""
+
+    def __init__(self) -> None:
+        self.marks = SheetMarks()
+        self._tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        buf = self._tail + chunk
+        cut = len(buf) if not chunk else (buf.rfind(b"row>") + 4 if b"row>" in buf else 0)
+        body, self._tail = buf[:cut], buf[cut:]
+        marks = self.marks
+        if b't="e"' in body:
+            _errors(body, marks)
+        if b"<is>" in body:
+            marks.texts.update(m.decode() for m in _INLINE_NUMBER.findall(body))
+        if b":is>" in body:
+            marks.texts.update(m.decode() for m in _INLINE_NUMBER_NS.findall(body))
+        if b"mergeCell" in body:
+            marks.merges += [(a.decode(), int(b), c.decode(), int(d))
+                             for a, b, c, d in _MERGE.findall(body)]
+
+
 def scan_sheet(path: Path, part: str) -> SheetMarks:
     """Error cells and merged ranges of one worksheet part, streamed chunk by chunk."""
-    marks = SheetMarks()
+    scanner = SheetScanner()
     try:
         zf = zipfile.ZipFile(path)
         fh = zf.open(part)
     except (KeyError, zipfile.BadZipFile, OSError):
-        return marks
+        return scanner.marks
     with zf, fh:
-        tail = b""
-        while True:
-            chunk = fh.read(_CHUNK)
-            buf = tail + chunk
-            cut = len(buf) if not chunk else (buf.rfind(b"row>") + 4 if b"row>" in buf else 0)  # whole rows only
-            body, tail = buf[:cut], buf[cut:]
-            if b't="e"' in body:
-                _errors(body, marks)
-            if b"mergeCell" in body:
-                marks.merges += [(a.decode(), int(b), c.decode(), int(d))
-                                 for a, b, c, d in _MERGE.findall(body)]
-            if not chunk:
-                break
-    return marks
+        while chunk := fh.read(_CHUNK):
+            scanner.feed(chunk)
+    scanner.feed(b"")
+    return scanner.marks
 
 
 def _errors(body: bytes, marks: SheetMarks) -> None:
@@ -119,3 +148,33 @@ def _errors(body: bytes, marks: SheetMarks) -> None:
         if ref and val:
             marks.errors.append((ref.group(1).decode(), int(ref.group(2)),
                                  val.group(1).decode("utf-8", "replace")))
+
+
+def _texts_in(path: Path, member: str, pattern: re.Pattern[bytes], end: bytes) -> set[str]:
+    """Matches of ``pattern`` in a zip member, streamed, each chunk cut after ``end``."""
+    found: set[str] = set()
+    try:
+        zf = zipfile.ZipFile(path)
+        fh = zf.open(member)
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return found
+    with zf, fh:
+        tail = b""
+        while chunk := fh.read(_CHUNK):
+            buf = tail + chunk
+            cut = buf.rfind(end) + len(end) if end in buf else 0
+            found.update(m.strip().decode() for m in pattern.findall(buf[:cut]))
+            tail = buf[cut:]
+        found.update(m.strip().decode() for m in pattern.findall(tail))
+    return found
+
+
+def ods_numeric_texts(path: Path) -> set[str]:
+    """ODS text cells that read like a plain number (see :func:`numeric_texts`)."""
+    return _texts_in(path, "content.xml", _ODS_NUMERIC_TEXT, b"</table:table-cell>")
+
+
+def numeric_texts(path: Path) -> set[str]:
+    """Shared strings that read like a plain number (``24.5``): text cells calamine renders
+    exactly as it renders a numeric cell, so such a rendering is not proof of a number."""
+    return _texts_in(path, "xl/sharedStrings.xml", _NUMERIC_TEXT, b"</si>")

@@ -14,6 +14,7 @@ import codecs
 import csv as _csv
 import io
 import mmap
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from salesfmt.readers._encoding import (
 from salesfmt.readers._geometry import record_geometry
 from salesfmt.readers._source import (
     HEADER_SEARCH_ROWS,
+    RESERVED,
     ROW,
     HeaderScorer,
     ReadOptions,
@@ -41,10 +43,27 @@ from salesfmt.readers._source import (
     unique_headers,
 )
 
-__all__ = ["open_csv", "sniff_delimiter", "ragged_problems"]
+__all__ = ["open_csv", "sniff_delimiter", "ragged_problems", "head_rows"]
 
 _DELIMITERS = [",", ";", "\t", "|"]
 _HEAD_BYTES = 256 * 1024
+#: A carriage return that does not end a line, hidden from the csv module (which refuses
+#: one in an unquoted value; polars keeps it as text) and put back in the cells.
+_LONE_CR = re.compile(r"\r(?!\n)")
+_CR_STAND_IN = "\uf8ff"
+#: The csv module refuses fields over 128 KiB by default; the polars path has no limit.
+_csv.field_size_limit(max(_csv.field_size_limit(), 2**31 - 1))
+
+
+def head_rows(text: str, delimiter: str, quote: str) -> list[list[str]]:
+    """The records of the file's first bytes as the polars reader will see them (a bare CR
+    inside a value is text, a value cut at the end of the sample is kept as far as read)."""
+    guarded = _LONE_CR.sub(_CR_STAND_IN, text)
+    rows = _csv.reader(io.StringIO(guarded), delimiter=delimiter, quotechar=quote or None,
+                       quoting=_csv.QUOTE_MINIMAL if quote else _csv.QUOTE_NONE)
+    if _CR_STAND_IN not in guarded:
+        return list(rows)
+    return [[c.replace(_CR_STAND_IN, "\r") for c in r] for r in rows]
 
 
 def sniff_delimiter(text: str, quote: str = '"') -> str:
@@ -53,8 +72,9 @@ def sniff_delimiter(text: str, quote: str = '"') -> str:
     sample = "\n".join(lines)
     best, best_score = ",", -1.0
     for delim in _DELIMITERS:
-        counts = [len(r) for r in _csv.reader(io.StringIO(sample), delimiter=delim,
-                                              quotechar=quote) if r]
+        counts = [len(r) for r in _csv.reader(
+            io.StringIO(sample), delimiter=delim, quotechar=quote or None,
+            quoting=_csv.QUOTE_MINIMAL if quote else _csv.QUOTE_NONE) if r]
         counts = [c for c in counts if c > 1]
         if not counts:
             continue
@@ -133,8 +153,37 @@ def _utf8_error(exc: Exception) -> bool:
     return "utf-8" in text or "utf8" in text
 
 
+_NAMED = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|",
+          "space": " "}
+
+
+def _one_char(what: str, text: str | None, path: Path) -> str | None:
+    """A dialect character as given (``tab`` or ``\\t`` for a tab): one ASCII character,
+    or InputError (polars splits on one byte; a quote cannot also be the delimiter)."""
+    if text is None:
+        return None
+    char = _NAMED.get(text.lower(), text)
+    if len(char) != 1 or not char.isascii() or char in "\r\n":
+        raise InputError(f"the {what} must be one ASCII character (such as , ; | or tab), "
+                         f"not {text!r}", where=str(path))
+    return char
+
+
+def _check_dialect(path: Path, options: ReadOptions) -> ReadOptions:
+    from dataclasses import replace
+
+    delimiter = _one_char("delimiter", options.delimiter, path)
+    quote = _one_char("quote character", options.quote_char or None, path)
+    escape = _one_char("escape character", options.escape_char, path)
+    if delimiter is not None and delimiter in (quote, escape):
+        raise InputError(f"the delimiter {delimiter!r} cannot also be the quote or escape "
+                         "character", where=str(path))
+    return replace(options, delimiter=delimiter, quote_char=quote or "", escape_char=escape)
+
+
 def open_csv(path: Path, options: ReadOptions, scorer: HeaderScorer | None) -> Source:
     """Open a delimited text file as a :class:`Source`."""
+    options = _check_dialect(path, options)
     encoding, data_path, cleanup, optimistic = _prepare(path, options)
     try:
         source = _open(path, data_path, encoding, options, scorer, cleanup)
@@ -160,7 +209,7 @@ def _open(path: Path, data_path: Path, encoding: str, options: ReadOptions,
         from salesfmt.readers._pycsv import open_pycsv
 
         return open_pycsv(path, data_path, encoding, delimiter, options, scorer, cleanup)
-    rows = list(_csv.reader(io.StringIO(head), delimiter=delimiter, quotechar=quote))
+    rows = head_rows(head, delimiter, quote)
     rows = rows[: HEADER_SEARCH_ROWS + 5]
     header_idx = header_index(rows, options, scorer, str(path))
     names, originals = unique_headers(rows[header_idx])
@@ -183,7 +232,7 @@ def _open(path: Path, data_path: Path, encoding: str, options: ReadOptions,
 
     def parsed(block: bytes) -> pl.DataFrame:
         return pl.read_csv(
-            block, has_header=False, separator=delimiter, quote_char=quote,
+            block, has_header=False, separator=delimiter, quote_char=quote or None,
             schema={**{n: pl.String for n in names}, _SPARE: pl.String},
             truncate_ragged_lines=True, raise_if_empty=False, empty_string_is_null=True,
             missing_columns="insert", extra_columns="ignore")
@@ -255,7 +304,7 @@ def _open(path: Path, data_path: Path, encoding: str, options: ReadOptions,
     return source
 
 
-_SPARE = "\x00spare"  # one column beyond the header: non-null when a row has extra cells
+_SPARE = RESERVED[1]  # one column beyond the header: non-null when a row has extra cells
 
 
 def _contains(path: Path, needle: bytes) -> bool:

@@ -11,7 +11,6 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import fastexcel
@@ -38,7 +37,15 @@ from salesfmt.readers._source import (
     header_problems,
     unique_headers,
 )
-from salesfmt.readers._xlsx_meta import SheetMarks, XlsxMeta, read_meta, scan_sheet
+from salesfmt.readers._xlsx_meta import (
+    SheetMarks,
+    XlsxMeta,
+    numeric_texts,
+    ods_numeric_texts,
+    read_meta,
+    scan_sheet,
+)
+from salesfmt.readers._zipscan import Scanned
 
 __all__ = ["open_workbook"]
 
@@ -47,7 +54,7 @@ _EXT = {Kind.XLSX: (".xlsx", ".xlsm"), Kind.XLSB: (".xlsb",), Kind.XLS: (".xls",
 _HIDDEN = ("hidden", "veryhidden", "chart", "unreadable")
 
 
-def _reason(exc: Exception) -> str:
+def _reason(exc: BaseException) -> str:
     text = str(exc).strip()
     first = text.splitlines()[0] if text else type(exc).__name__
     first = first.removeprefix("calamine error: ")
@@ -56,6 +63,8 @@ def _reason(exc: Exception) -> str:
         return "the workbook is password-protected (encrypted); save an unprotected copy"
     if "cell limit exceeded" in low:
         return f"refused: the sheet declares too many cells ({first})"
+    if not isinstance(exc, Exception):  # a Rust panic: calamine met bytes it cannot parse
+        return f"damaged workbook: the reader stopped on it ({first})"
     return f"cannot read workbook: {first}"
 
 
@@ -112,19 +121,61 @@ def _states(reader: fastexcel.ExcelReader, meta: XlsxMeta | None) -> dict[str, s
     return states
 
 
+class _Guard:
+    """Refuses a worksheet whose cell references span more cells than the budget, before
+    calamine allocates its grid (XLSX: extents found while inflating the zip)."""
+
+    def __init__(self, path: Path, meta: XlsxMeta | None,
+                 extents: dict[str, tuple[int, int]] | None, max_cells: int) -> None:
+        self.path, self.meta, self.extents, self.max_cells = path, meta, extents or {}, \
+            max_cells
+
+    def check(self, name: str) -> None:
+        part = self.meta.parts.get(name, "") if self.meta is not None else ""
+        rows, cols = self.extents.get(part, (0, 0))
+        if rows * cols > self.max_cells:
+            raise InputError(f"refused: sheet {name!r} has a cell at {column_letter(cols - 1)}"
+                             f"{rows}, a grid of {rows * cols:,} cells (the limit is "
+                             f"{self.max_cells:,}); delete the stray cell or copy the data "
+                             "to a new sheet", where=str(self.path))
+
+
+def _score(sheet: fastexcel.ExcelSheet, scorer: HeaderScorer) -> float:
+    """The best header score among the sheet's first rows."""
+    top = sheet.to_polars().head(HEADER_SEARCH_ROWS).rows()
+    return max((scorer([c or "" for c in r]) for r in top), default=0.0)
+
+
 def _pick(reader: fastexcel.ExcelReader, wanted: str | int | None, states: dict[str, str],
-          path: Path) -> tuple[int, fastexcel.ExcelSheet]:
+          path: Path, scorer: HeaderScorer | None, guard: _Guard
+          ) -> tuple[int, fastexcel.ExcelSheet, str | None]:
+    """(index, loaded sheet, why it was chosen when not asked for by name or number)."""
     names = reader.sheet_names
+
+    def load(i: int, **kw: object) -> fastexcel.ExcelSheet:
+        guard.check(names[i])
+        return _load(reader, i, path, dtypes="string", **kw)
+
     if wanted is None:
         candidates = [i for i, n in enumerate(names) if states.get(n) not in _HIDDEN]
         if not candidates:
             raise InputError("the workbook has no visible worksheet; choose one with --sheet "
                              f"({', '.join(names)})", where=str(path))
+        if scorer is not None and len(candidates) > 1:  # the sheet the rule's headers fit
+            scores = {}
+            for i in candidates:
+                try:
+                    scores[i] = _score(load(i, n_rows=HEADER_SEARCH_ROWS), scorer)
+                except InputError:  # e.g. a stray far cell: chosen only if nothing fits
+                    scores[i] = -1.0
+            best = max(candidates, key=lambda i: (scores[i], -i))
+            if scores[best] > 0 and best != candidates[0]:
+                return best, load(best), "its header fits the rules best"
         for i in candidates:  # the first visible sheet holding anything
-            sheet = _load(reader, i, path, dtypes="string")
+            sheet = load(i)
             if sheet.height and sheet.width:
-                return i, sheet
-        return candidates[0], _load(reader, candidates[0], path, dtypes="string")
+                return i, sheet, None
+        return candidates[0], load(candidates[0]), None
     if isinstance(wanted, int) or wanted.isdigit():
         idx = int(wanted)
         if not 1 <= idx <= len(names):
@@ -139,16 +190,7 @@ def _pick(reader: fastexcel.ExcelReader, wanted: str | int | None, states: dict[
     if states.get(names[idx]) == "chart":
         raise InputError(f"sheet {names[idx]!r} is a chart sheet, not a worksheet",
                          where=str(path))
-    return idx, _load(reader, idx, path, dtypes="string")
-
-
-def _guess(names: list[str], wanted: str | int | None, states: dict[str, str]) -> str | None:
-    """The sheet :func:`_pick` will most likely choose, to scan its XML meanwhile."""
-    if wanted is None:
-        return next((n for n in names if states.get(n) not in _HIDDEN), None)
-    if isinstance(wanted, int) or wanted.isdigit():
-        return names[int(wanted) - 1] if 1 <= int(wanted) <= len(names) else None
-    return wanted
+    return idx, load(idx), None
 
 
 def _fix_cells(grid: pl.DataFrame, reader: fastexcel.ExcelReader, idx: int, path: Path,
@@ -179,6 +221,28 @@ def _fix_cells(grid: pl.DataFrame, reader: fastexcel.ExcelReader, idx: int, path
     return grid
 
 
+#: How calamine renders a numeric cell (after :func:`_fix_cells`).
+_NUMBER = r"^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$"
+#: Text a person typed as a number: digits, no letters, no clock, not an ISO date.
+_TYPED_NUMBER = r"^[^A-Za-z:]*\d[^A-Za-z:]*$"
+
+
+def _natives(grid: pl.DataFrame, texts: set[str]) -> pl.DataFrame:
+    """Per column with any, a mask of its numeric cells: rendered as a number and not one
+    of the workbook's number-like text cells (XLSX: known from its shared strings)."""
+    known = pl.Series(sorted(texts), dtype=pl.String)
+    masks = grid.select((pl.col(c).str.contains(_NUMBER) & ~pl.col(c).is_in(known.implode()))
+                        .fill_null(False) for c in grid.columns)
+    return masks.select(c for c in masks.columns if masks[c].any())
+
+
+def _mixed(data: pl.DataFrame, natives: pl.DataFrame, names: list[str]) -> list[str]:
+    """Headers of columns whose data rows hold numbers and number-like text side by side."""
+    index = {c: i for i, c in enumerate(data.columns)}
+    return [names[index[c]] for c in natives.columns
+            if natives[c].any() and (~natives[c] & data[c].str.contains(_TYPED_NUMBER)).any()]
+
+
 def _ods_durations(grid: pl.DataFrame, reader: fastexcel.ExcelReader, idx: int,
                    path: Path) -> pl.DataFrame:
     """ODS time/duration cells (``PT10H10M10S``) read as empty text; take them as durations."""
@@ -201,16 +265,19 @@ def _marks_problems(marks: SheetMarks, sheet: str, header_row: int, col0: int,
                          "message": f"cell {letter}{row} holds the formula error {text}",
                          "value": text})
     for l1, r1, l2, r2 in marks.merges:
-        if r2 > header_row:
-            rows.append({"row": max(r1, header_row + 1), "column": l1, "code": "merged_cells",
-                         "message": f"cells {l1}{r1}:{l2}{r2} are merged; only {l1}{r1} "
-                                    "holds the value, the other cells read as empty",
-                         "value": None})
+        where = ("" if r2 > header_row else " (a title above the header)" if r2 < header_row
+                 else " (in the header row)")
+        rows.append({"row": max(r1, header_row + 1) if r2 > header_row else r1,
+                     "column": l1, "code": "merged_cells",
+                     "message": f"cells {l1}{r1}:{l2}{r2} are merged{where}; only {l1}{r1} "
+                                "holds the value, the other cells read as empty",
+                     "value": None})
     if not rows:
         return empty_problems()
     letters = {column_letter(col0 + i): n for i, n in enumerate(names)}
     return pl.DataFrame(
-        [{"line": None, "sheet": sheet, "header": letters.get(r["column"]), "field": None,
+        [{"line": None, "sheet": sheet, "field": None,
+          "header": letters.get(r["column"]) if r["row"] > header_row else None,
           "severity": Severity.WARNING.value, "order": -1, **r} for r in rows],
         schema=PROBLEM_SCHEMA)
 
@@ -242,20 +309,30 @@ def _letter_index(letter: str) -> int:
     return n - 1
 
 
-def open_workbook(path: Path, kind: Kind, options: ReadOptions,
-                  scorer: HeaderScorer | None) -> Source:
-    """Open one sheet of a workbook as a :class:`Source` (strings, no lossy inference)."""
+def open_workbook(path: Path, kind: Kind, options: ReadOptions, scorer: HeaderScorer | None,
+                  scanned: Scanned | None = None, max_cells: int = 50_000_000) -> Source:
+    """Open one sheet of a workbook as a :class:`Source` (strings, no lossy inference).
+
+    Anything calamine, fastexcel or polars raise while reading, Rust panics included, is
+    an :class:`InputError` naming the file."""
+    try:
+        return _open_workbook(path, kind, options, scorer, scanned or Scanned(), max_cells)
+    except (InputError, KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except BaseException as exc:  # pyo3's PanicException is a BaseException
+        raise InputError(_reason(exc), where=str(path)) from None
+
+
+def _open_workbook(path: Path, kind: Kind, options: ReadOptions, scorer: HeaderScorer | None,
+                   scanned: Scanned, max_cells: int) -> Source:
     reader = _open(path, kind)
     meta = read_meta(path) if kind is Kind.XLSX else None
     states = _states(reader, meta)
-    guess = _guess(reader.sheet_names, options.sheet, states)
-    with ThreadPoolExecutor(max_workers=1) as pool:  # zlib and calamine both release the GIL
-        scan = pool.submit(scan_sheet, path, meta.parts.get(guess, "")) if meta else None
-        idx, sheet = _pick(reader, options.sheet, states, path)
-        name = reader.sheet_names[idx]
-        marks = scan.result() if scan is not None else SheetMarks()
-    if meta is not None and name != guess:
-        marks = scan_sheet(path, meta.parts.get(name, ""))
+    guard = _Guard(path, meta, scanned.extents, max_cells)
+    idx, sheet, why = _pick(reader, options.sheet, states, path, scorer, guard)
+    name = reader.sheet_names[idx]
+    part = meta.parts.get(name, "") if meta is not None else ""
+    marks = scanned.marks.get(part) or (scan_sheet(path, part) if part else SheetMarks())
     cols = sheet.available_columns()
     col0 = cols[0].absolute_index if cols else 0
     grid = sheet.to_polars()
@@ -263,11 +340,18 @@ def open_workbook(path: Path, kind: Kind, options: ReadOptions,
     if kind is Kind.ODS:
         grid = _ods_durations(grid, reader, idx, path)
     grid = _put_errors(grid, marks, col0)
+    natives = (_natives(grid, numeric_texts(path) | marks.texts) if meta is not None
+               else _natives(grid, ods_numeric_texts(path)) if kind is Kind.ODS else None)
+    if natives is not None and options.decimal_separator != ".":
+        grid = grid.with_columns(
+            pl.when(natives[c]).then(pl.col(c).str.replace(".", options.decimal_separator,
+                                                           literal=True))
+            .otherwise(pl.col(c)).alias(c) for c in natives.columns)
     fmt = kind.value if kind is not Kind.XLSX else path.suffix.lower().lstrip(".")
     if fmt not in ("xlsx", "xlsm"):
         fmt = kind.value
     base = dict(path=path, format=fmt, sheet=name, sheets=list(reader.sheet_names),
-                sheet_states=states)
+                sheet_states=states, sheet_choice=why)
     if grid.height == 0 or grid.width == 0:
         return Source(headers=[], original_headers=[], column_letters=[], header_row=0,
                       _batches=lambda: iter(()), **base)
@@ -285,10 +369,13 @@ def open_workbook(path: Path, kind: Kind, options: ReadOptions,
         header_problems(names, originals, letters, header_idx + 1, name),
         _marks_problems(marks, name, header_idx + 1, col0, names),
     ])
+    mixed = _mixed(grid.slice(header_idx + 1), natives.slice(header_idx + 1), names) \
+        if natives is not None else []
 
     def batches() -> Iterator[pl.DataFrame]:
         for start in range(0, data.height, options.batch_size):
             yield data.slice(start, options.batch_size)
 
     return Source(headers=names, original_headers=originals, column_letters=letters,
-                  header_row=header_idx + 1, problems=problems, _batches=batches, **base)
+                  header_row=header_idx + 1, problems=problems, _batches=batches,
+                  mixed_numbers=mixed, **base)

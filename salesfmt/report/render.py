@@ -59,14 +59,15 @@ def render(fmt: ReportFormat, result: Any, **opts: Any) -> str:
     return RENDERERS[fmt](result, **opts)
 
 
-def write_report(fmt: ReportFormat, result: Any, path: str | Path, **opts: Any) -> Path:
-    """Render ``result`` in ``fmt`` and write it to ``path`` atomically."""
-    from salesfmt.util import atomic_write_text
+def write_report(fmt: ReportFormat, result: Any, path: str | Path, *, force: bool = False,
+                 **opts: Any) -> Path:
+    """Render ``result`` in ``fmt`` and write it to ``path`` atomically: never over the input
+    file, nor over an existing file unless ``force``."""
+    from salesfmt.outputs import write_file
 
     path = Path(path)
     if not path.parent.is_dir():
         raise OutputError("report folder does not exist", where=str(path.parent))
-    if Path(result.path).exists() and path.resolve() == Path(result.path).resolve():
-        raise OutputError("refusing to overwrite the input file", where=str(path))
-    atomic_write_text(path, render(fmt, result, **opts))
+    write_file(path, render(fmt, result, **opts).encode("utf-8"), force=force,
+               protect=Path(result.path))
     return path

@@ -71,7 +71,8 @@ def summary(result: Any, *, color: bool = False, report: str | Path | None = Non
     n_err, n_warn = errors.height, warnings.height
     err_lines = errors["line"].drop_nulls().n_unique()
     src = result.source
-    where = f" sheet {terminal_safe(repr(src.sheet))}," if src.sheet else ""
+    chosen = f" ({src.sheet_choice})" if src.sheet_choice else ""
+    where = f" sheet {terminal_safe(repr(src.sheet))}{chosen}," if src.sheet else ""
     lines = [
         f"{terminal_safe(result.path)} → {terminal_safe(result.target.name)} "
         f"(rules {terminal_safe(result.rules.name)}):{where} header on row {src.header_row}",

@@ -26,6 +26,7 @@ from salesfmt.rules.expr import ExprError, Typed, compile_expr, field_refs, to_t
 from salesfmt.rules.headers import closest_headers, match_headers, normalize_header
 from salesfmt.rules.model import FieldRule, RuleSet, SkipRule
 from salesfmt.rules.parsers import ambiguous_date, parse
+from salesfmt.rules.precision import lost_digits
 
 __all__ = ["CompiledRules", "compile_rules", "header_scorer", "normalize_header", "typed",
            "raw", "parsed_text", "unmapped", "to_text", "derived_order", "hidden_inputs",
@@ -216,7 +217,8 @@ def hidden_inputs(compiled: CompiledRules, outputs: set[str]) -> list[str]:
             continue
         needed.add(name)
         frontier += sorted(_refs(rules.fields[name]))
-    return sorted(n for n in needed - outputs if n in compiled.mapped)
+    # a missing column is among them too: reported as missing_column, not left unnamed
+    return sorted(n for n in needed - outputs if n in compiled.mapped or n in compiled.missing)
 
 
 def derived_order(rules: RuleSet) -> list[list[str]]:
@@ -261,6 +263,12 @@ def _skip_expr(rule: SkipRule, headers: list[str], column: Any, resolve: Any) ->
     return pl.all_horizontal(conds) if conds else None
 
 
+def _listed(headers: list[str], limit: int = 50) -> str:
+    """The file's headers for a message: the first ``limit``, then how many more."""
+    shown = ", ".join(headers[:limit])
+    return shown + (f" … and {len(headers) - limit} more" if len(headers) > limit else "")
+
+
 def _fuzzy_problem(name: str, header: str, alias: str, score: float, letter: str,
                    sheet: str | None, severity: Severity) -> pl.DataFrame:
     template = get_check("fuzzy_header").message
@@ -293,7 +301,7 @@ def compile_rules(rules: RuleSet, source: Source) -> CompiledRules:
                     near = closest_headers(rule.columns, headers)
                     compiled.hints[name] = {
                         "closest": ", ".join(f"'{h}' ({s:g})" for h, s in near) or "none",
-                        "headers": ", ".join(headers)}
+                        "headers": _listed(headers)}
                     continue
                 shown = text = _literal(rule.default)
             else:
@@ -325,6 +333,11 @@ def compile_rules(rules: RuleSet, source: Source) -> CompiledRules:
                 parsed.append(amb.alias(_flag("ambiguous_date", name)))
                 compiled.flags.setdefault(name, []).append(
                     ("ambiguous_date", _flag("ambiguous_date", name)))
+        if kind in (Kind.INTEGER, Kind.DECIMAL) and rule.columns:  # never rounded silently
+            parsed.append(lost_digits(pl.col(parsed_text(name)), rule.parse)
+                          .alias(_flag("precision_lost", name)))
+            compiled.flags.setdefault(name, []).append(
+                ("precision_lost", _flag("precision_lost", name)))
 
     def column(header: str) -> pl.Expr:
         hit = match_headers({"": (header,)}, headers, fuzzy=False, threshold=100).get("")
@@ -343,6 +356,8 @@ def compile_rules(rules: RuleSet, source: Source) -> CompiledRules:
         compiled.layers.append(layer)
     on_columns, on_fields = [], []  # partner-column skips run before any parsing
     for i, s in enumerate(rules.skip):
+        if s.field is not None and s.field not in compiled.mapped:
+            continue  # its column is missing: reported as missing_column, nothing to skip on
         try:
             expr = _skip_expr(s, headers, column, resolve)
         except ExprError as exc:

@@ -4,6 +4,8 @@ Parsed with Python's ``ast`` in ``eval`` mode; only a whitelist of node types is
 field names, literals, ``+ - * /``, comparisons (``== != < <= > >= in``), ``and or not``,
 ``a if cond else b`` and a few functions (:data:`FUNCTIONS`). Names are canonical fields;
 ``column('Header')`` reads a partner column's text. Decimal literals stay decimal.
+Kinds are checked when the expression is compiled, so ``rules validate`` (which compiles
+it against typed placeholders) finds what ``check`` would stop on, at the right character.
 """
 
 from __future__ import annotations
@@ -16,31 +18,22 @@ from decimal import Decimal
 import polars as pl
 
 from salesfmt.canonical import DECIMAL_SCALE, FIELDS, Kind, polars_type
+from salesfmt.rules.exprsyntax import (
+    FUNCTIONS,
+    MAX_DEPTH,
+    ExprError,
+    col_of,
+    field_refs,
+    parse_tree,
+    regex_problem,
+)
 
-__all__ = ["ExprError", "Typed", "FUNCTIONS", "check_expr", "compile_expr", "field_refs",
-           "regex_problem", "to_text", "date_text"]
+__all__ = ["ExprError", "Typed", "FUNCTIONS", "MAX_DEPTH", "check_expr", "compile_expr",
+           "field_refs", "regex_problem", "to_text", "date_text"]
 
 _DEC = pl.Decimal(38, DECIMAL_SCALE)
-
-#: Functions an expression may call, with (min, max) argument counts.
-FUNCTIONS: dict[str, tuple[int, int]] = {
-    "abs": (1, 1), "round": (1, 2), "min": (2, 9), "max": (2, 9), "coalesce": (2, 9),
-    "is_empty": (1, 1), "column": (1, 1), "lower": (1, 1), "upper": (1, 1),
-    "matches": (2, 2), "text": (1, 1),
-}
-
-_ALLOWED = (ast.Expression, ast.Name, ast.Load, ast.Constant, ast.BinOp, ast.UnaryOp,
-            ast.BoolOp, ast.Compare, ast.IfExp, ast.Call, ast.Tuple, ast.List,
-            ast.Add, ast.Sub, ast.Mult, ast.Div, ast.USub, ast.UAdd, ast.Not, ast.And, ast.Or,
-            ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn)
-
-
-class ExprError(ValueError):
-    """An expression is not valid; ``col`` is the 1-based character position."""
-
-    def __init__(self, message: str, col: int | None = None) -> None:
-        self.col = col
-        super().__init__(f"{message} (at character {col})" if col else message)
+_NUMERIC = (Kind.INTEGER, Kind.DECIMAL, None)
+_DEC_FIT = 1e31  # a float estimate below this fits Decimal(38, 6) (whose limit is 1e32)
 
 
 @dataclass(frozen=True)
@@ -51,63 +44,20 @@ class Typed:
     kind: Kind | None
 
 
-def _tree(text: str) -> ast.Expression:
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError as exc:
-        raise ExprError(f"syntax error in expression {text!r}: {exc.msg}", exc.offset) from None
-    for node in ast.walk(tree):
-        col = getattr(node, "col_offset", -1) + 1 or None
-        if not isinstance(node, _ALLOWED):
-            raise ExprError(f"{type(node).__name__} is not allowed in expressions", col)
-        if isinstance(node, ast.Call):
-            name = node.func.id if isinstance(node.func, ast.Name) else None
-            if name not in FUNCTIONS or node.keywords:
-                raise ExprError(f"unknown function; known: {', '.join(FUNCTIONS)}", col)
-            low, high = FUNCTIONS[name]
-            if not low <= len(node.args) <= high:
-                raise ExprError(f"{name}() takes {low}..{high} arguments", col)
-            if name == "column" and not _is_const(node.args[0], str):
-                raise ExprError("column() takes a quoted header text", col)
-            if name == "round" and len(node.args) > 1 and not _is_const(node.args[1], int):
-                raise ExprError("round() takes a whole number of places: round(x, 2)", col)
-            if name == "matches":
-                if not _is_const(node.args[1], str):
-                    raise ExprError("matches() takes a quoted pattern", col)
-                problem = regex_problem(node.args[1].value)  # type: ignore[attr-defined]
-                if problem:
-                    raise ExprError(f"bad pattern in matches(): {problem}", col)
-    return tree
-
-
-def _is_const(node: ast.AST, kind: type) -> bool:
-    return isinstance(node, ast.Constant) and isinstance(node.value, kind) \
-        and not isinstance(node.value, bool)
-
-
-def regex_problem(pattern: str) -> str | None:
-    """Why polars' regex engine refuses ``pattern`` (one line), or None when it is fine."""
-    try:
-        pl.select(pl.lit("").str.contains(pattern))
-    except pl.exceptions.PolarsError as exc:
-        return " ".join(str(exc).split())[:200]
-    return None
-
-
-def field_refs(text: str) -> set[str]:
-    """Canonical field names an expression reads (not function names)."""
-    tree = _tree(text)
-    funcs = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in funcs}
-
-
 def check_expr(text: str) -> set[str]:
-    """Validate ``text``; returns its field references. Raises ExprError."""
+    """Validate ``text``, kinds included (compiled against typed placeholders); returns its
+    field references. Raises ExprError."""
     refs = field_refs(text)
     constants = {"true", "false", "null", "True", "False", "None"}
     unknown = sorted(refs - set(FIELDS) - constants)
     if unknown:
         raise ExprError(f"unknown field {unknown[0]!r} (see 'salesfmt fields')")
+
+    def placeholder(ref: str) -> Typed:
+        kind = FIELDS[ref].kind
+        return Typed(pl.lit(None, dtype=polars_type(kind)), kind)
+
+    compile_expr(text, placeholder, lambda _header: pl.lit(None, dtype=pl.String))
     return refs - constants
 
 
@@ -165,10 +115,59 @@ def _unify(a: Typed, b: Typed) -> tuple[pl.Expr, pl.Expr]:
     return a.expr, b.expr
 
 
+_OPS: dict[type, Callable[[pl.Expr, pl.Expr], pl.Expr]] = {
+    ast.Add: pl.Expr.__add__, ast.Sub: pl.Expr.__sub__, ast.Mult: pl.Expr.__mul__,
+    ast.Div: pl.Expr.__truediv__,
+}
+
+
+def _arith(op: type, x: pl.Expr, y: pl.Expr, kind: Kind) -> pl.Expr:
+    """``x op y``, empty where the result would not fit its kind (Int64 wraps around
+    silently, a decimal overflow stops the run) or a division is by zero: judged first in
+    floats, and such rows compute with an empty left operand."""
+    estimate = _OPS[op](x.cast(pl.Float64), y.cast(pl.Float64)).abs()
+    fits = estimate < (9.2e18 if kind is Kind.INTEGER else _DEC_FIT)
+    return _OPS[op](pl.when(fits).then(x), y)  # one empty operand empties the result
+
+
+def _compatible(a: Kind | None, b: Kind | None, exact: bool = False) -> bool:
+    """Whether values of two kinds can be compared (dates with ISO text too), or with
+    ``exact`` be one result (``if``/``else``, ``min``, ``coalesce``): numbers mix."""
+    kinds = {a, b} - {None}
+    return len(kinds) < 2 or kinds <= {Kind.INTEGER, Kind.DECIMAL} \
+        or not exact and kinds <= {Kind.DATE, Kind.DATETIME, Kind.TEXT}
+
+
 class _Compiler:
-    def __init__(self, resolve: Callable[[str], Typed], column: Callable[[str], pl.Expr]):
+    def __init__(self, resolve: Callable[[str], Typed], column: Callable[[str], pl.Expr],
+                 text: str):
         self.resolve = resolve
         self.column = column
+        self.text = text
+
+    def _what(self, t: Typed, node: ast.AST) -> str:
+        """An operand in the author's terms: ``sku (a text field)`` or ``a text value``."""
+        kind = t.kind or "null"
+        article = "an" if kind[0] in "aeiou" else "a"
+        if isinstance(node, ast.Name) and node.id in FIELDS:
+            return f"{node.id} ({article} {kind} field)"
+        return f"{article} {kind} value"
+
+    def _at(self, node: ast.AST, parent: ast.AST) -> int | None:
+        """Where to point for a bad operand: a name, call or literal where it starts; a
+        compound operand at the operator that uses it."""
+        if isinstance(node, ast.Name | ast.Call | ast.Constant) or not isinstance(
+                parent, ast.BinOp) or parent.lineno != parent.end_lineno:
+            return col_of(node)
+        left, right = parent.left, parent.right
+        between = self.text.splitlines()[parent.lineno - 1][left.end_col_offset:right.col_offset]
+        symbol = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}[type(parent.op)]
+        return left.end_col_offset + between.find(symbol) + 1 if symbol in between \
+            else col_of(node)
+
+    def _number(self, t: Typed, node: ast.AST, parent: ast.AST, what: str) -> None:
+        if t.kind not in _NUMERIC:
+            raise ExprError(f"{what} on {self._what(t, node)}", self._at(node, parent))
 
     def __call__(self, node: ast.AST) -> Typed:
         method = getattr(self, f"_{type(node).__name__}")
@@ -208,6 +207,9 @@ class _Compiler:
             if not isinstance(elt, ast.Constant) or (sign == -1 and isinstance(elt.value, str)):
                 raise ExprError("lists after 'in' hold literals only", elt.col_offset + 1)
             value = elt.value if sign == 1 else -elt.value
+            if kind in (Kind.INTEGER, Kind.DECIMAL) and isinstance(value, str):
+                raise ExprError("the list after 'in' holds text, and the value is a number",
+                                elt.col_offset + 1)
             if kind is Kind.DECIMAL and isinstance(value, int | float):
                 value = Decimal(repr(value))
             values.append(value)
@@ -227,27 +229,32 @@ class _Compiler:
         a, b = self(node.left), self(node.right)
         if isinstance(node.op, ast.Add) and Kind.TEXT in (a.kind, b.kind):
             return Typed(pl.concat_str([_text(a), _text(b)]), Kind.TEXT)
-        for t in (a, b):
-            if t.kind not in (Kind.INTEGER, Kind.DECIMAL, None):
-                raise ExprError(f"arithmetic on a {t.kind} value", node.col_offset + 1)
+        self._number(a, node.left, node, "arithmetic")
+        self._number(b, node.right, node, "arithmetic")
         if isinstance(node.op, ast.Div):
-            divisor = _num(b).cast(_DEC)
-            return Typed(_num(a).cast(_DEC) / pl.when(divisor != 0).then(divisor), Kind.DECIMAL)
-        if a.kind is Kind.INTEGER and b.kind is Kind.INTEGER:
+            x, y, kind = _num(a).cast(_DEC), _num(b).cast(_DEC), Kind.DECIMAL
+        elif a.kind is Kind.INTEGER and b.kind is Kind.INTEGER:
             x, y, kind = a.expr, b.expr, Kind.INTEGER
         else:
             x, y, kind = _num(a), _num(b), Kind.DECIMAL
-        ops = {ast.Add: x.__add__, ast.Sub: x.__sub__, ast.Mult: x.__mul__}
-        return Typed(ops[type(node.op)](y), kind)
+        return Typed(_arith(type(node.op), x, y, kind), kind)
 
     def _UnaryOp(self, node: ast.UnaryOp) -> Typed:
         t = self(node.operand)
         if isinstance(node.op, ast.Not):
+            if t.kind not in (Kind.BOOLEAN, None):
+                raise ExprError(f"'not' on {self._what(t, node.operand)}", col_of(node.operand))
             return Typed(~t.expr, Kind.BOOLEAN)
+        self._number(t, node.operand, node, "a sign")
         return Typed(-t.expr if isinstance(node.op, ast.USub) else t.expr, t.kind)
 
     def _BoolOp(self, node: ast.BoolOp) -> Typed:
-        parts = [self(v).expr for v in node.values]
+        parts = []
+        for v in node.values:
+            t = self(v)
+            if t.kind not in (Kind.BOOLEAN, None):
+                raise ExprError(f"'and'/'or' on {self._what(t, v)}, not a condition", col_of(v))
+            parts.append(t.expr)
         combine = pl.all_horizontal if isinstance(node.op, ast.And) else pl.any_horizontal
         return Typed(combine(parts), Kind.BOOLEAN)
 
@@ -263,6 +270,9 @@ class _Compiler:
                 results.append(~expr if isinstance(op, ast.NotIn) else expr)
                 continue
             right = self(right_node)
+            if not _compatible(left.kind, right.kind):
+                raise ExprError(f"cannot compare {self._what(left, node.left)} with "
+                                f"{self._what(right, right_node)}", col_of(right_node))
             x, y = _unify(left, right)
             ops = {ast.Eq: x.__eq__, ast.NotEq: x.__ne__, ast.Lt: x.__lt__,
                    ast.LtE: x.__le__, ast.Gt: x.__gt__, ast.GtE: x.__ge__}
@@ -272,6 +282,12 @@ class _Compiler:
 
     def _IfExp(self, node: ast.IfExp) -> Typed:
         cond, a, b = self(node.test), self(node.body), self(node.orelse)
+        if cond.kind not in (Kind.BOOLEAN, None):
+            raise ExprError(f"'if' needs a condition, not {self._what(cond, node.test)}",
+                            col_of(node.test))
+        if not _compatible(a.kind, b.kind, exact=True):
+            raise ExprError(f"'if' gives {self._what(a, node.body)} or "
+                            f"{self._what(b, node.orelse)}: one kind, please", col_of(node.orelse))
         if {a.kind, b.kind} == {Kind.INTEGER, Kind.DECIMAL}:
             x, y, kind = _num(a), _num(b), Kind.DECIMAL
         else:
@@ -284,6 +300,13 @@ class _Compiler:
             return Typed(self.column(node.args[0].value), Kind.TEXT)  # type: ignore[attr-defined]
         args = [self(a) for a in node.args]
         first = args[0]
+        if name in ("abs", "round"):
+            self._number(first, node.args[0], node, f"{name}()")
+        if name in ("min", "max", "coalesce"):
+            for t, arg in zip(args[1:], node.args[1:], strict=True):
+                if not _compatible(first.kind, t.kind, exact=True):
+                    raise ExprError(f"{name}() of {self._what(first, node.args[0])} and "
+                                    f"{self._what(t, arg)}", col_of(arg))
         if name == "abs":
             return Typed(first.expr.abs(), first.kind)
         if name == "round":
@@ -317,5 +340,9 @@ class _Compiler:
 def compile_expr(text: str, resolve: Callable[[str], Typed],
                  column: Callable[[str], pl.Expr]) -> Typed:
     """Compile ``text`` to a polars expression; ``resolve`` gives a field's typed column."""
-    return _Compiler(resolve, column)(_tree(text))
+    tree = parse_tree(text)
+    try:
+        return _Compiler(resolve, column, text)(tree)
+    except RecursionError:  # bounded by MAX_DEPTH; a last line of defence
+        raise ExprError(f"expression nested deeper than {MAX_DEPTH} levels") from None
 

@@ -45,7 +45,10 @@ def closest_headers(aliases: tuple[str, ...], headers: list[str], limit: int = 3
                     ) -> list[tuple[str, float]]:
     """The ``limit`` headers most like any alias, best first, with their score."""
     scores = _scores(aliases, headers)
-    ranked = sorted(scores.items(), key=lambda kv: (-kv[1][0], headers.index(kv[0])))
+    position: dict[str, int] = {}
+    for i, h in enumerate(headers):
+        position.setdefault(h, i)
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1][0], position[kv[0]]))
     return [(h, s) for h, (s, _) in ranked[:limit] if s > 0]
 
 

@@ -144,25 +144,42 @@ def _merge_field(fields: dict[str, Any], name: str, spec: Any) -> None:
     fields[name] = {k: v for k, v in {**old, **new}.items() if v is not None}
 
 
-def _read(path: Path, merged: _Merged, stack: tuple[Path, ...]) -> None:
+def _rule_doc(path: Path) -> Document:
+    """``path`` read as YAML; a file that is no rule file (not a mapping with a ``name``)
+    is refused by name only: its contents are never echoed (it may be any file)."""
     doc = read_yaml(path)
-    if not isinstance(doc.data, dict):
-        raise RuleError("a rule file must be a mapping with 'name' and 'fields'", where=str(path))
-    errors = _schema_errors(doc)
-    if errors:
-        raise RuleError(errors[0][1], where=errors[0][0])
-    parent = doc.data.get("extends")
-    if parent is not None:
+    if not isinstance(doc.data, dict) or not isinstance(doc.data.get("name"), str):
+        raise RuleError("not a rule file (a rule file is a mapping with 'name' and 'fields')",
+                        where=str(path))
+    return doc
+
+
+def _read(path: Path, merged: _Merged) -> None:
+    """Read ``path`` and its ``extends`` chain (a loop: chains of any depth), then merge
+    them, the furthest ancestor first."""
+    docs: list[Document] = []
+    seen: list[Path] = []
+    current = path
+    while True:
+        doc = _rule_doc(current)
+        errors = _schema_errors(doc)
+        if errors:
+            raise RuleError(errors[0][1], where=errors[0][0])
+        docs.append(doc)
+        seen.append(current.resolve())
+        parent = doc.data.get("extends")
+        if parent is None:
+            break
         try:
-            parent_path = resolve_rule_path(parent, base=path.parent).resolve()
+            current = resolve_rule_path(parent, base=current.parent).resolve()
         except RuleError as exc:
             raise RuleError(str(exc), where=doc.where(["extends"])) from None
-        if parent_path in stack or parent_path == path.resolve():
-            cycle = " → ".join(p.stem for p in (*stack, path.resolve(), parent_path))
+        if current in seen:
+            cycle = " → ".join(p.stem for p in (*seen, current))
             raise RuleError(f"extends cycle: {cycle}", where=doc.where(["extends"]))
-        _read(parent_path, merged, (*stack, path.resolve()))
-    merged.chain.append(path)
-    merged.apply(doc)
+    for doc in reversed(docs):
+        merged.chain.append(doc.path)
+        merged.apply(doc)
 
 
 def _parse_options(spec: dict[str, Any], base: ParseOptions) -> ParseOptions:
@@ -205,7 +222,8 @@ def _field_rule(name: str, spec: dict[str, Any], base: ParseOptions, m: _Merged,
             _expr(spec[key], m.where("fields", name, key), known,
                   allow=name if "column" in spec else None)
     if "template" in spec:
-        bad = sorted(set(_template_refs(spec["template"])) - known)
+        bad = sorted(set(_template_refs(spec["template"], m.where("fields", name, "template")))
+                     - known)
         if bad:
             raise RuleError(f"template reads field {bad[0]!r}, which this rule does not map",
                             where=m.where("fields", name, "template"))
@@ -227,11 +245,21 @@ def _field_rule(name: str, spec: dict[str, Any], base: ParseOptions, m: _Merged,
     )
 
 
-def _template_refs(template: str) -> list[str]:
+def _template_refs(template: str, where: str) -> list[str]:
+    """Fields a template reads; RuleError for a broken one or a ``{f:spec}`` / ``{f!r}``
+    (never applied: refused rather than ignored)."""
     try:
-        return [f for _, f, _, _ in string.Formatter().parse(template) if f]
+        parts = list(string.Formatter().parse(template))
     except ValueError as exc:
-        raise RuleError(f"bad template {template!r}: {exc}") from None
+        raise RuleError(f"bad template {template!r}: {exc}", where=where) from None
+    for _, ref, spec, conversion in parts:
+        if ref == "":
+            raise RuleError(f"bad template {template!r}: {{}} needs a field name, such as "
+                            "{sale_id} (write {{ and }} for braces)", where=where)
+        if ref is not None and (spec or conversion):
+            raise RuleError(f"bad template {template!r}: write {{{ref}}} alone (no format "
+                            "or conversion)", where=where)
+    return [f for _, f, _, _ in parts if f]
 
 
 def _names(value: Any) -> tuple[str, ...]:
@@ -309,7 +337,7 @@ def load_rules(name_or_path: str | Path) -> RuleSet:
 
 def _build(path: Path, errors: list[str] | None) -> RuleSet:
     m = _Merged()
-    _read(path, m, ())
+    _read(path, m)
     data = m.data
     if not data.get("fields"):
         raise RuleError("maps no fields", where=m.where("fields"))
@@ -341,6 +369,7 @@ def _build(path: Path, errors: list[str] | None) -> RuleSet:
         threshold=float(headers.get("threshold", DEFAULT_FUZZY_THRESHOLD)),
         cross=cross or (),
         severity=severity or {},
+        formulas=data.get("formulas"),
         muted=_muted(m),
         parse=base,
     )
@@ -356,11 +385,9 @@ def validate_file(path: str | Path) -> list[str]:
     schema problems, else all field, skip, cross-row and severity problems."""
     try:
         resolved = resolve_rule_path(path)
-        doc = read_yaml(resolved)
+        doc = _rule_doc(resolved)
     except RuleError as exc:
         return [str(exc)]
-    if not isinstance(doc.data, dict):
-        return [f"{resolved}: a rule file must be a mapping with 'name' and 'fields'"]
     errors = _schema_errors(doc)
     if errors:
         return [f"{where}: {message}" for where, message in errors]
@@ -370,3 +397,4 @@ def validate_file(path: str | Path) -> list[str]:
     except RuleError as exc:
         found.append(str(exc))
     return found
+

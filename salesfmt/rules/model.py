@@ -72,6 +72,8 @@ class RuleSet:
     threshold: float = DEFAULT_FUZZY_THRESHOLD
     cross: tuple[CrossRowDecl, ...] = ()
     severity: dict[str, Severity] = field(default_factory=dict)
+    #: formula-like text in text fields: reject (default), warn or escape (prefix ')
+    formulas: str | None = None
     #: Codes set to ``off``: their warnings are dropped and only counted (errors never are).
     muted: frozenset[str] = frozenset()
     parse: ParseOptions = field(default_factory=ParseOptions)

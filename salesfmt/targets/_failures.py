@@ -6,13 +6,19 @@ cross-row checks compare known values only (issue 18: a 'twee' quantity made its
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import polars as pl
 
 from salesfmt.rules.compiler import CompiledRules, field_inputs, parsed_text, typed, unmapped
 from salesfmt.targets.spec import TargetField
 
-__all__ = ["Failures", "known"]
+__all__ = ["Failures", "known", "names_of"]
+
+
+def names_of(names: Any) -> list[str]:
+    """A ``fields:`` parameter (one name or a list) as a list of names."""
+    return [names] if isinstance(names, str) else list(names)
 
 
 def known(column: str) -> str:
@@ -62,3 +68,24 @@ class Failures:
                | pl.col(unmapped(f.source))) if f.source in self.compiled.mapped else pl.lit(False)
         up = self.upstream(f)
         return own if up is None else own | up
+
+    def unless_failed(self, valid: pl.Expr, f: TargetField, others: Any = None) -> pl.Expr:
+        """A check on ``f`` (over the ``others`` fields too, if given) that is not run where
+        a value it reads failed to parse."""
+        if others is not None:
+            return valid | pl.any_horizontal(
+                self.failed(f), *[self.failed(self.fields[n]) for n in names_of(others)])
+        up = self.upstream(f)
+        return valid if up is None else valid | up
+
+    def known_masks(self, checks: list[Any]) -> list[pl.Expr]:
+        """The ``known`` columns the cross-row checks of ``checks`` compare by."""
+        masks = {c.cross.known: c for c in checks if c.cross is not None and c.cross.known
+                 and c.cross.value is not None and c.cross.value.startswith(("t:", "c:"))}
+        out = []
+        for name, c in masks.items():
+            col = c.cross.value
+            bad = self.failed(c.field) if col == self.value(c.field.name) \
+                else self.canonical(col[2:])
+            out.append((~bad).alias(name))
+        return out

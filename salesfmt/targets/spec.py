@@ -43,7 +43,8 @@ _SUGAR = {
     "unique": ("duplicate", None),
 }
 _FIELD_KEYS = {"name", "from", "type", "format", "checks", "severity", "formula", "description",
-               "codes", "messages", "constant", "default", "column", *_SUGAR}
+               "codes", "messages", "constant", "default", "column", "places", "normalize",
+               *_SUGAR}
 _TOP_KEYS = {"name", "description", "seed", "output", "success", "error", "messages", "codes",
              "fields", "options", "unique", "consistent", "group", "variants"}
 _GROUP_KEYS = {"by", "items", "record", "same_sign", "agree", "first", "noun"}
@@ -75,6 +76,10 @@ class TargetField:
     column: str | None = None
     constant: Any = None
     default: Any = None
+    #: decimals written at least this many places (9.5 → 9.50), never rounded: no check
+    places: int | None = None
+    #: ``country``: names and lower-case codes become the ISO 3166 code (Nederland → NL)
+    normalize: str | None = None
 
     @property
     def template_column(self) -> str:
@@ -148,6 +153,9 @@ def _field(spec: dict[str, Any], where: str) -> TargetField:
         kind = Kind(spec["type"])
     except ValueError:
         raise TargetError(f"unknown type {spec['type']!r}", where=where) from None
+    if spec.get("normalize") not in (None, "country"):
+        raise TargetError(f"unknown normalize {spec['normalize']!r} (known: country)",
+                          where=where)
     severities = {k: Severity(v) for k, v in (spec.get("severity") or {}).items()}
     uses: list[tuple[str, dict[str, Any]]] = []
     if kind in TYPE_CHECK:
@@ -175,6 +183,7 @@ def _field(spec: dict[str, Any], where: str) -> TargetField:
         default=spec.get("default"),
         checks=tuple(checks), format=spec.get("format"), decimals=spec.get("decimals"),
         description=spec.get("description", ""), column=spec.get("column"),
+        places=spec.get("places"), normalize=spec.get("normalize"),
     )
 
 

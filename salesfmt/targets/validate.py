@@ -11,6 +11,7 @@ import polars as pl
 
 from salesfmt.canonical import FIELDS, Kind
 from salesfmt.checks import Check, get_check, render_message
+from salesfmt.checks.countries import country_code
 from salesfmt.checks.crossrow import LINE, CrossRowDecl, CrossRowSpec
 from salesfmt.errors import TargetError
 from salesfmt.problems import Severity
@@ -25,7 +26,8 @@ from salesfmt.rules.compiler import (
 )
 from salesfmt.rules.expr import date_text
 from salesfmt.rules.parsers import parse
-from salesfmt.targets._failures import Failures, known
+from salesfmt.targets._failures import Failures, known, names_of
+from salesfmt.targets.safety import ESCAPED, formula_policy, sent_text
 from salesfmt.targets.spec import TYPE_CHECK, CheckUse, Target, TargetField
 
 __all__ = ["CheckInstance", "TargetPlan", "plan_target", "value", "out", "ok", "known", "LINE",
@@ -107,6 +109,9 @@ def _output_text(f: TargetField) -> pl.Expr:
         return date_text(v, f.format)
     if f.kind in (Kind.DATE, Kind.DATETIME) and f.format:
         return v.dt.strftime(f.format)
+    if f.kind is Kind.DECIMAL and f.places:  # at least the places, and any further digits
+        return pl.when(v.round(f.places) == v).then(
+            v.cast(pl.Decimal(38, f.places)).cast(pl.String)).otherwise(to_text(v, f.kind))
     return to_text(v, f.kind)
 
 
@@ -138,6 +143,7 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
                           f"{names}; add them to the rule file's fields")
     values, outputs, checks, row_checks = [], [], [], []
     missing = []
+    policy = formula_policy(target, compiled.rules.formulas)
     order = 0
     # canonical fields the target does not output but that feed one it does: checked too
     hidden = [TargetField(n, n, FIELDS[n].kind, False, tuple(
@@ -149,6 +155,9 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
     roots = {*TYPE_CHECK.values(), "unmapped_value"}
     for f in [*target.fields, *hidden]:
         v, r = base[f.name]
+        if f.normalize == "country":
+            v = country_code(v)
+        given = v  # before the default: a cell that did not parse is reported, not replaced
         if f.default is not None:
             v = pl.coalesce(v, _default(f, base, target))
         if f.source in compiled.missing:
@@ -156,20 +165,27 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
         values.append(v.alias(value(f.name)))
         header, letter = compiled.sources.get(f.source, (None, None))
         uses = list(f.checks)
+        if f.kind is Kind.TEXT and target.options.get("line_breaks") == "space":
+            uses.append(CheckUse("line_break", {}, Severity.WARNING))
         if f.source in compiled.strict_maps:
             uses.insert(0, CheckUse("unmapped_value", {}, Severity.ERROR))
         for code, flag in compiled.flags.get(f.source, ()):  # rule-raised cell flags
             uses.insert(0, CheckUse(code, {"flag": flag}, get_check(code).severity))
+        lost = next((flag for code, flag in compiled.flags.get(f.source, ())
+                     if code == "precision_lost"), None)
         for use in uses:
             check = get_check(use.code)
             params = dict(use.params)
             if use.code == "future_date":
                 params.setdefault("today", today)
+            severity, template = use.severity, use.message or target.message_for(use.code)
+            if use.code == "formula_like" and policy != "reject":
+                severity = Severity.WARNING
+                template = ESCAPED if policy == "escape" else template
             inst = CheckInstance(
                 index=len(checks), field=f, check=check,
-                code=use.code_as or target.code_for(use.code), severity=use.severity,
-                params=params, template=use.message or target.message_for(use.code),
-                header=header, letter=letter, order=order,
+                code=use.code_as or target.code_for(use.code), severity=severity,
+                params=params, template=template, header=header, letter=letter, order=order,
             )
             order += 1
             checks.append(inst)
@@ -186,19 +202,18 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
             if "fields" in fn_params:
                 others = fn_params["fields"]
                 fn_params["fields"] = _other_fields(target, others, f)
-            valid = check.fn(pl.col(value(f.name)), r, **fn_params)
+            subject = given if use.code in _PARSE_CHECKS else pl.col(value(f.name))
+            valid = check.fn(subject, r, **fn_params)
             if f.source in compiled.strict_maps and use.code != "unmapped_value":
                 valid = valid | pl.col(unmapped(f.source))  # an unknown value is reported once
+            if lost is not None and use.code != "precision_lost":
+                valid = valid | pl.col(lost)  # a number that cannot be kept: reported once
             if use.code not in roots and "flag" not in params:  # not on a value that failed
-                if "fields" in params:
-                    valid = valid | pl.any_horizontal(
-                        failures.failed(f), *[failures.failed(failures.fields[n])
-                                              for n in _names(others)])
-                elif (up := failures.upstream(f)) is not None:
-                    valid = valid | up
+                valid = failures.unless_failed(valid, f, others if "fields" in params else None)
             row_checks.append(valid.fill_null(True).alias(ok(inst.index)))
         if f in target.fields:  # hidden inputs are not sent: their text only in messages
-            outputs.append(_output_text(f).alias(out(f.name)))
+            mine = {c.check.code: ok(c.index) for c in checks if c.field is f}
+            outputs.append(sent_text(f, _output_text(f), mine, policy).alias(out(f.name)))
     for decl in target.cross:
         by_name = {f.name: f for f in target.fields}
         _add_cross(checks, target, decl, [by_name[k] for k in decl.keys],
@@ -212,22 +227,33 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
     for f in target.fields:
         fed.setdefault(f.source, f)
     for decl in compiled.cross:
-        unfed = [n for n in (*decl.keys, *decl.fields) if n not in compiled.mapped]
+        names = (*decl.keys, *decl.fields)
+        if any(n in compiled.missing for n in names):
+            continue  # a column it needs is missing: that is reported (missing_column)
+        unfed = [n for n in names if n not in compiled.mapped]
         if unfed:
             raise TargetError(f"rules {compiled.rules.name!r}: cross-row rule names field(s) "
                               f"with no source: {', '.join(unfed)}")
         _add_cross(checks, target, decl, [_Canon(n, fed.get(n)) for n in decl.keys],
                    [_Canon(n, fed.get(n)) for n in decl.fields], compiled, typed)
-    masks = {c.cross.known: c for c in checks if c.cross is not None and c.cross.known
-             and c.cross.value is not None and c.cross.value.startswith(("t:", "c:"))}
-    for name, c in masks.items():  # known values of the cross-row checks' fields
-        col = c.cross.value
-        bad = failures.failed(c.field) if col == value(c.field.name) \
-            else failures.canonical(col[2:])
-        row_checks.append((~bad).alias(name))
+    row_checks += failures.known_masks(checks)  # known values of the cross-row checks' fields
     overrides = compiled.rules.severity  # a rule file may up- or downgrade a check code
-    checks = [replace(c, severity=overrides.get(c.check.code, c.severity)) for c in checks]
+    checks = [replace(c, severity=_severity(c, overrides)) for c in checks]
     return TargetPlan(target, values, outputs, _by_record(checks, target), row_checks, missing)
+
+
+_PARSE_CHECKS = frozenset(TYPE_CHECK.values())
+
+
+def _severity(c: CheckInstance, overrides: dict[str, Severity]) -> Severity:
+    """A rule file's override, except that a cell of a required field that did not parse
+    stays an error (unless a default fills it): the line would go out with the field empty
+    (one message, not a second ``required`` one)."""
+    level = overrides.get(c.check.code, c.severity)
+    f = c.field
+    if f.required and f.default is None and c.check.code in _PARSE_CHECKS and c.cross is None:
+        return Severity.ERROR
+    return level
 
 
 def _by_record(checks: list[CheckInstance], target: Target) -> list[CheckInstance]:
@@ -334,14 +360,10 @@ def _default(f: TargetField, base: dict[str, tuple[pl.Expr, pl.Expr]],
     return _literal(f, f.default)
 
 
-def _names(names: Any) -> list[str]:
-    return [names] if isinstance(names, str) else list(names)
-
-
 def _other_fields(target: Target, names: Any, f: TargetField) -> list[pl.Expr]:
     """A check's ``fields:`` parameter (other target fields of the line) as value columns."""
     fields = {x.name for x in target.fields}
-    names = _names(names)
+    names = names_of(names)
     for name in names:
         if name not in fields:
             raise TargetError(f"check on {f.name!r} names unknown field {name!r}",
@@ -389,4 +411,6 @@ def message_expr(inst: CheckInstance, value_text: pl.Expr,
     static: dict[str, object] = {"column": inst.label or inst.field.name}
     for k, v in inst.params.items():
         static[k] = ", ".join(map(str, v)) if isinstance(v, list | tuple) else v
-    return render_message(inst.template, static, {"value": value_text, **(extra or {})})
+    details = inst.check.details(pl.col(value(inst.field.name))) if inst.check.details else {}
+    return render_message(inst.template, static,
+                          {"value": value_text, **details, **(extra or {})})

@@ -1,4 +1,7 @@
-"""Atomic output: write to a hidden temporary file beside the target, rename on commit."""
+"""Atomic output: write to a hidden temporary file beside the target, rename on commit.
+
+Temporary names carry the run's identity (:func:`salesfmt.outputs.temp_prefix`), so a later
+run removes those a killed run left behind."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
+from salesfmt.outputs import temp_prefix
 from salesfmt.targets.validate import out, value
 from salesfmt.util import publish
 
@@ -22,7 +26,7 @@ class AtomicWriter:
     def __init__(self, path: Path, target: object) -> None:
         self.path = Path(path)
         self.target = target
-        fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp",
+        fd, name = tempfile.mkstemp(prefix=f"{temp_prefix()}{self.path.name}.", suffix=".tmp",
                                     dir=self.path.parent)
         os.close(fd)
         self.tmp = Path(name)

@@ -17,6 +17,7 @@ Flat JSON Lines stream batch by batch; grouped records are spilled to Arrow IPC 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ import polars as pl
 
 from salesfmt.canonical import Kind
 from salesfmt.checks.crossrow import LINE, SEQ
+from salesfmt.outputs import OutputSet, temp_prefix
 from salesfmt.targets.serializers._atomic import AtomicWriter
 from salesfmt.targets.spec import Target, TargetField
 from salesfmt.targets.validate import UNIX, out
@@ -118,7 +120,8 @@ class _Buffered(AtomicWriter):
     def __init__(self, path: Path, target: Target) -> None:
         super().__init__(path, target)
         self.fields = list(target.fields)
-        self._dir = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.", dir=self.path.parent))
+        self._dir = Path(tempfile.mkdtemp(prefix=f"{temp_prefix()}{self.path.name}.",
+                                          dir=self.path.parent))
         self._buckets: dict[int, list[Path]] = {}
         self._rejected: list[pl.Series] = []
         self.paths: list[Path] = []
@@ -242,8 +245,11 @@ class JsonWriter(_Buffered):
         if self._fh is not None:
             self._fh.write(b"\n]}\n")
             self._fh.close()
-        tmp = self.tmp if not self._temps else Path(tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)[1])
+        if self._temps:
+            fd, name = tempfile.mkstemp(prefix=f"{temp_prefix()}{self.path.name}.",
+                                        suffix=".tmp", dir=self.path.parent)
+            os.close(fd)
+        tmp = Path(name) if self._temps else self.tmp
         self._temps.append(tmp)
         self._fh = tmp.open("wb")
         self._fh.write(self._head)
@@ -276,14 +282,12 @@ class JsonWriter(_Buffered):
             for i in range(1, len(self._temps) + 1)]
 
     def _moves(self) -> list[tuple[Path, Path]]:
-        """Payloads into place, and numbered payloads of an earlier run of the same name
-        removed: the folder then holds exactly this run's payloads."""
-        stale = [p for p in self.path.parent.glob(f"{self.path.stem}.[0-9][0-9][0-9]"
-                                                  f"{self.path.suffix}") if p not in self.paths]
-        if len(self.paths) > 1:
-            stale.append(self.path)
-        for old in stale:
-            old.unlink(missing_ok=True)
+        """Payloads into place, and payloads of an earlier run of the same name removed
+        (numbered without ceiling): the folder then holds exactly this run's payloads."""
+        earlier = OutputSet(self.path.parent, self.path.stem, self.path.suffix).members()
+        for old in earlier:
+            if old not in self.paths and not old.name.endswith(".report.json"):
+                old.unlink(missing_ok=True)
         return list(zip(self._temps, self.paths, strict=True))
 
     def abort(self) -> None:

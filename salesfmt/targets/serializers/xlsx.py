@@ -24,6 +24,7 @@ from xml.sax.saxutils import escape, quoteattr
 import polars as pl
 
 from salesfmt.canonical import Kind
+from salesfmt.outputs import temp_prefix
 from salesfmt.problems import column_letter
 from salesfmt.resources import templates_dir
 from salesfmt.targets.serializers._atomic import AtomicWriter
@@ -39,8 +40,12 @@ __all__ = ["XlsxTemplateWriter"]
 
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _ROW = "__xml_row"
-_CTRL = [chr(i) for i in range(32) if chr(i) not in "\t\n"]
+# XML 1.0 refuses these: C0 controls but tab and LF (CR is kept as _x000D_, as Excel does),
+# U+FFFE and U+FFFF. Each is written as Excel's _xHHHH_ escape, so the sheet stays well-formed.
+_CTRL = [chr(i) for i in range(32) if chr(i) not in "\t\n"] + ["\ufffe", "\uffff"]
 _EXCEL_EPOCH = pl.date(1899, 12, 30)
+#: Excel's first date (serial 1); it counts a 29 February 1900, so earlier serials are one less
+_FIRST_DAY, _LEAP_BUG = pl.date(1900, 1, 1), pl.date(1900, 3, 1)
 
 
 def _xml_text(e: pl.Expr) -> pl.Expr:
@@ -50,20 +55,37 @@ def _xml_text(e: pl.Expr) -> pl.Expr:
                               ["&amp;", "&lt;", "&gt;", *[f"_x{ord(c):04X}_" for c in _CTRL]])
 
 
-def _cell_value(f: TargetField) -> tuple[pl.Expr, str, str, str]:
-    """(value text, type attribute, opening, closing) for the field's cells."""
+def _inline(text: pl.Expr) -> pl.Expr:
+    return pl.concat_str([pl.lit(' t="inlineStr"><is><t xml:space="preserve">'),
+                          _xml_text(text), pl.lit("</t></is>")])
+
+
+def _number(text: pl.Expr) -> pl.Expr:
+    return pl.concat_str([pl.lit("><v>"), text, pl.lit("</v>")])
+
+
+def _cell_value(f: TargetField) -> pl.Expr:
+    """The cell's type attribute and content (``><v>45000</v>``), null for an empty cell.
+    Dates Excel cannot hold (before 1900) are written as their text, never a negative
+    serial; the target's check reports them."""
     v = pl.col(value(f.name))
-    if f.kind is Kind.DATE:
-        return (v - _EXCEL_EPOCH).dt.total_days().cast(pl.String), "", "<v>", "</v>"
-    if f.kind is Kind.DATETIME:
-        serial = v.dt.epoch("ms").cast(pl.Float64) / 86_400_000 + 25569
-        return serial.round(10).cast(pl.String), "", "<v>", "</v>"
+    if f.kind in (Kind.DATE, Kind.DATETIME):
+        day = v.cast(pl.Date)
+        if f.kind is Kind.DATE:
+            serial = (v - _EXCEL_EPOCH).dt.total_days().cast(pl.String)
+        else:
+            serial = (v.dt.epoch("ms").cast(pl.Float64) / 86_400_000 + 25569)
+        serial = pl.when(day < _LEAP_BUG).then(serial.cast(pl.Float64) - 1).otherwise(
+            serial.cast(pl.Float64))
+        text = serial.cast(pl.Int64).cast(pl.String) if f.kind is Kind.DATE \
+            else serial.round(10).cast(pl.String)
+        return pl.when(day >= _FIRST_DAY).then(_number(text)).otherwise(
+            _inline(pl.col(out(f.name))))
     if f.kind in (Kind.INTEGER, Kind.DECIMAL):
-        return pl.col(out(f.name)), "", "<v>", "</v>"
+        return _number(pl.col(out(f.name)))
     if f.kind is Kind.BOOLEAN:
-        return v.cast(pl.Int8).cast(pl.String), ' t="b"', "<v>", "</v>"
-    return (_xml_text(pl.col(out(f.name))), ' t="inlineStr"',
-            '<is><t xml:space="preserve">', "</t></is>")
+        return pl.concat_str([pl.lit(' t="b"'), _number(v.cast(pl.Int8).cast(pl.String))])
+    return _inline(pl.col(out(f.name)))
 
 
 class XlsxTemplateWriter(AtomicWriter):
@@ -78,7 +100,7 @@ class XlsxTemplateWriter(AtomicWriter):
         self.sheet, self.infos = read_template(self.template, opts.get("sheet", "Sheet1"))
         self.fields = list(target.fields)
         self.source_col = self._template_columns()
-        fd, rows = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".rows",
+        fd, rows = tempfile.mkstemp(prefix=f"{temp_prefix()}{self.path.name}.", suffix=".rows",
                                     dir=self.path.parent)
         self._rows_path = Path(rows)
         self._rows = os.fdopen(fd, "wb")
@@ -105,10 +127,9 @@ class XlsxTemplateWriter(AtomicWriter):
         rn = (pl.int_range(pl.len(), dtype=pl.Int64) + self.next_row).cast(pl.String)
         cells = []
         for i, f in enumerate(self.fields):
-            text, typ, open_, close = _cell_value(f)
             cells.append(pl.concat_str([
-                pl.lit(f'<c r="{column_letter(i)}'), rn,
-                pl.lit(f'"{self._style(i)}{typ}>{open_}'), text, pl.lit(f"{close}</c>")]))
+                pl.lit(f'<c r="{column_letter(i)}'), rn, pl.lit(f'"{self._style(i)}'),
+                _cell_value(f), pl.lit("</c>")]))
         row = pl.concat_str([pl.lit('<row r="'), rn, pl.lit('">'), *cells, pl.lit("</row>")],
                             ignore_nulls=True)
         xml = batch.select(row.alias(_ROW))[_ROW].str.join("").item()
