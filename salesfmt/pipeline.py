@@ -9,7 +9,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -342,12 +342,18 @@ def _keep_raw(result: Result, batch: pl.DataFrame, rows: pl.Series) -> None:
         result.raw_rows = pl.concat([result.raw_rows, part]) if result.raw_rows.width else part
 
 
+_EPOCH = date(1970, 1, 1)
+_DAY_MIN, _DAY_MAX = (date.min - _EPOCH).days, (date.max - _EPOCH).days
+
+
 def _track_sale_dates(result: Result, days: pl.Series) -> None:
     """First and last sale day of the converted rows, across batches (names the output)."""
-    days = days.cast(pl.Date)
-    lo, hi = days.min(), days.max()
-    if lo is None:
+    phys = days.cast(pl.Date).to_physical()  # a day past year 9999 is no Python date
+    lo_n, hi_n = phys.min(), phys.max()
+    if lo_n is None:
         return
+    lo, hi = (date.min if n < _DAY_MIN else date.max if n > _DAY_MAX
+              else _EPOCH + timedelta(days=int(n)) for n in (lo_n, hi_n))
     if result.sale_dates is not None:
         lo, hi = min(lo, result.sale_dates[0]), max(hi, result.sale_dates[1])
     result.sale_dates = (lo, hi)

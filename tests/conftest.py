@@ -40,12 +40,30 @@ class Run:
         return json.loads(self.out)
 
 
-def run_cli(*args: str | Path, cwd: Path | None = None, timeout: int = 300) -> Run:
-    """Run ``python -m salesfmt`` as a subprocess (the real entry point, real exit code)."""
+def internal_failure(err: str) -> str | None:
+    """Why this stderr shows a bug (an internal error or a traceback), or None."""
+    if "internal error" in err:
+        return "internal error"
+    if "Traceback (most recent call last)" in err or "panicked at" in err:
+        return "traceback"
+    return None
+
+
+def run_cli(*args: str | Path, cwd: Path | None = None, timeout: int = 300,
+            allow_internal: bool = False) -> Run:
+    """Run ``python -m salesfmt`` as a subprocess (the real entry point, real exit code).
+
+    An internal error or a traceback is a bug: it fails the calling test, unless the test
+    opts out with ``allow_internal=True`` (tests of the last-resort net itself).
+    """
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     env.pop("SALESFMT_DEBUG", None)
     proc = subprocess.run([sys.executable, "-m", "salesfmt", *map(str, args)],
                           capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout)
+    why = None if allow_internal else internal_failure(proc.stderr)
+    if why:
+        pytest.fail(f"salesfmt {' '.join(map(str, args))}: {why} (exit {proc.returncode}):\n"
+                    f"{proc.stderr[-2000:]}", pytrace=False)
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 

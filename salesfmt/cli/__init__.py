@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 
 import click
 
+from salesfmt.cli._guard import library_noise_off, native_stderr_sink, one_line, panic_line
 from salesfmt.errors import ExitCode, SalesfmtError
 
 __all__ = ["cli", "main"]
@@ -34,28 +36,61 @@ def _register() -> None:
             importlib.import_module(f"{__name__}.{mod.name}")
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Console entry point: one-line errors, no tracebacks (SALESFMT_DEBUG=1 shows them)."""
-    _register()
+def _usage(exc: click.UsageError) -> str:
+    """A click usage error as one line, with the help hint on the same line."""
+    path = exc.ctx.command_path if exc.ctx is not None else "salesfmt"
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError):  # bare 'salesfmt' or a group
+        click.echo(exc.format_message())  # the help, on stdout
+        message = "missing command"
+    else:
+        message = one_line(exc.format_message())
+    return f"salesfmt: usage: {message} (see '{path} --help')"
+
+
+def _run(argv: list[str] | None, native: Callable[[], str]) -> int:
+    """Run the command; every way out becomes an exit code, every error one stderr line."""
     try:
-        code = cli.main(args=argv, prog_name="salesfmt", standalone_mode=False)
+        _register()
+        return int(cli.main(args=argv, prog_name="salesfmt", standalone_mode=False) or 0)
     except click.exceptions.Exit as exc:
-        code = exc.exit_code
+        return int(exc.exit_code or 0)
     except click.Abort:
-        click.echo("salesfmt: aborted", err=True)
-        code = ExitCode.ERROR
+        line, code = "salesfmt: aborted", ExitCode.ERROR
+    except click.UsageError as exc:
+        line, code = _usage(exc), ExitCode.ERROR
     except click.ClickException as exc:
-        exc.show()
-        code = ExitCode.ERROR
+        line, code = f"salesfmt: error: {one_line(exc.format_message())}", ExitCode.ERROR
     except SalesfmtError as exc:
-        click.echo(f"salesfmt: error: {exc}", err=True)
-        code = exc.exit_code
-    except KeyboardInterrupt:
-        click.echo("salesfmt: interrupted", err=True)
+        line, code = f"salesfmt: error: {one_line(str(exc))}", exc.exit_code
+    except OSError as exc:  # an I/O failure the command did not name (disk full, EACCES)
+        where = f"{exc.filename}: " if exc.filename else ""
+        line = f"salesfmt: error: {where}{one_line(exc.strerror or str(exc))}"
         code = ExitCode.ERROR
-    except Exception as exc:  # the contract: one line, exit 2, never a traceback
+    except KeyboardInterrupt:
+        line, code = "salesfmt: interrupted", ExitCode.ERROR
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            raise
+        line, code = f"salesfmt: error: {one_line(str(exc.code))}", ExitCode.ERROR
+    except BaseException as exc:  # noqa: BLE001 — the contract: one line, exit 2, no traceback
         if os.environ.get("SALESFMT_DEBUG"):
             raise
-        click.echo(f"salesfmt: internal error: {type(exc).__name__}: {exc}", err=True)
-        code = ExitCode.ERROR
-    sys.exit(int(code or 0))
+        if type(exc).__name__ == "PanicException":  # pyo3's, a BaseException
+            text = panic_line(exc, native())
+        else:
+            text = f"{type(exc).__name__}: {one_line(str(exc), first_only=True)}"
+        line, code = f"salesfmt: internal error: {text}", ExitCode.ERROR
+    from salesfmt.report._escape import terminal_safe  # only on the error path
+
+    click.echo(terminal_safe(line), err=True)
+    return int(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: one-line errors, no tracebacks (SALESFMT_DEBUG=1 shows them)."""
+    if os.environ.get("SALESFMT_DEBUG"):
+        code = _run(argv, lambda: "")
+    else:
+        with native_stderr_sink() as native, library_noise_off():
+            code = _run(argv, native)
+    sys.exit(code)

@@ -10,7 +10,10 @@ import click
 
 from salesfmt.report import DEFAULT_CAP
 
-__all__ = ["source_options", "parse_today", "parse_day"]
+__all__ = ["source_options", "parse_today", "parse_day", "parse_char"]
+
+_NAMED = {"tab": "\t", "\\t": "\t"}
+_NOT_A_SEPARATOR = {'"': "the quote character", "\n": "a line break", "\r": "a line break"}
 
 
 def parse_today(ctx: click.Context, param: click.Parameter, text: str | None) -> date | None:
@@ -33,6 +36,22 @@ def parse_day(ctx: click.Context, param: click.Parameter, text: str | None) -> d
         raise click.BadParameter(f"{text!r} is not a date (dd-mm-yyyy)") from None
 
 
+def parse_char(ctx: click.Context, param: click.Parameter, text: str | None) -> str | None:
+    """``--delimiter`` / ``--quote-char`` / ``--escape-char``: one ASCII character (``tab``, ``\\t``)."""
+    if text is None:
+        return None
+    char = _NAMED.get(text.lower(), text)
+    if len(char) != 1 or not char.isascii():
+        what = (param.name or "value").replace("_", " ")
+        raise click.BadParameter(f"{text!r}: the {what} must be one ASCII character, such "
+                                 "as ';' or '|' (or 'tab')")
+    if param.name == "delimiter" and char in _NOT_A_SEPARATOR:
+        raise click.BadParameter(f"{text!r} is {_NOT_A_SEPARATOR[char]}, not a delimiter")
+    if char in "\r\n":
+        raise click.BadParameter(f"{text!r} is a line break")
+    return char
+
+
 def source_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """FILE, --rules, --to and the reader overrides."""
     decorators = [
@@ -43,7 +62,8 @@ def source_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Target name (see 'salesfmt targets')."),
         click.option("--sheet", default=None, help="Workbook sheet name or 1-based number."),
         click.option("--encoding", default=None, help="Force the CSV encoding."),
-        click.option("--delimiter", default=None, help="Force the CSV delimiter."),
+        click.option("--delimiter", default=None, callback=parse_char,
+                     help="Force the CSV delimiter: one character (tab: 'tab' or '\\t')."),
         click.option("--header-row", type=click.IntRange(min=1), default=None,
                      help="Force the 1-based header row."),
         click.option("--variant", default=None,

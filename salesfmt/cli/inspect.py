@@ -14,6 +14,7 @@ import click
 import polars as pl
 
 from salesfmt.cli import cli
+from salesfmt.cli._options import parse_char
 from salesfmt.readers import ReadOptions, Source, open_source
 from salesfmt.readers._encoding import EncodingRetry
 from salesfmt.report._escape import json_safe
@@ -228,9 +229,11 @@ def _text(info: dict[str, Any]) -> str:
 @click.argument("file", type=click.Path(path_type=str))
 @click.option("--sheet", default=None, help="Workbook sheet name or 1-based number.")
 @click.option("--encoding", default=None, help="Force the CSV encoding.")
-@click.option("--delimiter", default=None, help="Force the CSV delimiter.")
-@click.option("--quote-char", default='"', show_default=True, help="CSV quote character.")
-@click.option("--escape-char", default=None, help="CSV escape character (e.g. \\).")
+@click.option("--delimiter", default=None, callback=parse_char, help="Force the CSV delimiter.")
+@click.option("--quote-char", default='"', show_default=True, callback=parse_char,
+              help="CSV quote character.")
+@click.option("--escape-char", default=None, callback=parse_char,
+              help="CSV escape character (e.g. \\).")
 @click.option("--header-row", type=click.IntRange(min=1), default=None,
               help="Force the 1-based header row.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",

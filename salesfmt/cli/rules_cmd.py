@@ -38,10 +38,10 @@ def rules_list() -> None:
         try:
             rs = load_rules(path)
         except RuleError as exc:
-            click.echo(f"{path.stem:<28} (invalid: {exc})")
+            click.echo(terminal_safe(f"{path.stem:<28} (invalid: {exc})"))
             continue
         parent = f"extends {rs.extends[-1].stem}" if rs.extends else ""
-        click.echo(f"{rs.name:<28} {parent:<22} {rs.description}".rstrip())
+        click.echo(terminal_safe(f"{rs.name:<28} {parent:<22} {rs.description}".rstrip()))
 
 
 @rules.command("validate")
@@ -59,11 +59,11 @@ def rules_validate(files: tuple[str, ...]) -> None:
             click.echo(terminal_safe(line))
         problems = validate_file(file)
         for line in problems:
-            click.echo(line)
+            click.echo(terminal_safe(line))
         if problems:
             bad = True
         else:
-            click.echo(f"{file}: ok")
+            click.echo(terminal_safe(f"{file}: ok"))
     raise click.exceptions.Exit(ExitCode.PROBLEMS if bad else ExitCode.CLEAN)
 
 

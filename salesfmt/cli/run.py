@@ -126,7 +126,11 @@ def _convert_staged(stage: Stage, file: str, rules: str, target: str, owned: Out
 def _output_path(file: str, target: str, output: str) -> Path:
     out = Path(output)
     if out.is_dir() or output.endswith(("/", "\\")):
-        out.mkdir(parents=True, exist_ok=True)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create the output folder ({exc.strerror or exc})",
+                              where=output) from None
         out = out / (Path(file).stem + extension(load_target(target)))
     elif not out.parent.exists():
         raise OutputError("output folder does not exist", where=str(out.parent))

@@ -82,6 +82,9 @@ def _decoded(path: Path, encoding: str, cr_only: bool = False,
                 if not count_lines:
                     yield from _decoded(path, encoding, cr_only, count_lines=True)
                 _raise_decode(path, encoding, chunk, exc, decoder, line)
+            except UnicodeError as exc:  # utf-16/32 without a BOM where one is needed
+                raise InputError(f"cannot decode the file as {encoding} ({exc})",
+                                 where=str(path)) from None
             if cr_only:
                 text = text.replace("\r", "\n")
             if count_lines:
