@@ -16,7 +16,7 @@ import polars as pl
 
 from salesfmt.canonical import Kind, polars_type
 from salesfmt.checks import render_message
-from salesfmt.checks.crossrow import SEQ, CrossRowState, first_line, first_value
+from salesfmt.checks.crossrow import SEQ, CrossRowState, first_line, first_row, first_value
 from salesfmt.errors import InputError
 from salesfmt.problems import Severity, concat_problems, empty_problems, file_problem
 from salesfmt.readers import ReadOptions, Source, open_source
@@ -27,7 +27,7 @@ from salesfmt.rules.compiler import raw, typed
 from salesfmt.rules.expr import to_text
 from salesfmt.rules.instants import local_date
 from salesfmt.targets import Target, TargetPlan, plan_target
-from salesfmt.targets.records import RecordLines
+from salesfmt.targets.records import RecordLines, RecordWarnings
 from salesfmt.targets.serializers import AtomicWriter, open_writer
 from salesfmt.targets.times import utc_warnings
 from salesfmt.targets.validate import LINE, message_expr, ok, value, value_expr
@@ -56,6 +56,10 @@ class Result:
     raw_rows: pl.DataFrame = field(default_factory=pl.DataFrame)
     #: First and last sale day of the converted rows (None when there is no sale date).
     sale_dates: tuple[date, date] | None = None
+    #: Grouped targets: good lines rejected because another line of their record (sale,
+    #: transaction) has an error: ``row`` and ``line``, in the partner's row order.
+    rejected_with_record: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema={"row": pl.Int64, "line": pl.Int64}))
     #: Warnings left out of ``problems`` by the rule file's ``severity: {code: off}``.
     muted: dict[str, int] = field(default_factory=dict)
 
@@ -109,11 +113,12 @@ def _extract(df: pl.DataFrame, plan: TargetPlan, compiled: CompiledRules,
     lf = df.lazy()
     parts = []
     for inst, fails in zip(plan.checks, failing, strict=True):
-        if not fails:
-            continue
+        if not fails or (inst.cross is not None and inst.cross.kind == "first"):
+            continue  # "first" checks: one warning per record, at the end (RecordWarnings)
         extra = {}
         if inst.cross is not None:
             extra["first_line"] = pl.col(first_line(inst.index))
+            extra["first_row"] = pl.col(first_row(inst.index))
             if inst.cross.value is not None:
                 name = first_value(inst.index)
                 extra["first_value"] = _shown(pl.col(name), df.schema[name])
@@ -275,6 +280,7 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
     """Returns (source row, output line) for the rows the reader reported problems on."""
     cross = CrossRowState({c.index: c.cross for c in plan.checks if c.cross is not None})
     records = RecordLines(plan.target)
+    warnings = RecordWarnings(plan.checks, compiled)
     errors = [pl.col(ok(c.index)) for c in plan.checks if c.severity is Severity.ERROR]
     every = [pl.col(ok(c.index)) for c in plan.checks]
     reads = writer.columns() if writer is not None else []
@@ -304,10 +310,13 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
         flagged = bool(flag.any())
         if flagged:
             frames.extend(_extract(df, plan, compiled, source.sheet))
-        if flagged or marked.height:
-            # the report shows the cells of lines with errors (warnings: examples only)
-            _keep_raw(result, batch, pl.concat([df[ROW].filter(bad), marked["row"]]))
+            warnings.add(df)
         lines = records.track(df, bad)
+        with_sale = records.rejected_so_far(df, bad)  # cells shown as "rejected with its sale"
+        if flagged or marked.height or with_sale.len():
+            # the report shows the cells of lines with errors (warnings: examples only) and
+            # of the good lines rejected with their record
+            _keep_raw(result, batch, pl.concat([df[ROW].filter(bad), marked["row"], with_sale]))
         if writer is not None and lines is not None:
             writer.reject(lines)
         rejected = int(bad.sum())
@@ -320,7 +329,9 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
             writer.write(good.filter(~bad) if rejected else good)
         if progress is not None:
             progress(result.rows_read)
-    moved = records.good_lines_rejected()  # a record is sent or rejected as a whole
+    frames.extend(warnings.problems(source.sheet))
+    result.rejected_with_record = records.good_lines_rejected()  # sent or rejected whole
+    moved = result.rejected_with_record.height
     result.rows_out -= moved
     result.rows_rejected += moved
     return placed

@@ -95,7 +95,15 @@ def test_unique_state_matches_a_whole_file_answer(seed: int, composite: bool) ->
     the first occurrence of each key is valid, every later one points at its line."""
     import random
 
-    from salesfmt.checks.crossrow import LINE, SEQ, CrossRowSpec, CrossRowState, first_line
+    from salesfmt.checks.crossrow import (
+        LINE,
+        ROW,
+        SEQ,
+        CrossRowSpec,
+        CrossRowState,
+        first_line,
+        first_row,
+    )
 
     rng = random.Random(seed)
     n = 3000
@@ -103,7 +111,8 @@ def test_unique_state_matches_a_whole_file_answer(seed: int, composite: bool) ->
     frame = pl.DataFrame({
         "a": [rng.choice([None, *range(400)]) for _ in range(n)],
         "b": [rng.choice(["x", "y", None]) for _ in range(n)],
-    }).with_columns((pl.int_range(pl.len()) + 2).alias(SEQ)).with_columns(pl.col(SEQ).alias(LINE))
+    }).with_columns((pl.int_range(pl.len()) + 2).alias(SEQ)).with_columns(
+        pl.col(SEQ).alias(LINE), (pl.col(SEQ) * 2 + 1).alias(ROW))
     present = pl.all_horizontal(pl.col(k).is_not_null() for k in keys)
     firsts = frame.filter(present).group_by(keys).agg(pl.col(LINE).min().alias("want_first"))
     want = (frame.join(firsts, on=keys, how="left", maintain_order="left", nulls_equal=False)
@@ -115,9 +124,12 @@ def test_unique_state_matches_a_whole_file_answer(seed: int, composite: bool) ->
     while start < n:
         size = rng.choice([1, 7, 50, 400])
         got.append(state.apply(frame.slice(start, size)).select(
-            pl.col("ok:0").alias("ok"), pl.col(first_line(0)).alias("first")))
+            pl.col("ok:0").alias("ok"), pl.col(first_line(0)).alias("first"),
+            pl.col(first_row(0)).alias("row")))
         start += size
     got_all = pl.concat(got)
     assert got_all["ok"].to_list() == want["ok"].to_list()
     bad = ~want["ok"]
     assert got_all["first"].filter(bad).to_list() == want["first"].filter(bad).to_list()
+    assert got_all["row"].filter(bad).to_list() == [
+        f * 2 + 1 for f in want["first"].filter(bad).to_list()]  # the first line's row

@@ -117,14 +117,14 @@ def test_wallie_returns_and_duplicate_line_numbers(tmp_path: Path) -> None:
     assert defaults["vatPercentage"] == 0 and "costPrice" not in defaults
     assert defaults["quantityTransferred"] == defaults["quantitySold"] == 1
     assert defaults["quantityCancelled"] == 0 and sales[2]["currencyCode"] == "LOCAL"
-    got = res.problems.select("line", "row", "field", "code").rows()
-    assert got.pop(0) == (None, None, "salesDateTime", "times_read_as_utc")  # no zone: UTC
+    got = res.problems.select("line", "row", "field", "code", "severity").rows()
+    assert got.pop(0) == (None, None, "salesDateTime", "times_read_as_utc", "warning")  # UTC
     assert got == [
-        (3, 8, "salesDateTime", "inconsistent"),   # R1002 again, a day later ...
-        (3, 8, "salesId", "mixed_return"),         # ... as a return under the sale's id
-        (4, 6, "salesLineId", "duplicate"),        # W5001 line 1 twice
-        (6, 9, "salesAmountInclVat", "sign_mismatch"),
-        (6, 9, "costPrice", "too_small"),
+        (3, 8, "salesDateTime", "first_line_value", "warning"),  # R1002 again, a day later
+        (3, 8, "salesId", "mixed_return", "error"),    # ... as a return under the sale's id
+        (4, 6, "salesLineId", "duplicate", "error"),   # W5001 line 1 twice
+        (6, 9, "salesAmountInclVat", "sign_mismatch", "error"),
+        (6, 9, "costPrice", "too_small", "error"),
     ]
     # whole sales are rejected: R1002 (2 lines), W5001 (2 lines), R1003 (1 line)
     assert (res.rows_read, res.rows_out, res.rows_rejected) == (10, 5, 5)

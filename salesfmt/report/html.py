@@ -121,6 +121,7 @@ def _file_facts(result: Any) -> dict[str, Any]:
         "sheet": src.sheet, "header_row": src.header_row,
         "rules": result.rules.name, "rules_description": result.rules.description,
         "target": result.target.name, "target_description": result.target.description,
+        "noun": result.target.group.noun if result.target.group is not None else "record",
     }
 
 
@@ -156,7 +157,12 @@ def _counts(result: Any, p: pl.DataFrame) -> dict[str, int]:
     ).row(0, named=True)
     return {**{k: int(v or 0) for k, v in row.items()},
             "rows_read": result.rows_read, "rows_out": result.rows_out,
-            "rows_rejected": result.rows_rejected, "rows_skipped": result.rows_skipped}
+            "rows_rejected": result.rows_rejected, "rows_skipped": result.rows_skipped,
+            "rejected_with_record": _height(getattr(result, "rejected_with_record", None))}
+
+
+def _height(frame: pl.DataFrame | None) -> int:
+    return 0 if frame is None else frame.height
 
 
 def _chart(title: str, p: pl.DataFrame, label: pl.Expr) -> dict[str, Any]:
@@ -232,31 +238,47 @@ def _with_hints(result: Any, problems: list[dict[str, Any]]) -> list[dict[str, A
 
 
 def _groups(result: Any, shown: pl.DataFrame) -> list[dict[str, Any]]:
-    """The shown problem lines grouped by source row, with the partner's original cells."""
+    """The shown problem lines as one card per source row, in the partner's row order, with
+    the partner's original cells; for grouped targets also the good rows of those lines,
+    rejected with their record (a sale, a transaction)."""
     src = result.source
     names = src.headers[:MAX_COLUMNS]
     labels = [o or n for o, n in zip(src.original_headers, src.headers, strict=False)]
+    with_record = getattr(result, "rejected_with_record", None)
+    if with_record is None or not shown.height:
+        with_record = pl.DataFrame(schema={"row": pl.Int64, "line": pl.Int64})
+    with_record = with_record.filter(pl.col("line").is_in(shown.get_column("line").implode()))
     raw = result.raw_rows
     originals: dict[int, list[str | None]] = {}
     if raw.width and shown.height:
-        wanted = raw.filter(pl.col(ROW).is_in(shown.get_column("row").implode()))
+        rows = pl.concat([shown.get_column("row"), with_record.get_column("row")])
+        wanted = raw.filter(pl.col(ROW).is_in(rows.implode()))
         cols = [c for c in names if c in wanted.columns]
         for rec in wanted.select([ROW, *cols]).iter_rows():
             originals[rec[0]] = list(rec[1:])
     groups: list[dict[str, Any]] = []
-    by_line: dict[int, dict[str, Any]] = {}
+    by_row: dict[tuple[int, int | None], dict[str, Any]] = {}
     for pr in _with_hints(result, shown.to_dicts()):
-        g = by_line.get(pr["line"])
+        g = by_row.get((pr["line"], pr["row"]))
         if g is None:
             g = {"line": pr["line"], "row": pr["row"], "sheet": pr["sheet"], "problems": [],
-                 "bad": set(), "errors": 0}
-            by_line[pr["line"]] = g
+                 "bad": set(), "errors": 0, "with_record": None}
+            by_row[(pr["line"], pr["row"])] = g
             groups.append(g)
         g["problems"].append(pr)
         g["errors"] += pr["severity"] == Severity.ERROR.value
         if pr["column"]:
             g["bad"].add(pr["column"])
+    noun = result.target.group.noun if result.target.group is not None else "record"
+    for row, line in with_record.iter_rows():
+        groups.append({"line": line, "row": row, "sheet": src.sheet, "problems": [],
+                       "bad": set(), "errors": 0, "with_record": noun})
+    groups.sort(key=lambda g: (g["row"] is None, g["row"] or 0, g["line"]))
+    seen: set[int] = set()
     for g in groups:
+        g["id"] = f"line-{g['line']}" if g["line"] not in seen \
+            else f"line-{g['line']}-row-{g['row']}"
+        seen.add(g["line"])
         values = originals.get(g["row"])
         g["cells"] = None if values is None else [
             {"letter": letter, "header": label, "value": _clip(v), "bad": letter in g["bad"]}

@@ -79,6 +79,13 @@ def summary(result: Any, *, color: bool = False, report: str | Path | None = Non
         f"rows: {result.rows_read} read = {result.rows_out} converted + "
         f"{result.rows_rejected} rejected + {result.rows_skipped} skipped",
     ]
+    with_record = getattr(result, "rejected_with_record", None)
+    if with_record is not None and with_record.height:  # grouped targets: sent whole or not
+        noun = result.target.group.noun if result.target.group else "record"
+        rows = ", ".join(map(str, with_record["row"].head(TOP)))
+        more = ", …" if with_record.height > TOP else ""
+        lines.append(f"  {with_record.height} of the rejected line(s) have no error of their "
+                     f"own, rejected with their {noun}: row(s) {rows}{more}")
     status = (paint("clean", "32") if n_err == 0
               else paint(f"{n_err} error(s) on {err_lines} line(s)", "31"))
     lines.append(f"problems: {status}, {paint(str(n_warn), '33') if n_warn else 0} warning(s)")

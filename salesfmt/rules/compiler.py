@@ -38,7 +38,8 @@ from salesfmt.rules.parsers import parse
 from salesfmt.rules.precision import lost_digits
 
 __all__ = ["CompiledRules", "compile_rules", "header_scorer", "normalize_header", "typed",
-           "raw", "parsed_text", "unmapped", "to_text", "derived_order", "hidden_inputs"]
+           "raw", "parsed_text", "unmapped", "to_text", "derived_order", "hidden_inputs",
+           "field_inputs"]
 
 
 def typed(name: str) -> str:
@@ -206,6 +207,12 @@ def _refs(rule: FieldRule) -> set[str]:
     refs = field_refs(rule.expr) | (field_refs(rule.when) if rule.when else set())
     return refs - {"true", "false", "null", "True", "False", "None"} - (
         {rule.name} if _reads_cell(rule) else set())
+
+
+def field_inputs(rules: RuleSet, name: str) -> set[str]:
+    """The fields canonical field ``name`` is derived from (its template or expression)."""
+    rule = rules.fields.get(name)
+    return set() if rule is None else {r for r in _refs(rule) if r in rules.fields}
 
 
 def hidden_inputs(compiled: CompiledRules, outputs: set[str]) -> list[str]:

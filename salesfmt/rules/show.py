@@ -119,9 +119,13 @@ def record_lines(target: Target) -> list[str]:
     lines = [f"records: lines with the same {' + '.join(by)} form one record; the other "
              f"fields go into its {group.items!r} list"]
     must = [n for n in record if n in agree]
-    first = [n for n in record if n not in agree]
+    warned = [n for n in record if n in group.first and n not in agree]
+    first = [n for n in record if n not in agree and n not in group.first]
     if must:
         lines.append(f"  sent once per record, must agree on every line: {', '.join(must)}")
+    if warned:
+        lines.append("  sent once per record, from its first line (one warning per record "
+                     f"counts the lines that differ): {', '.join(warned)}")
     if first:
         lines.append("  sent once per record, from its first line (other lines not "
                      f"compared): {', '.join(first)}")

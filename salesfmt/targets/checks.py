@@ -63,7 +63,8 @@ def sign_mismatch(value: pl.Expr, raw: pl.Expr, fields: list[pl.Expr]) -> pl.Exp
 
 
 @register("mixed_return",
-          "{column} '{value}' mixes sold and returned lines (its first line is {first_value}); "
+          "{column} '{value}' mixes sold and returned lines (its first line, row {first_row}, "
+          "is {first_value}); "
           "send the return as a separate sale with its own {column}",
           bad="receipt 1001: +1 shirt and -1 shirt", good="receipt 1001: +1, receipt R1001: -1",
           cross_row=True)

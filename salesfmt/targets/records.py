@@ -7,18 +7,22 @@ numbered the same way in the order their first line appears in the partner file.
 with an empty key are a record each. A record is sent (or rejected) as a whole: a good line
 whose record has an error is counted as rejected with it.
 
-State kept across batches: key → record line, and per record the number of good lines.
+State kept across batches: key → record line, the lines of records with an error, and the
+(line, row) of every good line (two 32-bit integers a line) to list those rejected with
+their record.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from salesfmt.checks.crossrow import LINE, SEQ
+from salesfmt.checks.crossrow import LINE, SEQ, first_row, first_value
+from salesfmt.readers._source import ROW
+from salesfmt.rules.compiler import CompiledRules
 from salesfmt.targets.spec import Target
-from salesfmt.targets.validate import value
+from salesfmt.targets.validate import CheckInstance, message_expr, ok, value, value_expr
 
-__all__ = ["RecordLines"]
+__all__ = ["RecordLines", "RecordWarnings"]
 
 _NEW = "__rec_new"
 _START = "__rec_start"
@@ -78,16 +82,75 @@ class RecordLines:
         """Remember which records have a bad line; the record lines rejected in this batch."""
         if not self.keys:
             return None
-        lines = df.select(LINE)
-        rejected = lines.filter(bad).unique()
+        lines = df.select(LINE, pl.col(ROW).cast(pl.Int32))
+        rejected = lines.filter(bad).select(LINE).unique()
         self._bad.append(rejected)
-        self._good.append(lines.filter(~bad).group_by(LINE).len())
+        self._good.append(lines.filter(~bad).with_columns(pl.col(LINE).cast(pl.Int32)))
         return rejected[LINE]
 
-    def good_lines_rejected(self) -> int:
-        """Good partner lines whose record was rejected for another line's error."""
+    def good_lines_rejected(self) -> pl.DataFrame:
+        """Good partner lines whose record was rejected for another line's error:
+        ``row`` and ``line`` (their record's), in the partner's row order."""
         if not self._bad:
-            return 0
-        bad = pl.concat(self._bad).unique()
-        good = pl.concat(self._good)
-        return int(good.join(bad, on=LINE, how="semi")["len"].sum() or 0)
+            return pl.DataFrame(schema={"row": pl.Int64, "line": pl.Int64})
+        bad = pl.concat(self._bad).unique().with_columns(pl.col(LINE).cast(pl.Int32))
+        good = pl.concat(self._good).join(bad, on=LINE, how="semi")
+        return good.select(pl.col(ROW).cast(pl.Int64).alias("row"),
+                           pl.col(LINE).cast(pl.Int64).alias("line")).sort("row")
+
+    def rejected_so_far(self, df: pl.DataFrame, bad: pl.Series) -> pl.Series:
+        """Rows of ``df``'s good lines whose record is known to be rejected already."""
+        if not self.keys or not self._bad:
+            return pl.Series(ROW, [], dtype=pl.Int64)
+        known = pl.concat(self._bad)[LINE].implode()
+        return df.filter(~bad & pl.col(LINE).is_in(known))[ROW]
+
+
+class RecordWarnings:
+    """One warning per record and field whose lines differ from the first line's value
+    (a grouped target's ``first:`` record fields), the lines counted across batches."""
+
+    def __init__(self, checks: list[CheckInstance], compiled: CompiledRules) -> None:
+        self.checks = [c for c in checks if c.cross is not None and c.cross.kind == "first"]
+        self.compiled = compiled
+        self._parts: dict[int, list[pl.DataFrame]] = {c.index: [] for c in self.checks}
+
+    def add(self, df: pl.DataFrame) -> None:
+        """Count this batch's differing lines per record (rows arrive in file order)."""
+        for inst in self.checks:
+            bad = ~pl.col(ok(inst.index))
+            if not df.select(bad.any()).item():
+                continue
+            self._parts[inst.index].append(
+                df.lazy().filter(bad).group_by(LINE, maintain_order=True).agg(
+                    pl.len().alias("n"), pl.col(ROW).first().alias("row"),
+                    value_expr(inst, self.compiled).first().alias("value"),
+                    pl.col(first_value(inst.index)).first().cast(pl.String).alias("fv"),
+                    pl.col(first_row(inst.index)).first().cast(pl.Int64).alias("fr"))
+                .collect(engine="in-memory"))
+
+    def problems(self, sheet: str | None) -> list[pl.DataFrame]:
+        """The warnings, one per record and field."""
+        out = []
+        for inst in self.checks:
+            parts = self._parts[inst.index]
+            if not parts:
+                continue
+            per_record = pl.concat(parts).group_by(LINE, maintain_order=True).agg(
+                pl.col("n").sum(), pl.all().exclude("n").first())
+            value = pl.col("value")
+            out.append(per_record.select(
+                pl.col(LINE).cast(pl.Int64).alias("line"),
+                pl.lit(sheet, dtype=pl.String).alias("sheet"),
+                pl.col("row").cast(pl.Int64),
+                pl.lit(inst.letter, dtype=pl.String).alias("column"),
+                pl.lit(inst.header, dtype=pl.String).alias("header"),
+                pl.lit(inst.field.name).alias("field"),
+                pl.lit(inst.code).alias("code"),
+                pl.lit(inst.severity.value).alias("severity"),
+                message_expr(inst, value, {"count": pl.col("n"), "row": pl.col("row"),
+                                           "first_value": pl.col("fv"),
+                                           "first_row": pl.col("fr")}).alias("message"),
+                value,
+                pl.lit(inst.order, dtype=pl.Int64).alias("order")))
+        return out

@@ -47,7 +47,7 @@ _FIELD_KEYS = {"name", "from", "type", "format", "checks", "severity", "formula"
                *_SUGAR}
 _TOP_KEYS = {"name", "description", "seed", "output", "success", "error", "messages", "codes",
              "fields", "options", "unique", "consistent", "group", "variants"}
-_GROUP_KEYS = {"by", "items", "record", "same_sign"}
+_GROUP_KEYS = {"by", "items", "record", "same_sign", "agree", "first", "noun"}
 
 
 @dataclass(frozen=True)
@@ -92,14 +92,20 @@ class Group:
     """Grouped targets: lines sharing ``by`` form one record (a sale, a transaction).
 
     ``record`` fields are sent once per record (from its first line); the others go into
-    the ``items`` list. ``same_sign`` names a field whose sign must agree within a record
-    (a return is its own sale).
+    the ``items`` list. Each record field that varies by line is declared either in
+    ``agree`` (every line must have the first line's value: an error on each line that
+    differs) or in ``first`` (the first line's value is sent: one warning per record
+    counting the lines that differ). ``same_sign`` names a field whose sign must agree
+    within a record (a return is its own sale). ``noun`` names a record in messages.
     """
 
     by: tuple[str, ...]
     items: str
     record: tuple[str, ...]
     same_sign: str | None = None
+    agree: tuple[str, ...] = ()
+    first: tuple[str, ...] = ()
+    noun: str = "record"
 
 
 @dataclass(frozen=True)
@@ -212,15 +218,35 @@ def _group(data: dict[str, Any], fields: tuple[TargetField, ...], where: str) ->
     if spec is None:
         return None
     if not isinstance(spec, dict) or set(spec) - _GROUP_KEYS or not {"by", "items"} <= set(spec):
-        raise TargetError("group needs 'by' and 'items' (and may have 'record', 'same_sign')",
-                          where=f"{where}: group")
+        raise TargetError("group needs 'by' and 'items' (and may have 'record', 'agree', "
+                          "'first', 'same_sign', 'noun')", where=f"{where}: group")
     group = Group(_names(spec["by"]), spec["items"], _names(spec.get("record") or ()),
-                  spec.get("same_sign"))
-    known = {f.name for f in fields}
-    for name in (*group.by, *group.record, *([group.same_sign] if group.same_sign else [])):
+                  spec.get("same_sign"), _names(spec.get("agree") or ()),
+                  _names(spec.get("first") or ()), str(spec.get("noun") or "record"))
+    known = {f.name: f for f in fields}
+    for name in (*group.by, *group.record, *group.agree, *group.first,
+                 *([group.same_sign] if group.same_sign else [])):
         if name not in known:
             raise TargetError(f"group names unknown field {name!r}", where=f"{where}: group")
+    for name in group.record:  # every record field that can vary says how: data, not code
+        decided = (name in group.agree) + (name in group.first)
+        if name not in group.by and known[name].constant is None and decided != 1:
+            raise TargetError(f"record field {name!r} must be listed in exactly one of "
+                              "'agree' (lines must agree) and 'first' (the first line's "
+                              "value is sent, with a warning)", where=f"{where}: group")
     return group
+
+
+def _group_cross(group: Group | None) -> tuple[CrossRowDecl, ...]:
+    """The record fields' ``agree`` and ``first`` declarations as cross-row rules."""
+    if group is None:
+        return ()
+    decls = []
+    if group.agree:
+        decls.append(CrossRowDecl("consistent", group.by, group.agree))
+    if group.first:
+        decls.append(CrossRowDecl("first", group.by, group.first, Severity.WARNING))
+    return tuple(decls)
 
 
 def with_options(target: Target, **options: Any) -> Target:
@@ -262,7 +288,8 @@ def load_target(name_or_path: str, variant: str | None = None) -> Target:
     for key in ("success", "error", "messages", "codes", "options"):
         if key in data:
             kwargs[key] = data[key]
+    group = _group(data, fields, str(path))
     return Target(name=data.get("name", path.stem), description=data.get("description", ""),
                   output=data.get("output", "csv"), fields=fields, path=path,
-                  cross=_cross(data, fields, str(path)), group=_group(data, fields, str(path)),
+                  cross=_cross(data, fields, str(path)) + _group_cross(group), group=group,
                   variant=variant, variants=variants, **kwargs)

@@ -27,12 +27,13 @@ from salesfmt.rules.compiler import (
 from salesfmt.rules.expr import date_text
 from salesfmt.rules.instants import local_date, wall_clock
 from salesfmt.rules.parsers import parse
+from salesfmt.targets._failures import Failures, known, names_of
 from salesfmt.targets.safety import ESCAPED, formula_policy, sent_text
 from salesfmt.targets.spec import TYPE_CHECK, CheckUse, Target, TargetField
 from salesfmt.targets.times import UNIX, WHY_CODES, needs_instant, reported_code, zone_of
 
-__all__ = ["CheckInstance", "TargetPlan", "plan_target", "value", "out", "ok", "LINE", "UNIX",
-           "message_expr", "value_expr", "sign_column", "csv_native", "needs_instant"]
+__all__ = ["CheckInstance", "TargetPlan", "plan_target", "value", "out", "ok", "known", "LINE",
+           "UNIX", "message_expr", "value_expr", "sign_column", "csv_native", "needs_instant"]
 
 
 def value(name: str) -> str:
@@ -152,6 +153,8 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
         for _ in [0] if FIELDS[n].kind in TYPE_CHECK))
         for n in hidden_inputs(compiled, {f.source for f in target.fields})]
     base = {f.name: _base_value(f, compiled) for f in [*target.fields, *hidden]}
+    failures = Failures(compiled, base, {f.name: f for f in target.fields}, value)
+    roots = {*TYPE_CHECK.values(), "unmapped_value"}
     for f in [*target.fields, *hidden]:
         v, r = base[f.name]
         if f.normalize == "country":
@@ -201,7 +204,8 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
             if use.code == "unmapped_value":
                 fn_params["flag"] = pl.col(unmapped(f.source))
             if "fields" in fn_params:
-                fn_params["fields"] = _other_fields(target, fn_params["fields"], f)
+                others = fn_params["fields"]
+                fn_params["fields"] = _other_fields(target, others, f)
             subject = given if use.code in _PARSE_CHECKS else pl.col(value(f.name))
             valid = check.fn(subject, r, **fn_params)
             if f.source in compiled.strict_maps and use.code != "unmapped_value":
@@ -210,6 +214,8 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
                 valid = valid | pl.col(compiled.why[f.source]).is_not_null()  # said once
             if lost is not None and use.code != "precision_lost":
                 valid = valid | pl.col(lost)  # a number that cannot be kept: reported once
+            if use.code not in roots and "flag" not in params:  # not on a value that failed
+                valid = failures.unless_failed(valid, f, others if "fields" in params else None)
             row_checks.append(valid.fill_null(True).alias(ok(inst.index)))
         if f in target.fields:  # hidden inputs are not sent: their text only in messages
             mine = {c.check.code: ok(c.index) for c in checks if c.field is f}
@@ -221,6 +227,8 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
     if target.group is not None and target.group.same_sign:
         outputs.append(_sign(target.group.same_sign))
         _add_same_sign(checks, target, compiled)
+        row_checks.append(pl.col(value(target.group.same_sign)).is_not_null()
+                          .alias(known(sign_column(target.group.same_sign))))
     fed = {}
     for f in target.fields:
         fed.setdefault(f.source, f)
@@ -234,6 +242,7 @@ def plan_target(target: Target, compiled: CompiledRules, *, today: date) -> Targ
                               f"with no source: {', '.join(unfed)}")
         _add_cross(checks, target, decl, [_Canon(n, fed.get(n)) for n in decl.keys],
                    [_Canon(n, fed.get(n)) for n in decl.fields], compiled, typed)
+    row_checks += failures.known_masks(checks)  # known values of the cross-row checks' fields
     overrides = compiled.rules.severity  # a rule file may up- or downgrade a check code
     checks = [replace(c, severity=_severity(c, overrides)) for c in checks]
     return TargetPlan(target, values, outputs, _by_record(checks, target), row_checks, missing)
@@ -264,7 +273,7 @@ def _by_record(checks: list[CheckInstance], target: Target) -> list[CheckInstanc
     sent = {value(f.name): out(f.name) for f in target.fields}  # compare what is sent
     return [_with_cross(c, replace(c.cross, keys=(LINE,),
                                    value=sent.get(c.cross.value, c.cross.value)), c.label)
-            if c.cross is not None and c.cross.kind == "consistent" and c.cross.keys == keys
+            if c.cross is not None and c.cross.kind != "unique" and c.cross.keys == keys
             else c for c in checks]
 
 
@@ -303,21 +312,28 @@ def _add_cross(checks: list[CheckInstance], target: Target, decl: CrossRowDecl,
 
     key_cols = tuple(column(x.name) for x in keys)
     group = " + ".join(label(k) for k in keys)
-    code = "duplicate" if decl.kind == "unique" else "inconsistent"
+    code = {"unique": "duplicate", "consistent": "inconsistent",
+            "first": "first_line_value"}[decl.kind]
+    if decl.kind == "consistent" and target.group is not None \
+            and tuple(label(k) for k in keys) == target.group.by:  # a record's own fields
+        code = "record_differs"
     check = get_check(code)
-    for subject in (fields if decl.kind == "consistent" else [keys[0]]):
+    grouped = decl.kind != "unique"
+    noun = target.group.noun if target.group is not None else "group"
+    for subject in (fields if grouped else [keys[0]]):
         f = field_of(subject)
         source = subject.source if isinstance(subject, _Canon) else f.source
         header, letter = compiled.sources.get(source, (None, None))
-        spec = CrossRowSpec(decl.kind, key_cols,
-                            column(subject.name) if decl.kind == "consistent" else None)
+        col = column(subject.name)
+        spec = CrossRowSpec(decl.kind, key_cols, col if grouped else None,
+                            known(col) if grouped else None)
         checks.append(CheckInstance(
             index=len(checks), field=f, check=check, code=target.code_for(code),
             severity=decl.severity or check.severity,
-            params={"group": group} if decl.kind == "consistent" else {},
+            params={"group": group, "record": noun} if grouped else {},
             template=target.message_for(code), header=header, letter=letter,
             order=10_000 + len(checks), cross=spec,
-            label=group if decl.kind == "unique" else label(subject)))
+            label=label(subject) if grouped else group))
 
 
 def _literal(f: TargetField, x: Any) -> pl.Expr:
@@ -355,10 +371,10 @@ def _default(f: TargetField, base: dict[str, tuple[pl.Expr, pl.Expr]],
 
 def _other_fields(target: Target, names: Any, f: TargetField) -> list[pl.Expr]:
     """A check's ``fields:`` parameter (other target fields of the line) as value columns."""
-    known = {x.name for x in target.fields}
-    names = [names] if isinstance(names, str) else list(names)
+    fields = {x.name for x in target.fields}
+    names = names_of(names)
     for name in names:
-        if name not in known:
+        if name not in fields:
             raise TargetError(f"check on {f.name!r} names unknown field {name!r}",
                               where=str(target.path or target.name))
     return [pl.col(value(n)) for n in names]
@@ -388,7 +404,7 @@ def _add_same_sign(checks: list[CheckInstance], target: Target,
         severity=check.severity, params={}, template=target.message_for(check.code),
         header=header, letter=letter, order=10_000 + len(checks),
         cross=CrossRowSpec("consistent", tuple(value(k) for k in target.group.by),
-                           sign_column(f.name))))
+                           sign_column(f.name), known(sign_column(f.name)))))
 
 
 def value_expr(inst: CheckInstance, compiled: CompiledRules) -> pl.Expr:
