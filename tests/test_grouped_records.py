@@ -20,6 +20,7 @@ PARTNERS = ROOT / "rules" / "partners"
 
 TILL_RULES = """
 name: till-lines
+parse: {timezone: UTC}
 fields:
   sale_id: Receipt
   line_number: Line
@@ -129,7 +130,8 @@ def test_scan_times_take_the_first_line_with_one_warning_per_sale(
 @pytest.mark.parametrize("batch_size", [1, 2, 1000])
 def test_party_sale_ids_agree_and_descriptions_take_the_first_line(tmp_path: Path,
                                                                    batch_size: int) -> None:
-    (tmp_path / "r.yaml").write_text((PARTNERS / "party-pos.yaml").read_text())
+    (tmp_path / "r.yaml").write_text((PARTNERS / "party-pos.yaml").read_text()
+                                     + "parse: {timezone: UTC}\n")
     head = "Transaction,Date,Origin,Vendor,Payment,Currency,Location,Principal,Description," \
            "Ref code,SKU,Qty,Amount\n"
     (tmp_path / "in.csv").write_text(
