@@ -72,9 +72,9 @@ def test_party_sale_offsets_are_honoured(tmp_path: Path) -> None:
         "other_problems": [{
             "line": None, "sheet": None, "row": None, "column": "B", "header": "Date",
             "field": "saleDate", "code": "times_read_as_utc", "severity": "warning",
-            "message": "times in Date have no UTC offset and the rule names no time zone: "
-                       "they were read as UTC for saleDate; set parse.timezone (e.g. "
-                       "Europe/Amsterdam)", "value": None}]},
+            "message": "times in Date have no UTC offset: they were read as UTC for "
+                       "saleDate; if they are local times, write them with their offset "
+                       "(e.g. +02:00)", "value": None}]},
         "message": "Bad Request"}}
 
 

@@ -57,8 +57,8 @@ def ambiguous_time(value: pl.Expr, raw: pl.Expr, flag: str, **_: object) -> pl.E
 
 
 @register("times_read_as_utc",
-          "times in {columns} have no UTC offset and the rule names no time zone: they "
-          "were read as UTC for {column}; set parse.timezone (e.g. Europe/Amsterdam)",
+          "times in {columns} have no UTC offset: they were read as UTC for {column}; "
+          "if they are local times, write them with their offset (e.g. +02:00)",
           bad="Sold at = 2026-10-05 10:15 (Amsterdam time), rule without parse.timezone",
           good="rule sets parse: {timezone: Europe/Amsterdam}, or cells carry +02:00",
           severity=Severity.WARNING)
