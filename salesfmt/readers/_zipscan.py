@@ -18,15 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from salesfmt.errors import InputError
-from salesfmt.readers._sniff import Limits
+from salesfmt.readers._sniff import Limits, _mb
+from salesfmt.readers._xlsx_meta import _REF as _CELL_REF
 from salesfmt.readers._xlsx_meta import SheetMarks, SheetScanner
 
 __all__ = ["inflate_checked", "column_number", "Scanned"]
 
 _STEP = 1 << 20
 _LOCAL_HEADER = struct.Struct("<4s5H3I2H")
-#: A cell reference (letters then digits): never a row's ``r="12"`` nor ``ref=``/``sqref=``.
-_CELL_REF = re.compile(rb"\br=\"([A-Z]+)(\d+)\"")
 #: Cheap gates, each starting with a literal (re then scans with a fast prefix search):
 #: columns past Z, and rows past 999,999 (rare; their exact refs are read only then).
 _WIDE_REF = re.compile(rb"r=\"([A-Z]{2,3})\d")
@@ -40,10 +39,6 @@ def column_number(letters: str) -> int:
     for ch in letters:
         n = n * 26 + ord(ch) - 64
     return n
-
-
-def _mb(n: float) -> str:
-    return f"{n / 1024**2:,.0f} MB"
 
 
 class _Extent:

@@ -45,7 +45,7 @@ from salesfmt.readers._xlsx_meta import (
     read_meta,
     scan_sheet,
 )
-from salesfmt.readers._zipscan import Scanned
+from salesfmt.readers._zipscan import Scanned, column_number
 
 __all__ = ["open_workbook"]
 
@@ -286,7 +286,7 @@ def _put_errors(grid: pl.DataFrame, marks: SheetMarks, col0: int) -> pl.DataFram
     """Formula errors (#DIV/0!, …) keep their text instead of reading as empty."""
     by_col: dict[int, list[tuple[int, str]]] = {}
     for letter, row, text in marks.errors:
-        idx = _letter_index(letter) - col0
+        idx = column_number(letter) - 1 - col0
         if 0 <= idx < grid.width and 0 < row <= grid.height:
             by_col.setdefault(idx, []).append((row - 1, text))
     if not by_col:
@@ -300,13 +300,6 @@ def _put_errors(grid: pl.DataFrame, marks: SheetMarks, col0: int) -> pl.DataFram
                      .replace_strict(table["i"], table["t"], default=None)
                      .fill_null(pl.col(name)).alias(name))
     return grid.with_columns(exprs)
-
-
-def _letter_index(letter: str) -> int:
-    n = 0
-    for ch in letter:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
 
 
 def open_workbook(path: Path, kind: Kind, options: ReadOptions, scorer: HeaderScorer | None,
