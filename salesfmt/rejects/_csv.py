@@ -1,0 +1,140 @@
+"""Rejects of a CSV file: the partner's own lines, copied byte for byte, plus "Problems".
+
+The header record and every rejected record are copied from the source file as they are
+(same encoding and byte-order mark, delimiter, quoting, line ends; a record spans the
+physical lines of its quoted line breaks), and one cell is appended to each: the header
+``Problems``, then what is wrong with the line. A record with fewer cells than the header
+is padded with empty cells first, so "Problems" stays in its own column.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+from salesfmt.rejects._rows import PROBLEMS_HEADER, Rejected
+
+__all__ = ["csv_rejects"]
+
+#: Byte-order marks, longest first (a UTF-32 LE mark starts like a UTF-16 LE one).
+_BOMS = [(codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+         (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+         (codecs.BOM_UTF16_BE, "utf-16-be")]
+#: Between two problems of one line (one physical line per record stays one).
+SEPARATOR = " | "
+
+
+def _codec(path: Path, encoding: str | None) -> tuple[bytes, str]:
+    """(byte-order mark to copy, codec for the text after it)."""
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    for bom, codec in _BOMS:
+        if head.startswith(bom):
+            return bom, codec
+    name = codecs.lookup(encoding or "utf-8").name
+    return b"", "utf-8" if name == "utf-8-sig" else name
+
+
+def _physical_lines(path: Path, bom: bytes, codec: str) -> Iterator[str]:
+    """The file's physical lines with their own line ends (LF or CRLF; CR for files with
+    classic-Mac line ends), as the reader numbers them."""
+    with path.open("rb") as raw:
+        raw.seek(len(bom))
+        head = raw.read(256 * 1024)
+        probe = head.decode(codec, errors="replace")
+        newline = "\r" if "\r" in probe and "\n" not in probe else "\n"
+        raw.seek(len(bom))
+        text = io.TextIOWrapper(raw, encoding=codec, errors="surrogateescape",
+                                newline=newline)
+        yield from text
+
+
+def _parity(text: str, quote: str, escape: str | None) -> int:
+    if not quote:
+        return 0
+    if escape and escape != quote:
+        text = text.replace(escape + escape, "").replace(escape + quote, "")
+    return text.count(quote) % 2
+
+
+def _records(lines: Iterator[str], wanted: set[int], quote: str, escape: str | None
+             ) -> Iterator[tuple[int, str]]:
+    """(first physical line, text) of the records starting on a ``wanted`` line; a record
+    goes on while a quoted value is open (its line breaks belong to the value)."""
+    number, last = 0, max(wanted, default=0)
+    pending: tuple[int, list[str], int] | None = None
+    for line in lines:
+        number += 1
+        if pending is not None:
+            start, parts, odd = pending
+            parts.append(line)
+            odd ^= _parity(line, quote, escape)
+            if odd:
+                pending = (start, parts, odd)
+                continue
+            pending = None
+            yield start, "".join(parts)
+        elif number in wanted:
+            odd = _parity(line, quote, escape)
+            if odd:
+                pending = (number, [line], odd)
+                continue
+            yield number, line
+        elif number > last:
+            return
+    if pending is not None:
+        yield pending[0], "".join(pending[1])
+
+
+def _cells(record: str, delimiter: str, quote: str, escape: str | None) -> int | None:
+    """Cells in one record (None when the csv module cannot follow its quoting)."""
+    reader = csv.reader(io.StringIO(record.rstrip("\r\n"), newline=""), delimiter=delimiter,
+                        quotechar=quote or None, escapechar=escape,
+                        quoting=csv.QUOTE_MINIMAL if quote else csv.QUOTE_NONE)
+    try:
+        return len(next(reader, []))
+    except csv.Error:
+        return None
+
+
+def _quoted(text: str, delimiter: str, quote: str) -> str:
+    """A cell as the partner's dialect writes it: quoted only where it must be."""
+    if not quote:
+        return text.replace(delimiter, " ").replace("\r", " ").replace("\n", " ")
+    if any(c in text for c in (delimiter, quote, "\r", "\n")) or text != text.strip():
+        return quote + text.replace(quote, quote * 2) + quote
+    return text
+
+
+def _split_end(record: str, newline: str) -> tuple[str, str]:
+    body = record.rstrip("\r\n")
+    return body, record[len(body):] or newline
+
+
+def csv_rejects(source_path: Path, *, encoding: str | None, delimiter: str, quote: str,
+                escape: str | None, header_line: int, rejected: Rejected) -> bytes:
+    """The rejects file's bytes: the header record and the rejected records of
+    ``source_path``, verbatim, each with a last "Problems" cell."""
+    bom, codec = _codec(source_path, encoding)
+    wanted = {header_line, *rejected.rows}
+    found = dict(_records(_physical_lines(source_path, bom, codec), wanted, quote, escape))
+    header = found.get(header_line, "")
+    newline = header[len(header.rstrip("\r\n")):] or "\n"
+    width = _cells(header, delimiter, quote, escape) or 0
+    out = [bom]
+
+    def line(record: str, extra: str) -> None:
+        body, end = _split_end(record, newline)
+        pad = delimiter * max(0, width - (_cells(record, delimiter, quote, escape) or width))
+        out.append(body.encode(codec, errors="surrogateescape"))
+        tail = pad + delimiter + _quoted(extra, delimiter, quote) + end
+        out.append(tail.encode(codec, errors="replace"))
+
+    line(header, PROBLEMS_HEADER)
+    for row in rejected.rows:
+        if row in found:
+            line(found[row], rejected.joined(row, SEPARATOR))
+    return b"".join(out)

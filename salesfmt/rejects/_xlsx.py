@@ -1,0 +1,163 @@
+"""Rejects of a workbook: an XLSX with a "What to do" sheet, then the rejected rows.
+
+The data sheet has the partner's header and sheet name and the rejected rows as read:
+from an XLSX/XLSM the cells' own values and types (numbers, dates with their format,
+booleans, text; formulas as their cached values), from XLS/XLSB/ODS the cell text salesfmt
+read. Cells with a problem are filled and carry a comment; a last "Problems" column lists
+every problem of the line. Text is always written as text, never as a formula. The file is
+deterministic (fixed timestamps in the package).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+
+import openpyxl
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from salesfmt.readers import ReadOptions, open_source
+from salesfmt.readers._source import ROW
+from salesfmt.readers._zipscan import column_number
+from salesfmt.rejects._rows import PROBLEMS_HEADER, Rejected
+
+__all__ = ["xlsx_rejects", "INSTRUCTIONS_SHEET"]
+
+INSTRUCTIONS_SHEET = "What to do"
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+_FIXED_STAMP = "2000-01-01T00:00:00Z"
+_BAD = PatternFill("solid", fgColor="FFC7CE")
+_HEAD = PatternFill("solid", fgColor="DDEBF7")
+_AUTHOR = "salesfmt"
+
+
+def _safe(value: Any) -> Any:
+    """Text a workbook can hold: control characters as Excel's _xHHHH_ escapes."""
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
+    return value
+
+
+def _typed_rows(result: Any, rows: list[int]) -> Iterator[tuple[int, list[tuple[Any, str]]]]:
+    """(row, [(value, number format)] per source column) from the XLSX itself."""
+    letters = result.source.column_letters
+    cols = [column_number(x) for x in letters]
+    wanted = set(rows)
+    wb = openpyxl.load_workbook(result.path, read_only=True, data_only=True)
+    try:
+        ws = wb[result.source.sheet]
+        ws.reset_dimensions()
+        for number, cells in enumerate(ws.iter_rows(min_row=min(rows), max_row=max(rows)),
+                                       start=min(rows)):
+            if number not in wanted:
+                continue
+            by_col = {getattr(c, "column", None): c for c in cells}
+            out = []
+            for col in cols:
+                c = by_col.get(col)
+                value = getattr(c, "value", None)
+                out.append((value, getattr(c, "number_format", "General") or "General"))
+            yield number, out
+    finally:
+        wb.close()
+
+
+def _text_rows(result: Any, rows: list[int]) -> Iterator[tuple[int, list[tuple[Any, str]]]]:
+    """(row, [(text, "General")]) as salesfmt read them (XLS, XLSB, ODS)."""
+    src = result.source
+    options = ReadOptions(sheet=src.sheet, header_row=src.header_row,
+                          decimal_separator=result.rules.parse.decimal_separator)
+    wanted = set(rows)
+    with open_source(result.path, options) as again:
+        for batch in again.batches():
+            for rec in batch.filter(batch[ROW].is_in(list(wanted))).iter_rows():
+                yield rec[0], [(v, "General") for v in rec[1:]]
+
+
+def _instructions(ws: Any, result: Any, rejected: Rejected, data_sheet: str) -> None:
+    src = result.source
+    noun = result.target.group.noun if result.target.group is not None else "record"
+    lines = [
+        (f"Lines of {result.path.name} that could not be sent", True),
+        ("", False),
+        (f"{len(rejected)} line(s) of your file {result.path.name} (sheet {src.sheet!r}) were "
+         f"rejected. They are on the sheet {data_sheet!r}, under your own header, as you "
+         "sent them.", False),
+        ("", False),
+        ("1. Correct the cells filled in red: each has a comment saying what is wrong. The "
+         f"last column, {PROBLEMS_HEADER!r}, lists every problem of the line.", False),
+        (f"2. A line marked 'Rejected with its {noun}' has no error itself: another line of "
+         f"its {noun} has one. Send it again, unchanged, with the corrected line.", False),
+        ("3. Change nothing else, and do not add the lines that were already accepted: they "
+         "have been sent.", False),
+        (f"4. Save this workbook as .xlsx and send it back. The {PROBLEMS_HEADER!r} column "
+         "and this sheet may stay: they are ignored when the file is read.", False),
+    ]
+    for text, bold in lines:
+        ws.append([text])
+        if bold:
+            ws.cell(ws.max_row, 1).font = Font(bold=True, size=14)
+    ws.column_dimensions["A"].width = 110
+
+
+def xlsx_rejects(result: Any, rejected: Rejected) -> bytes:
+    """The rejects workbook's bytes."""
+    src = result.source
+    wb = openpyxl.Workbook()
+    guide = wb.active
+    data_sheet = src.sheet or "Sheet1"
+    guide.title = INSTRUCTIONS_SHEET if data_sheet != INSTRUCTIONS_SHEET else "What to do (2)"
+    ws = wb.create_sheet(data_sheet)
+    _instructions(guide, result, rejected, data_sheet)
+    headers = [o or None for o in src.original_headers]
+    ws.append([*map(_safe, headers), PROBLEMS_HEADER])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = _HEAD
+    problems_col = len(headers) + 1
+    letters = src.column_letters
+    rows = rejected.rows
+    fetch = _typed_rows if src.format in ("xlsx", "xlsm") else _text_rows
+    found = dict(fetch(result, rows)) if rows else {}
+    for row in rows:
+        cells = found.get(row, [(None, "General")] * len(headers))
+        ws.append([*(_safe(v) for v, _ in cells), rejected.joined(row, "\n")])
+        r = ws.max_row
+        for i, (value, fmt) in enumerate(cells, start=1):
+            cell = ws.cell(r, i)
+            if isinstance(value, str):
+                cell.data_type = "s"  # text stays text, never a formula
+            elif fmt != "General":
+                cell.number_format = fmt
+        notes = rejected.cells.get(row, {})
+        for letter, texts in notes.items():
+            if letter in letters:
+                cell = ws.cell(r, letters.index(letter) + 1)
+                cell.fill = _BAD
+                cell.comment = Comment("\n".join(texts), _AUTHOR, width=320, height=160)
+        ws.cell(r, problems_col).alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "A2"
+    ws.column_dimensions[openpyxl.utils.get_column_letter(problems_col)].width = 80
+    return _deterministic(wb)
+
+
+def _deterministic(wb: Any) -> bytes:
+    """Save ``wb`` with fixed timestamps (package members and document properties)."""
+    buf = io.BytesIO()
+    wb.save(buf)
+    out = io.BytesIO()
+    stamp = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = stamp.sub(rb"\g<1>" + _FIXED_STAMP.encode() + rb"\g<2>", data)
+            entry = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(entry, data)
+    return out.getvalue()
