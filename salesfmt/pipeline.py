@@ -17,6 +17,7 @@ import polars as pl
 from salesfmt.canonical import Kind, polars_type
 from salesfmt.checks import render_message
 from salesfmt.checks.crossrow import SEQ, CrossRowState, first_line, first_row, first_value
+from salesfmt.checks.totals import ControlTotals
 from salesfmt.errors import InputError
 from salesfmt.problems import Severity, concat_problems, empty_problems, file_problem
 from salesfmt.readers import ReadOptions, Source, open_source
@@ -180,6 +181,9 @@ def _run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None
             raise InputError(f"sheet {source.sheet!r} has no cells" if source.sheet
                              else "no header row", where=str(path))
         compiled = compile_rules(rules, source)
+        totals = ControlTotals.plan(rules, source.headers, source.column_letters)
+        if totals is not None and totals.row is not None:  # the totals row is no line
+            compiled.skip = compiled.skip | totals.row
         plan = plan_target(target, compiled, today=today)
         result = Result(path=path, rules=rules, target=target, source=source)
         writer: AtomicWriter | None = open_writer(output, target) if output else None
@@ -187,7 +191,9 @@ def _run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None
             frames = [*compiled.problems,
                       *_missing_column_problems(plan, compiled, source.sheet)]
             placed = _run_batches(source, compiled, plan, result, frames, writer,
-                                  progress)
+                                  progress, totals)
+            if totals is not None:
+                frames.extend(totals.problems(source.sheet, rules.severity))
             frames.extend(utc_warnings(target, compiled))  # known once every row is read
             result.problems = concat_problems([_place(source.problems, placed), *frames])
             if rules.muted:
@@ -276,7 +282,8 @@ def _queries(source: Source, compiled: CompiledRules, plan: TargetPlan, kept: li
 
 def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, result: Result,
                  frames: list[pl.DataFrame], writer: AtomicWriter | None,
-                 progress: Callable[[int], None] | None = None) -> list[pl.DataFrame]:
+                 progress: Callable[[int], None] | None = None,
+                 totals: ControlTotals | None = None) -> list[pl.DataFrame]:
     """Returns (source row, output line) for the rows the reader reported problems on."""
     cross = CrossRowState({c.index: c.cross for c in plan.checks if c.cross is not None})
     records = RecordLines(plan.target)
@@ -297,6 +304,8 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
         result.rows_read += batch.height
         df = df.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + next_line).alias(SEQ))
         result.rows_skipped += batch.height - df.height
+        if totals is not None:
+            totals.observe(batch, df)
         next_line += df.height
         df = records.assign(df)
         df = cross.apply(df, ok("{}"))

@@ -21,6 +21,7 @@ from salesfmt.rules.expr import ExprError, check_expr, regex_problem
 from salesfmt.rules.instants import timezone_problem
 from salesfmt.rules.model import DEFAULT_FUZZY_THRESHOLD, FieldRule, RuleSet, SkipRule
 from salesfmt.rules.parsers import ParseOptions
+from salesfmt.rules.totals import control_total
 from salesfmt.rules.yamlpos import Document, read_yaml
 
 __all__ = ["load_rules", "list_rules", "resolve_rule_path", "schema_path", "validate_file"]
@@ -362,6 +363,7 @@ def _build(path: Path, errors: list[str] | None) -> RuleSet:
     skip = _attempt(errors, _skip_rules, m, known)
     cross = _attempt(errors, _cross, m, known)
     severity = _attempt(errors, _severity, m)
+    totals = _attempt(errors, control_total, data.get("control_total"), m.where)
     inp = data.get("input", {})
     header_row = inp.get("header_row")
     headers = data.get("headers", {})
@@ -386,6 +388,7 @@ def _build(path: Path, errors: list[str] | None) -> RuleSet:
         formulas=data.get("formulas"),
         muted=_muted(m),
         parse=base,
+        control_total=totals,
     )
     if errors is None or not errors:
         from salesfmt.rules.compiler import derived_order  # cycles between derived fields

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from salesfmt.rules.model import FieldRule, RuleSet
 from salesfmt.rules.parsers import ParseOptions
+from salesfmt.rules.totals import describe as describe_total
 from salesfmt.targets.spec import Target, TargetField
 
 __all__ = ["source_text", "describe", "Feed", "feeds", "unfed_required", "allowed_values",
@@ -67,6 +68,8 @@ def describe(rules: RuleSet) -> list[str]:
                 f"equals {skip.equals!r}" if skip.equals is not None else "",
                 ("is empty" if skip.empty else "is not empty") if skip.empty is not None else ""]
         lines.append(f"skip: {what} {' '.join(c for c in cond if c)}".rstrip())
+    if rules.control_total is not None:
+        lines.append(describe_total(rules.control_total))
     for decl in rules.cross:
         keys = " + ".join(decl.keys)
         lines.append(f"{decl.kind}: {keys}" + (f" → {', '.join(decl.fields)}"
