@@ -1,9 +1,10 @@
 """Rejects of a CSV file: the partner's own lines, copied byte for byte, plus "Problems".
 
-The header record and every rejected record are copied from the source file as they are
-(same encoding and byte-order mark, delimiter, quoting, line ends; a record spans the
-physical lines of its quoted line breaks), and one cell is appended to each: the header
-``Problems``, then what is wrong with the line. A record with fewer cells than the header
+The lines above the header (a title block), the header record and every rejected record
+are copied from the source file as they are (same encoding and byte-order mark, delimiter,
+quoting, line ends; a record spans the physical lines of its quoted line breaks), so the
+header stays on its line; one cell is appended to the header, ``Problems``, and to each
+rejected record: what is wrong with the line. A record with fewer cells than the header
 is padded with empty cells first, so "Problems" stays in its own column.
 """
 
@@ -119,12 +120,15 @@ def csv_rejects(source_path: Path, *, encoding: str | None, delimiter: str, quot
     """The rejects file's bytes: the header record and the rejected records of
     ``source_path``, verbatim, each with a last "Problems" cell."""
     bom, codec = _codec(source_path, encoding)
-    wanted = {header_line, *rejected.rows}
+    wanted = {*range(1, header_line + 1), *rejected.rows}
     found = dict(_records(_physical_lines(source_path, bom, codec), wanted, quote, escape))
     header = found.get(header_line, "")
     newline = header[len(header.rstrip("\r\n")):] or "\n"
     width = _cells(header, delimiter, quote, escape) or 0
     out = [bom]
+    for number in range(1, header_line):  # the title block, verbatim
+        if number in found:
+            out.append(found[number].encode(codec, errors="surrogateescape"))
 
     def line(record: str, extra: str) -> None:
         body, end = _split_end(record, newline)

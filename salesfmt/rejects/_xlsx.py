@@ -115,15 +115,19 @@ def xlsx_rejects(result: Any, rejected: Rejected) -> bytes:
     ws = wb.create_sheet(data_sheet)
     _instructions(guide, result, rejected, data_sheet)
     headers = [o or None for o in src.original_headers]
+    rows = rejected.rows
+    typed = src.format in ("xlsx", "xlsm")
+    above = list(range(1, src.header_row))  # a title block: the header keeps its row
+    found = dict(_typed_rows(result, above + rows)) if typed and (above or rows) \
+        else dict(_text_rows(result, rows)) if rows else {}
+    for row in above:
+        ws.append([_safe(v) for v, _ in found.get(row, [])] or [None])
     ws.append([*map(_safe, headers), PROBLEMS_HEADER])
-    for cell in ws[1]:
+    for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
         cell.fill = _HEAD
     problems_col = len(headers) + 1
     letters = src.column_letters
-    rows = rejected.rows
-    fetch = _typed_rows if src.format in ("xlsx", "xlsm") else _text_rows
-    found = dict(fetch(result, rows)) if rows else {}
     for row in rows:
         cells = found.get(row, [(None, "General")] * len(headers))
         ws.append([*(_safe(v) for v, _ in cells), rejected.joined(row, "\n")])
@@ -141,7 +145,7 @@ def xlsx_rejects(result: Any, rejected: Rejected) -> bytes:
                 cell.fill = _BAD
                 cell.comment = Comment("\n".join(texts), _AUTHOR, width=320, height=160)
         ws.cell(r, problems_col).alignment = Alignment(wrap_text=True, vertical="top")
-    ws.freeze_panes = "A2"
+    ws.freeze_panes = f"A{src.header_row + 1}"
     ws.column_dimensions[openpyxl.utils.get_column_letter(problems_col)].width = 80
     return _deterministic(wb)
 
