@@ -77,8 +77,10 @@ def test_csv_round_trip(tmp_path: Path) -> None:
     fixed = tmp_path / "kassa.fixed.csv"
     text = (first / "kassa.rejects.csv").read_bytes().decode("cp1252")
     fixed.write_bytes(_fix_kassa(text).encode("cp1252"))  # Problems column left in place
-    again = _convert(fixed, "kassa-nl", second, ledger)
+    again = _convert(fixed, "kassa-nl", second, ledger, "--rejects",
+                     second / "kassa.rejects.csv")
     assert again.code == 0, again.err
+    assert (second / "kassa.rejects.csv").read_bytes() == lines[0] + b"\r\n"  # none
     assert "rows: 7 read = 7 converted + 0 rejected + 0 skipped" in again.err
     assert "0 warning(s)" in again.err  # the Problems column is ignored, silently
     # upload names never collide: the ledger gives the resend the next batch
@@ -188,6 +190,9 @@ def test_rejects_belong_to_the_output_set(tmp_path: Path) -> None:
     # a title block stays above the header: the header keeps its line
     ("Export 1-10-2026;;\nid;name;qty\n2;ok;1\n1;x;y\n",
      "Export 1-10-2026;;\nid;name;qty;Problems\n1;x;y;"),
+    # a rejects file sent back still wrong: its Problems column is reused, not repeated
+    ('id;name;qty;Problems\n1;x;y;"qty: old; text"\n2;ok;1;\n',
+     "id;name;qty;Problems\n1;x;y;"),
 ])
 def test_csv_records_copied_whole(tmp_path: Path, body: str, copied: str) -> None:
     src = tmp_path / "p.csv"

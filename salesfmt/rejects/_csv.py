@@ -4,7 +4,8 @@ The lines above the header (a title block), the header record and every rejected
 are copied from the source file as they are (same encoding and byte-order mark, delimiter,
 quoting, line ends; a record spans the physical lines of its quoted line breaks), so the
 header stays on its line; one cell is appended to the header, ``Problems``, and to each
-rejected record: what is wrong with the line. A record with fewer cells than the header
+rejected record: what is wrong with the line. A file that already ends in a "Problems"
+column (a rejects file sent back, not yet right) keeps that one column, with the new text. A record with fewer cells than the header
 is padded with empty cells first, so "Problems" stays in its own column.
 """
 
@@ -90,15 +91,33 @@ def _records(lines: Iterator[str], wanted: set[int], quote: str, escape: str | N
         yield pending[0], "".join(pending[1])
 
 
-def _cells(record: str, delimiter: str, quote: str, escape: str | None) -> int | None:
-    """Cells in one record (None when the csv module cannot follow its quoting)."""
+def _parsed(record: str, delimiter: str, quote: str, escape: str | None,
+            strict: bool = False) -> list[str] | None:
+    """The cells of one record (None when the csv module cannot follow its quoting)."""
     reader = csv.reader(io.StringIO(record.rstrip("\r\n"), newline=""), delimiter=delimiter,
-                        quotechar=quote or None, escapechar=escape,
+                        quotechar=quote or None, escapechar=escape, strict=strict,
                         quoting=csv.QUOTE_MINIMAL if quote else csv.QUOTE_NONE)
     try:
-        return len(next(reader, []))
+        return next(reader, [])
     except csv.Error:
         return None
+
+
+def _cells(record: str, delimiter: str, quote: str, escape: str | None) -> int | None:
+    cells = _parsed(record, delimiter, quote, escape)
+    return None if cells is None else len(cells)
+
+
+def _last_cell(body: str, width: int, delimiter: str, quote: str, escape: str | None
+               ) -> int | None:
+    """Where the last of a record's ``width`` cells starts: after the rightmost delimiter
+    that leaves ``width - 1`` well-quoted cells before it (None if there is none)."""
+    pos = len(body)
+    while (pos := body.rfind(delimiter, 0, pos)) >= 0:
+        before = _parsed(body[:pos], delimiter, quote, escape, strict=True)
+        if before is not None and len(before) == width - 1:
+            return pos + 1
+    return None
 
 
 def _quoted(text: str, delimiter: str, quote: str) -> str:
@@ -124,7 +143,9 @@ def csv_rejects(source_path: Path, *, encoding: str | None, delimiter: str, quot
     found = dict(_records(_physical_lines(source_path, bom, codec), wanted, quote, escape))
     header = found.get(header_line, "")
     newline = header[len(header.rstrip("\r\n")):] or "\n"
-    width = _cells(header, delimiter, quote, escape) or 0
+    names = _parsed(header, delimiter, quote, escape) or []
+    width = len(names)
+    again = width > 1 and names[-1].strip() == PROBLEMS_HEADER  # a resent rejects file
     out = [bom]
     for number in range(1, header_line):  # the title block, verbatim
         if number in found:
@@ -132,12 +153,21 @@ def csv_rejects(source_path: Path, *, encoding: str | None, delimiter: str, quot
 
     def line(record: str, extra: str) -> None:
         body, end = _split_end(record, newline)
-        pad = delimiter * max(0, width - (_cells(record, delimiter, quote, escape) or width))
+        cells = _cells(record, delimiter, quote, escape) or width
+        cut = _last_cell(body, width, delimiter, quote, escape) \
+            if again and cells == width else None
+        if cut is not None:  # its old Problems cell gives way to the new one
+            body, sep = body[:cut], ""
+        else:
+            sep = delimiter * max(0, width - again - cells) + delimiter
         out.append(body.encode(codec, errors="surrogateescape"))
-        tail = pad + delimiter + _quoted(extra, delimiter, quote) + end
+        tail = sep + _quoted(extra, delimiter, quote) + end
         out.append(tail.encode(codec, errors="replace"))
 
-    line(header, PROBLEMS_HEADER)
+    if again:
+        out.append(header.encode(codec, errors="surrogateescape"))
+    else:
+        line(header, PROBLEMS_HEADER)
     for row in rejected.rows:
         if row in found:
             line(found[row], rejected.joined(row, SEPARATOR))

@@ -115,13 +115,15 @@ def xlsx_rejects(result: Any, rejected: Rejected) -> bytes:
     ws = wb.create_sheet(data_sheet)
     _instructions(guide, result, rejected, data_sheet)
     headers = [o or None for o in src.original_headers]
+    if len(headers) > 1 and headers[-1] == PROBLEMS_HEADER:  # a resent rejects file
+        headers.pop()  # its old Problems column gives way to the new one
     rows = rejected.rows
     typed = src.format in ("xlsx", "xlsm")
     above = list(range(1, src.header_row))  # a title block: the header keeps its row
     found = dict(_typed_rows(result, above + rows)) if typed and (above or rows) \
         else dict(_text_rows(result, rows)) if rows else {}
     for row in above:
-        ws.append([_safe(v) for v, _ in found.get(row, [])] or [None])
+        ws.append([_safe(v) for v, _ in found.get(row, [])][: len(headers)] or [None])
     ws.append([*map(_safe, headers), PROBLEMS_HEADER])
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
@@ -129,7 +131,7 @@ def xlsx_rejects(result: Any, rejected: Rejected) -> bytes:
     problems_col = len(headers) + 1
     letters = src.column_letters
     for row in rows:
-        cells = found.get(row, [(None, "General")] * len(headers))
+        cells = found.get(row, [(None, "General")] * len(headers))[: len(headers)]
         ws.append([*(_safe(v) for v, _ in cells), rejected.joined(row, "\n")])
         r = ws.max_row
         for i, (value, fmt) in enumerate(cells, start=1):
