@@ -190,6 +190,8 @@ def test_rejects_belong_to_the_output_set(tmp_path: Path) -> None:
     # a title block stays above the header: the header keeps its line
     ("Export 1-10-2026;;\nid;name;qty\n2;ok;1\n1;x;y\n",
      "Export 1-10-2026;;\nid;name;qty;Problems\n1;x;y;"),
+    # a quote inside an unquoted cell is text: the record ends with its line
+    ('id;name;qty\n1;5" screen;x\n2;ok;1\n', 'id;name;qty;Problems\n1;5" screen;x;'),
     # a rejects file sent back still wrong: its Problems column is reused, not repeated
     ('id;name;qty;Problems\n1;x;y;"qty: old; text"\n2;ok;1;\n',
      "id;name;qty;Problems\n1;x;y;"),

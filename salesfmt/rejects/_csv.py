@@ -15,8 +15,10 @@ import codecs
 import csv
 import io
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+from salesfmt.errors import InputError
 from salesfmt.rejects._rows import PROBLEMS_HEADER, Rejected
 
 __all__ = ["csv_rejects"]
@@ -54,35 +56,55 @@ def _physical_lines(path: Path, bom: bytes, codec: str) -> Iterator[str]:
         yield from text
 
 
-def _parity(text: str, quote: str, escape: str | None) -> int:
-    if not quote:
-        return 0
-    if escape and escape != quote:
-        text = text.replace(escape + escape, "").replace(escape + quote, "")
-    return text.count(quote) % 2
+@dataclass(frozen=True)
+class _Dialect:
+    delimiter: str
+    quote: str
+    escape: str | None
+
+    def open_after(self, line: str, inside: bool) -> bool:
+        """Whether a quoted value is still open at the end of ``line`` (``inside``: one
+        was open at its start). A quote opens a value only at the start of a cell, as the
+        readers take it; a doubled quote (or an escaped one) inside a value is text."""
+        q, esc, delim = self.quote, self.escape, self.delimiter
+        if not q or (not inside and q not in line):
+            return False
+        start, i, n = not inside, 0, len(line)
+        while i < n:
+            ch = line[i]
+            if inside:
+                if esc and esc != q and ch == esc:
+                    i += 2
+                    continue
+                if ch == q:
+                    if i + 1 < n and line[i + 1] == q:
+                        i += 2
+                        continue
+                    inside = False
+            elif ch == q and start:
+                inside = True
+            start = ch == delim and not inside
+            i += 1
+        return inside
 
 
-def _records(lines: Iterator[str], wanted: set[int], quote: str, escape: str | None
+def _records(lines: Iterator[str], wanted: set[int], dialect: _Dialect
              ) -> Iterator[tuple[int, str]]:
     """(first physical line, text) of the records starting on a ``wanted`` line; a record
     goes on while a quoted value is open (its line breaks belong to the value)."""
     number, last = 0, max(wanted, default=0)
-    pending: tuple[int, list[str], int] | None = None
+    pending: tuple[int, list[str]] | None = None
     for line in lines:
         number += 1
         if pending is not None:
-            start, parts, odd = pending
-            parts.append(line)
-            odd ^= _parity(line, quote, escape)
-            if odd:
-                pending = (start, parts, odd)
+            pending[1].append(line)
+            if dialect.open_after(line, True):
                 continue
+            yield pending[0], "".join(pending[1])
             pending = None
-            yield start, "".join(parts)
         elif number in wanted:
-            odd = _parity(line, quote, escape)
-            if odd:
-                pending = (number, [line], odd)
+            if dialect.open_after(line, False):
+                pending = (number, [line])
                 continue
             yield number, line
         elif number > last:
@@ -140,7 +162,12 @@ def csv_rejects(source_path: Path, *, encoding: str | None, delimiter: str, quot
     ``source_path``, verbatim, each with a last "Problems" cell."""
     bom, codec = _codec(source_path, encoding)
     wanted = {*range(1, header_line + 1), *rejected.rows}
-    found = dict(_records(_physical_lines(source_path, bom, codec), wanted, quote, escape))
+    found = dict(_records(_physical_lines(source_path, bom, codec), wanted,
+                          _Dialect(delimiter, quote, escape)))
+    lost = sorted(set(rejected.rows) - set(found))
+    if lost:  # never silently short: the run's set is not published without it
+        raise InputError(f"cannot copy row {lost[0]} into the rejects file: the file's "
+                         "quoting could not be followed to it", where=str(source_path))
     header = found.get(header_line, "")
     newline = header[len(header.rstrip("\r\n")):] or "\n"
     names = _parsed(header, delimiter, quote, escape) or []
