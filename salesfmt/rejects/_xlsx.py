@@ -17,10 +17,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import openpyxl
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from salesfmt.errors import InputError
 from salesfmt.readers import ReadOptions, open_source
 from salesfmt.readers._source import ROW
 from salesfmt.readers._zipscan import column_number
@@ -82,73 +84,87 @@ def _text_rows(result: Any, rows: list[int]) -> Iterator[tuple[int, list[tuple[A
 def _instructions(ws: Any, result: Any, rejected: Rejected, data_sheet: str) -> None:
     src = result.source
     noun = result.target.group.noun if result.target.group is not None else "record"
-    lines = [
-        (f"Lines of {result.path.name} that could not be sent", True),
-        ("", False),
-        (f"{len(rejected)} line(s) of your file {result.path.name} (sheet {src.sheet!r}) were "
-         f"rejected. They are on the sheet {data_sheet!r}, under your own header, as you "
-         "sent them.", False),
-        ("", False),
-        ("1. Correct the cells filled in red: each has a comment saying what is wrong. The "
-         f"last column, {PROBLEMS_HEADER!r}, lists every problem of the line.", False),
-        (f"2. A line marked 'Rejected with its {noun}' has no error itself: another line of "
-         f"its {noun} has one. Send it again, unchanged, with the corrected line.", False),
-        ("3. Change nothing else, and do not add the lines that were already accepted: they "
-         "have been sent.", False),
-        (f"4. Save this workbook as .xlsx and send it back. The {PROBLEMS_HEADER!r} column "
-         "and this sheet may stay: they are ignored when the file is read.", False),
-    ]
-    for text, bold in lines:
-        ws.append([text])
-        if bold:
-            ws.cell(ws.max_row, 1).font = Font(bold=True, size=14)
     ws.column_dimensions["A"].width = 110
+    title = WriteOnlyCell(ws, f"Lines of {result.path.name} that could not be sent")
+    title.font = Font(bold=True, size=14)
+    ws.append([title])
+    for text in [
+        "",
+        f"{len(rejected)} line(s) of your file {result.path.name} (sheet {src.sheet!r}) were "
+        f"rejected. They are on the sheet {data_sheet!r}, under your own header, as you sent "
+        "them.",
+        "",
+        "1. Correct the cells filled in red: each has a comment saying what is wrong. The "
+        f"last column, {PROBLEMS_HEADER!r}, lists every problem of the line.",
+        f"2. A line marked 'Rejected with its {noun}' has no error itself: another line of "
+        f"its {noun} has one. Send it again, unchanged, with the corrected line.",
+        "3. Change nothing else, and do not add the lines that were already accepted: they "
+        "have been sent.",
+        f"4. Save this workbook as .xlsx and send it back. The {PROBLEMS_HEADER!r} column and "
+        "this sheet may stay: they are ignored when the file is read.",
+    ]:
+        ws.append([text])
+
+
+def _cell(ws: Any, value: Any, fmt: str) -> Any:
+    """A data cell: text stays text (never a formula), other values keep their format."""
+    cell = WriteOnlyCell(ws, _safe(value))
+    if isinstance(value, str):
+        cell.data_type = "s"
+    elif fmt != "General":
+        cell.number_format = fmt
+    return cell
 
 
 def xlsx_rejects(result: Any, rejected: Rejected) -> bytes:
-    """The rejects workbook's bytes."""
+    """The rejects workbook's bytes (written row by row: openpyxl's write-only mode)."""
     src = result.source
-    wb = openpyxl.Workbook()
-    guide = wb.active
+    wb = openpyxl.Workbook(write_only=True)
     data_sheet = src.sheet or "Sheet1"
-    guide.title = INSTRUCTIONS_SHEET if data_sheet != INSTRUCTIONS_SHEET else "What to do (2)"
-    ws = wb.create_sheet(data_sheet)
+    guide = wb.create_sheet(INSTRUCTIONS_SHEET if data_sheet != INSTRUCTIONS_SHEET
+                            else "What to do (2)")
     _instructions(guide, result, rejected, data_sheet)
+    ws = wb.create_sheet(data_sheet)
     headers = [o or None for o in src.original_headers]
     if len(headers) > 1 and headers[-1] == PROBLEMS_HEADER:  # a resent rejects file
         headers.pop()  # its old Problems column gives way to the new one
+    width = len(headers)
+    ws.freeze_panes = f"A{src.header_row + 1}"
+    ws.column_dimensions[openpyxl.utils.get_column_letter(width + 1)].width = 80
     rows = rejected.rows
     typed = src.format in ("xlsx", "xlsm")
-    above = list(range(1, src.header_row))  # a title block: the header keeps its row
-    found = dict(_typed_rows(result, above + rows)) if typed and (above or rows) \
-        else dict(_text_rows(result, rows)) if rows else {}
-    for row in above:
-        ws.append([_safe(v) for v, _ in found.get(row, [])][: len(headers)] or [None])
-    ws.append([*map(_safe, headers), PROBLEMS_HEADER])
-    for cell in ws[ws.max_row]:
-        cell.font = Font(bold=True)
-        cell.fill = _HEAD
-    problems_col = len(headers) + 1
-    letters = src.column_letters
-    for row in rows:
-        cells = found.get(row, [(None, "General")] * len(headers))[: len(headers)]
-        ws.append([*(_safe(v) for v, _ in cells), rejected.joined(row, "\n")])
-        r = ws.max_row
-        for i, (value, fmt) in enumerate(cells, start=1):
-            cell = ws.cell(r, i)
-            if isinstance(value, str):
-                cell.data_type = "s"  # text stays text, never a formula
-            elif fmt != "General":
-                cell.number_format = fmt
-        notes = rejected.cells.get(row, {})
-        for letter, texts in notes.items():
-            if letter in letters:
-                cell = ws.cell(r, letters.index(letter) + 1)
-                cell.fill = _BAD
-                cell.comment = Comment("\n".join(texts), _AUTHOR, width=320, height=160)
-        ws.cell(r, problems_col).alignment = Alignment(wrap_text=True, vertical="top")
-    ws.freeze_panes = f"A{src.header_row + 1}"
-    ws.column_dimensions[openpyxl.utils.get_column_letter(problems_col)].width = 80
+    above = dict(_typed_rows(result, list(range(1, src.header_row)))) \
+        if typed and src.header_row > 1 else {}
+    for row in range(1, src.header_row):  # a title block: the header keeps its row
+        ws.append([_safe(v) for v, _ in above.get(row, [])][:width] or [None])
+    head = []
+    for name in [*headers, PROBLEMS_HEADER]:
+        cell = WriteOnlyCell(ws, _safe(name))
+        cell.font, cell.fill = Font(bold=True), _HEAD
+        head.append(cell)
+    ws.append(head)
+    fetch = _typed_rows if typed else _text_rows
+    pending = set(rows)
+    index = {letter: i for i, letter in enumerate(src.column_letters[:width])}
+    for row, cells in fetch(result, rows) if rows else ():  # in row order
+        pending.discard(row)
+        cells = cells[:width]
+        out = [_cell(ws, v, fmt) for v, fmt in cells]
+        out += [None] * (width - len(out))
+        for letter, texts in rejected.cells.get(row, {}).items():
+            if letter in index:
+                i = index[letter]
+                if out[i] is None:
+                    out[i] = WriteOnlyCell(ws, None)
+                out[i].fill = _BAD
+                out[i].comment = Comment("\n".join(texts), _AUTHOR, width=320, height=160)
+        problems = WriteOnlyCell(ws, rejected.joined(row, "\n"))
+        problems.data_type = "s"
+        problems.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.append([*out, problems])
+    if pending:
+        raise InputError(f"cannot copy row {min(pending)} into the rejects file: the sheet "
+                         "has no such row", where=str(result.path))
     return _deterministic(wb)
 
 
