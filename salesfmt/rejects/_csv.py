@@ -4,9 +4,10 @@ The lines above the header (a title block), the header record and every rejected
 are copied from the source file as they are (same encoding and byte-order mark, delimiter,
 quoting, line ends; a record spans the physical lines of its quoted line breaks), so the
 header stays on its line; one cell is appended to the header, ``Problems``, and to each
-rejected record: what is wrong with the line. A file that already ends in a "Problems"
-column (a rejects file sent back, not yet right) keeps that one column, with the new text. A record with fewer cells than the header
-is padded with empty cells first, so "Problems" stays in its own column.
+rejected record: what is wrong with the line. A record with fewer cells than the header
+is padded with empty cells first, so "Problems" stays in its own column. A file that
+already ends in a "Problems" column (a rejects file sent back, not yet right) keeps that
+one column, with the new text.
 """
 
 from __future__ import annotations
