@@ -181,7 +181,7 @@ def _run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None
             raise InputError(f"sheet {source.sheet!r} has no cells" if source.sheet
                              else "no header row", where=str(path))
         compiled = compile_rules(rules, source)
-        totals = ControlTotals.plan(rules, source.headers, source.column_letters)
+        totals = ControlTotals.plan(rules, source.headers, source.column_letters, compiled)
         if totals is not None and totals.row is not None:  # the totals row is no line
             compiled.skip = compiled.skip | totals.row
         plan = plan_target(target, compiled, today=today)
@@ -295,6 +295,7 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
     day = typed("sold_at")  # kept for the upload file name's date
     if "sold_at" in compiled.mapped and day not in kept:
         kept.append(day)
+    kept += [c for c in (totals.columns() if totals is not None else []) if c not in kept]
     written = [ROW, LINE, SEQ, *reads]
     next_line = 2
     placed: list[pl.DataFrame] = []

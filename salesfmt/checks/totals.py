@@ -17,10 +17,11 @@ from typing import Any
 
 import polars as pl
 
-from salesfmt.canonical import Kind
+from salesfmt.canonical import FIELDS, Kind
 from salesfmt.checks import get_check, register, render_message
 from salesfmt.problems import Severity, file_problem
 from salesfmt.readers._source import ROW
+from salesfmt.rules.compiler import CompiledRules, parsed_text, typed
 from salesfmt.rules.headers import match_headers, normalize_header
 from salesfmt.rules.model import ControlTotal, RuleSet
 from salesfmt.rules.parsers import ParseOptions, parse
@@ -77,14 +78,17 @@ class ControlTotals:
     amount: str | None
     count: str | None
     opts: ParseOptions
+    #: the canonical field that reads the amount column as it is (no map, default or
+    #: expression): its parsed values are the lines' amounts, no second parse needed
+    reader: str | None = None
     lines: int = 0
     total: Decimal = Decimal(0)
     unparsed: int = 0
     found: list[pl.DataFrame] = field(default_factory=list)
 
     @classmethod
-    def plan(cls, rules: RuleSet, headers: list[str], letters: list[str]
-             ) -> ControlTotals | None:
+    def plan(cls, rules: RuleSet, headers: list[str], letters: list[str],
+             compiled: CompiledRules | None = None) -> ControlTotals | None:
         """The control total of ``rules`` against a file's headers, or None."""
         decl = rules.control_total
         if decl is None:
@@ -102,7 +106,17 @@ class ControlTotals:
         wanted = normalize_header(decl.amount)
         opts = next((f.parse for f in rules.fields.values()
                      if any(normalize_header(c) == wanted for c in f.columns)), rules.parse)
-        return cls(decl, headers, letters, row, find(decl.amount), find(decl.count), opts)
+        amount = find(decl.amount)
+        same = [n for n, f in rules.fields.items() if compiled is not None
+                and compiled.sources.get(n, ("",))[0] == amount and n in compiled.mapped
+                and FIELDS[n].kind is Kind.DECIMAL and f.expr is None
+                and f.value_map is None and f.default is None]
+        return cls(decl, headers, letters, row, amount, find(decl.count), opts,
+                   same[0] if same and amount is not None else None)
+
+    def columns(self) -> list[str]:
+        """Frame columns :meth:`observe` reads from the lines (kept by the batch loop)."""
+        return [typed(self.reader), parsed_text(self.reader)] if self.reader else []
 
     def _number(self, kind: Kind, column: str) -> pl.Expr:
         return parse(kind, pl.col(column), self.opts)
@@ -117,9 +131,14 @@ class ControlTotals:
                 self.found.append(hit)
         if self.amount is None or not lines.height:
             return
-        cells = batch.filter(pl.col(ROW).is_in(lines[ROW].implode())).select(
-            self._number(Kind.DECIMAL, self.amount).alias("v"),
-            pl.col(self.amount).str.strip_chars().str.len_bytes().fill_null(0).alias("n"))
+        if self.reader is not None:  # parsed already, by the field that reads the column
+            cells = lines.select(pl.col(typed(self.reader)).alias("v"), pl.col(
+                parsed_text(self.reader)).str.strip_chars().str.len_bytes().fill_null(0)
+                .alias("n"))
+        else:
+            cells = batch.filter(pl.col(ROW).is_in(lines[ROW].implode())).select(
+                self._number(Kind.DECIMAL, self.amount).alias("v"),
+                pl.col(self.amount).str.strip_chars().str.len_bytes().fill_null(0).alias("n"))
         sums = cells.select(pl.col("v").sum().alias("s"),
                             (pl.col("v").is_null() & (pl.col("n") > 0)).sum().alias("bad"))
         got, bad = sums.row(0)
