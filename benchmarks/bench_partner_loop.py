@@ -1,7 +1,8 @@
 """What the partner loop costs: `convert` of an N-row partner CSV (~1% bad rows) to
-bulk-csv, alone (the baseline), with the rejects file written, and with a control total
-checked (the same file with a Totaal row), each step in a fresh process, paired in the
-same run (imports excluded from the clock on every side).
+bulk-csv, alone (the baseline), and with the rejects file written; and the same file with a
+Totaal row, skipped by a `skip:` rule (the baseline of the next step) or checked as a
+control total. Each step in a fresh process, paired in the same round (imports excluded
+from the clock on every side).
 
 Usage: python benchmarks/bench_partner_loop.py [--rows 1000000] [--repeat 5]
 Prints, per step, the median seconds and the ratio to the baseline of the same round:
@@ -42,6 +43,10 @@ _TOTALS_RULES = """name: bench-partner-totals
 extends: {base}
 control_total: {{row: {{column: Bonnummer, matches: "^Totaal"}}, amount: Bedrag, count: Aantal}}
 """
+_SKIP_RULES = """name: bench-partner-skip
+extends: {base}
+skip: [{{column: Bonnummer, matches: "^Totaal"}}]
+"""
 
 
 def _with_totals(src: Path) -> Path:
@@ -72,20 +77,23 @@ def main() -> None:
         rules = HERE / "bench-partner.yaml"
         totals = Path(tmp) / "bench-partner-totals.yaml"
         totals.write_text(_TOTALS_RULES.format(base=rules), encoding="utf-8")
+        skip = Path(tmp) / "bench-partner-skip.yaml"
+        skip.write_text(_SKIP_RULES.format(base=rules), encoding="utf-8")
         steps = {"baseline": (src, rules), "rejects": (src, rules),
-                 "totals": (totals_src, totals)}
+                 "skip": (totals_src, skip), "totals": (totals_src, totals)}
         runs: dict[str, list[dict[str, float]]] = {k: [] for k in steps}
         for _ in range(a.repeat):
             for kind, (path, rule) in steps.items():
                 runs[kind].append(step("rejects" if kind == "rejects" else "plain", path,
                                        rule))
     print(f"input: {src} ({a.rows} rows, {runs['rejects'][0]['rejected']} rejected)")
-    print(f"{'step':<10}{'median s':>9}{'ratio median':>14}{'min':>7}{'max':>7}")
+    print(f"{'step':<10}{'median s':>9}{'ratio median':>14}{'min':>7}{'max':>7}  (to)")
     for kind, got in runs.items():
-        ratios = [r["seconds"] / b["seconds"] for r, b in zip(got, runs["baseline"],
-                                                               strict=True)]
+        base = "skip" if kind == "totals" else "baseline"
+        ratios = [r["seconds"] / b["seconds"] for r, b in zip(got, runs[base], strict=True)]
         print(f"{kind:<10}{statistics.median(r['seconds'] for r in got):>9.2f}"
-              f"{statistics.median(ratios):>13.2f}x{min(ratios):>6.2f}x{max(ratios):>6.2f}x")
+              f"{statistics.median(ratios):>13.2f}x{min(ratios):>6.2f}x{max(ratios):>6.2f}x"
+              f"  ({base})")
 
 
 if __name__ == "__main__":

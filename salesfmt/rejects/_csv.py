@@ -43,18 +43,28 @@ def _codec(path: Path, encoding: str | None) -> tuple[bytes, str]:
     return b"", "utf-8" if name == "utf-8-sig" else name
 
 
-def _physical_lines(path: Path, bom: bytes, codec: str) -> Iterator[str]:
+def _byte_lines(codec: str) -> bool:
+    """Whether a line feed is the byte 0x0A in ``codec`` and never part of another
+    character (UTF-8 and the single-byte code pages): lines are then split as bytes."""
+    name = codecs.lookup(codec).name
+    return not name.startswith(("utf-16", "utf-32")) and "\n".encode(codec) == b"\n"
+
+
+def _physical_lines(path: Path, bom: bytes, codec: str) -> Iterator[str | bytes]:
     """The file's physical lines with their own line ends (LF or CRLF; CR for files with
-    classic-Mac line ends), as the reader numbers them."""
+    classic-Mac line ends), as the reader numbers them: bytes where a line feed is one
+    byte (decoded only for the records wanted), else text."""
     with path.open("rb") as raw:
         raw.seek(len(bom))
         head = raw.read(256 * 1024)
         probe = head.decode(codec, errors="replace")
         newline = "\r" if "\r" in probe and "\n" not in probe else "\n"
         raw.seek(len(bom))
-        text = io.TextIOWrapper(raw, encoding=codec, errors="surrogateescape",
-                                newline=newline)
-        yield from text
+        if newline == "\n" and _byte_lines(codec):
+            yield from raw
+        else:
+            yield from io.TextIOWrapper(raw, encoding=codec, errors="surrogateescape",
+                                        newline=newline)
 
 
 @dataclass(frozen=True)
@@ -89,27 +99,29 @@ class _Dialect:
         return inside
 
 
-def _records(lines: Iterator[str], wanted: set[int], dialect: _Dialect
+def _records(lines: Iterator[str | bytes], wanted: set[int], dialect: _Dialect, codec: str
              ) -> Iterator[tuple[int, str]]:
     """(first physical line, text) of the records starting on a ``wanted`` line; a record
     goes on while a quoted value is open (its line breaks belong to the value)."""
     number, last = 0, max(wanted, default=0)
     pending: tuple[int, list[str]] | None = None
-    for line in lines:
+    for raw in lines:
         number += 1
+        if pending is None and number not in wanted:
+            if number > last:
+                return
+            continue
+        line = raw if isinstance(raw, str) else raw.decode(codec, errors="surrogateescape")
         if pending is not None:
             pending[1].append(line)
             if dialect.open_after(line, True):
                 continue
             yield pending[0], "".join(pending[1])
             pending = None
-        elif number in wanted:
-            if dialect.open_after(line, False):
-                pending = (number, [line])
-                continue
+        elif dialect.open_after(line, False):
+            pending = (number, [line])
+        else:
             yield number, line
-        elif number > last:
-            return
     if pending is not None:
         yield pending[0], "".join(pending[1])
 
@@ -164,7 +176,7 @@ def csv_rejects(source_path: Path, *, encoding: str | None, delimiter: str, quot
     bom, codec = _codec(source_path, encoding)
     wanted = {*range(1, header_line + 1), *rejected.rows}
     found = dict(_records(_physical_lines(source_path, bom, codec), wanted,
-                          _Dialect(delimiter, quote, escape)))
+                          _Dialect(delimiter, quote, escape), codec))
     lost = sorted(set(rejected.rows) - set(found))
     if lost:  # never silently short: the run's set is not published without it
         raise InputError(f"cannot copy row {lost[0]} into the rejects file: the file's "
