@@ -15,8 +15,10 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 from salesfmt.errors import InputError
@@ -102,28 +104,30 @@ class _Dialect:
 def _records(lines: Iterator[str | bytes], wanted: set[int], dialect: _Dialect, codec: str
              ) -> Iterator[tuple[int, str]]:
     """(first physical line, text) of the records starting on a ``wanted`` line; a record
-    goes on while a quoted value is open (its line breaks belong to the value)."""
-    number, last = 0, max(wanted, default=0)
-    pending: tuple[int, list[str]] | None = None
-    for raw in lines:
-        number += 1
-        if pending is None and number not in wanted:
-            if number > last:
-                return
-            continue
-        line = raw if isinstance(raw, str) else raw.decode(codec, errors="surrogateescape")
-        if pending is not None:
-            pending[1].append(line)
-            if dialect.open_after(line, True):
-                continue
-            yield pending[0], "".join(pending[1])
-            pending = None
-        elif dialect.open_after(line, False):
-            pending = (number, [line])
-        else:
-            yield number, line
-    if pending is not None:
-        yield pending[0], "".join(pending[1])
+    goes on while a quoted value is open (its line breaks belong to the value). The lines
+    between are skipped without a Python step per line (``islice``)."""
+
+    def text(raw: str | bytes) -> str:
+        return raw if isinstance(raw, str) else raw.decode(codec, errors="surrogateescape")
+
+    it = iter(lines)
+    number = 0  # lines consumed so far
+    for start in sorted(wanted):
+        if start <= number:
+            continue  # inside the record before it (cannot happen with the readers' rows)
+        deque(islice(it, start - number - 1), maxlen=0)
+        raw = next(it, None)
+        if raw is None:
+            return
+        number = start
+        parts = [text(raw)]
+        while dialect.open_after(parts[-1], len(parts) > 1):
+            raw = next(it, None)
+            if raw is None:
+                break
+            number += 1
+            parts.append(text(raw))
+        yield start, "".join(parts)
 
 
 def _parsed(record: str, delimiter: str, quote: str, escape: str | None,
