@@ -71,7 +71,8 @@ class Draft:
     false_words: list[str] = field(default_factory=list)
     skips: list[tuple[dict[str, str], str]] = field(default_factory=list)
     optional_missing: list[str] = field(default_factory=list)
-    extends: tuple[str, str] | None = None  # (rule, why) with --extends auto
+    #: with --extends auto: (rule reference, why, the parent's fields)
+    extends: tuple[str, str, frozenset[str]] | None = None
 
 
 def needed_fields(target: Target) -> tuple[list[str], dict[str, list[str]], set[str]]:
@@ -172,7 +173,7 @@ def draft_rules(path: str | Path, target_name: str, *, name: str | None = None) 
         tnames = ", ".join(names.get(fname, [])) or "(read by other fields)"
         fd = _field(draft, fname, tnames, placed, required)
         if fd is None:
-            if fname in order:
+            if fname in order and lexicon().aliases.get(fname):
                 draft.optional_missing.append(f"{tnames} ({fname})")
             continue
         draft.fields.append(fd)

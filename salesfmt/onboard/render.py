@@ -121,6 +121,12 @@ def render(draft: Draft) -> str:
     what = f"{p.format}" + (f", sheet {p.sheet}" if p.sheet else "")
     out.append("description: " + yaml_scalar(f"Drafted from {p.path.name} ({what}, "
                                              f"{p.rows} data rows) for {target}"))
+    if draft.extends is not None:  # the parent reads the file: only what it lacks
+        fields = [f for f in draft.fields if f.name not in draft.extends[2]]
+        out.append("fields:" if fields else "fields: {}  # the parent maps every field")
+        for fd in fields:
+            out += _field_lines(fd)
+        return "\n".join(out) + "\n"
     out += _input(draft)
     out += _parse(draft)
     if draft.skips:
