@@ -43,7 +43,7 @@ class Placement:
 def _values_text(col: ColumnProfile, kind: str, share: float) -> str:
     words = {"integer": "whole numbers", "number": "numbers", "date": "dates",
              "email": "e-mail addresses", "currency": "ISO currency codes",
-             "country": "countries", "boolean": "yes/no words"}
+             "country": "countries"}
     if kind not in words:
         return ""
     n = round(share * col.filled)
@@ -100,6 +100,8 @@ def _candidate(name: str, col: ColumnProfile) -> Placement | None:
                          f"{_values_text(col, kind, share)}")
     strong = _STRONG.get(kind)
     if strong and col.share(*strong) >= 0.9:
+        return Placement(name, col, 65.0, f"values only{_values_text(col, kind, share)}")
+    if name == "sold_at" and col.share("date") >= 0.9:
         return Placement(name, col, 65.0, f"values only{_values_text(col, kind, share)}")
     if name == "sku" and col.share("gtin") >= 0.9:
         return Placement(name, col, 65.0, f"values only: {col.counts['gtin']} of "
