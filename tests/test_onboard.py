@@ -15,7 +15,7 @@ from salesfmt.onboard import init_text
 from salesfmt.pipeline import run
 from salesfmt.rules import load_rules
 from salesfmt.targets import load_target
-from tests.conftest import SAMPLES, run_cli
+from conftest import SAMPLES, run_cli
 
 DATA = Path(__file__).parent / "data" / "onboarding"
 CASES = yaml.safe_load((DATA / "cases.yaml").read_text(encoding="utf-8"))

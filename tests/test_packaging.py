@@ -23,3 +23,5 @@ def test_wheel_contains_bundled_data(tmp_path: Path) -> None:
     for template in (ROOT / "templates").iterdir():
         assert f"salesfmt/_data/templates/{template.name}" in names
     assert "salesfmt/_data/rules/schema/rules.schema.json" in names
+    for data in ("lexicon.yaml", "synonyms.yaml"):  # what `salesfmt init` maps with
+        assert f"salesfmt/onboard/{data}" in names

@@ -229,7 +229,12 @@ def _words(draft: Draft, yes: list[str], no: list[str]) -> None:
 
 
 def _skips(draft: Draft, placed: dict[str, Placement]) -> None:
-    footer = footer_skip(draft.profile)
+    votes: dict[str, int] = {}
+    for p in placed.values():
+        for lang in p.langs:
+            votes[lang] = votes.get(lang, 0) + 1
+    langs = sorted(votes, key=lambda g: (-votes[g], g))
+    footer = footer_skip(draft.profile, langs)
     if footer is not None:
         column, pattern, rows = footer
         where = ", ".join(str(r) for r in rows[:5]) + (" …" if len(rows) > 5 else "")

@@ -33,6 +33,7 @@ class Placement:
     column: ColumnProfile
     score: float
     evidence: str
+    langs: tuple[str, ...] = ()  # languages of the lexicon alias that placed it
 
     @property
     def confident(self) -> bool:
@@ -84,7 +85,7 @@ def _candidate(name: str, col: ColumnProfile) -> Placement | None:
         why = f"lexicon ({lang}) {alias!r}{_values_text(col, kind, share)}"
         if share < 0.8:
             why += " — the values do not look like it"
-        return Placement(name, col, score, why)
+        return Placement(name, col, score, why, tuple(lang.split(", ")))
     key = normalize_header(col.original)
     best, best_alias = 0.0, ""
     for _, alias in lex.aliases.get(name, []):
@@ -99,13 +100,15 @@ def _candidate(name: str, col: ColumnProfile) -> Placement | None:
                          f"header like {best_alias!r} ({best:.0f}%)"
                          f"{_values_text(col, kind, share)}")
     strong = _STRONG.get(kind)
-    if strong and col.share(*strong) >= 0.9:
-        return Placement(name, col, 65.0, f"values only{_values_text(col, kind, share)}")
-    if name == "sold_at" and col.share("date") >= 0.9:
-        return Placement(name, col, 65.0, f"values only{_values_text(col, kind, share)}")
+    alone = " (header not in the lexicon)"
+    if (strong and col.share(*strong) >= 0.9) or (name == "sold_at" and share >= 0.9):
+        return Placement(name, col, 65.0, _values_text(col, kind, share)[2:] + alone)
+    if name == "transaction_id" and col.share("uuid") >= 0.9:
+        return Placement(name, col, 65.0, f"values: {col.counts['uuid']} of {col.filled} "
+                                          f"UUIDs{alone}")
     if name == "sku" and col.share("gtin") >= 0.9:
-        return Placement(name, col, 65.0, f"values only: {col.counts['gtin']} of "
-                                          f"{col.filled} EAN/GTIN codes with a valid check digit")
+        return Placement(name, col, 65.0, f"values: {col.counts['gtin']} of {col.filled} "
+                                          f"EAN/GTIN codes with a valid check digit{alone}")
     return None
 
 

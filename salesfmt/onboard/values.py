@@ -133,15 +133,21 @@ def bool_words(col: ColumnProfile) -> tuple[list[str], list[str]] | None:
     return (yes, no) if yes or no else None
 
 
-def footer_skip(profile: FileProfile) -> tuple[str, str, list[int]] | None:
+def footer_skip(profile: FileProfile, langs: list[str] | None = None
+                ) -> tuple[str, str, list[int]] | None:
     """(column, pattern, rows) for total/footer rows: a sparsely filled row whose cell in
-    one of the first columns reads like a total (Totaal, Total, Summe, Sous-total…)."""
+    one of the first columns reads like a total (Totaal, Total, Summe, Sous-total…);
+    the patterns of ``langs`` (the file's languages, most used first) are tried first."""
     if not profile.footer_rows:
         return None
     sparse = profile.data.filter(pl.col(ROW).is_in(sorted(profile.footer_rows)))
     for col in profile.columns[:3]:
         cells = sparse[col.header].str.strip_chars()
-        for _lang, pattern in lexicon().footers.items():
+        footers = lexicon().footers
+        for lang in [*(langs or []), *[g for g in footers if g not in (langs or [])]]:
+            pattern = footers.get(lang)
+            if pattern is None:
+                continue
             hit = sparse.filter(cells.str.contains(pattern).fill_null(False))
             if hit.height:
                 return col.original, pattern, hit[ROW].to_list()

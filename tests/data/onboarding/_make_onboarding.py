@@ -3,14 +3,17 @@
 Five partners a new customer might send, each in its own language and habits:
   kasse-de.csv        German lottery kiosk: cp1252, ';', decimal comma, dd.mm.yyyy, "Summe" footer
   ventes-fr.csv       French shop: UTF-8 with BOM, ';', "12,50 €", CB/Espèces/Chèque, "Total" footer
-  till-lines-uk.csv   UK till lines to Wallie: dd/mm/yyyy hh:mm, barcodes, Sale/Refund lines
+  till-lines-uk.csv   UK till lines to Wallie: dd/mm/yyyy hh:mm, barcodes under a header
+                      no lexicon knows ("Scan code"), Sale/Refund lines, payment UUIDs
   box-office-us.csv   US box office to the sales template: mm/dd/yyyy, "$1,234.50", Sold via
-  ventas-es.csv       Spanish web shop: ';', "1.234,50 €", Efectivo/Tarjeta/Domiciliación, España
+  ventas-es.csv       Spanish web shop: ';', "1.234,50 €", Efectivo/Tarjeta/Domiciliación, España,
+                      e-mail addresses under "Contacto"
 Run: python tests/data/onboarding/_make_onboarding.py
 """
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -70,8 +73,8 @@ def _ean(stem: str) -> str:
 
 
 def till_lines_uk() -> None:
-    rows = ["Receipt No,Line No,Date/time,Store,Barcode,Description,Qty,Unit Price,Total,"
-            "VAT rate,Cost price,Type,Channel"]
+    rows = ["Receipt No,Line No,Date/time,Store,Scan code,Description,Qty,Unit Price,Total,"
+            "VAT rate,Cost price,Type,Channel,Txn ref"]
     items = [("501234500001", "Tea towel", "4.50", "1.20", "20"),
              ("501234500002", "Mug, blue", "7.99", "2.10", "20"),
              ("501234500003", "Children's book", "5.99", "2.40", "0")]
@@ -90,7 +93,8 @@ def till_lines_uk() -> None:
             rows.append(f"{receipt},{line},{13 + r:02d}/11/2026 {9 + minute // 60:02d}:"
                         f"{minute % 60:02d},{'LDN01' if r < 3 else 'WEB'},{_ean(code)},"
                         f"\"{desc}\",{qty},{price},{total},{vat},{cost},"
-                        f"{'Refund' if refund else 'Sale'},{'In store' if r < 3 else 'Online'}")
+                        f"{'Refund' if refund else 'Sale'},{'In store' if r < 3 else 'Online'},"
+                        f"{uuid.uuid5(uuid.NAMESPACE_URL, receipt)}")
     _write("till-lines-uk.csv", rows)
 
 
@@ -112,7 +116,7 @@ def box_office_us() -> None:
 def ventas_es() -> None:
     pagos = ["Tarjeta", "Efectivo", "Domiciliación", "Tarjeta", "Bizum", "Transferencia"]
     rows = ["Nº pedido;Sorteo;Fecha;Producto;Cantidad;Importe;Forma de pago;Nombre;Apellidos;"
-            "Correo electrónico;Dirección;Código postal;Localidad;Provincia;País"]
+            "Contacto;Dirección;Código postal;Localidad;Provincia;País"]
     gente = [("Lucía", "García López"), ("Hugo", "Fernández Ruiz"), ("Martina", "Sánchez Gil")]
     for i in range(12):
         first, last = gente[i % 3]
