@@ -32,7 +32,7 @@ def closest_rule(draft: Draft, local: Path | None = None, output: Path | None = 
     ``local``: a folder of the operator's own rule files; ``output``: the file `init`
     writes (never its own parent)."""
     headers = {normalize_header(c.original) for c in draft.profile.columns}
-    best: tuple[float, str, tuple[str, str, frozenset[str]]] | None = None
+    best: tuple[tuple[float, bool, str], tuple[str, str, frozenset[str]]] | None = None
     for path in _candidates(local):
         try:
             rs = load_rules(path)
@@ -48,10 +48,13 @@ def closest_rule(draft: Draft, local: Path | None = None, output: Path | None = 
         coverage = len(read) / max(len(headers), 1)
         if coverage < COVERAGE:
             continue
-        ref = path.stem if path.parent == list_rules()[0].parent else path.name
+        bundled = path.parent == list_rules()[0].parent
+        ref = path.stem if bundled else path.name
+        if bundled and output is not None and output.stem == ref:
+            continue  # from output's folder the name would find output itself, not this
         why = (f"the file matches {rs.name}: all {len(hit)} of its column fields found, "
                f"{len(read)} of {len(headers)} headers read")
-        key = (-coverage, rs.name)
-        if best is None or key < best[:2]:
-            best = (*key, (ref, why, frozenset(rs.fields)))
-    return best[2] if best else None
+        key = (-coverage, bundled, rs.name)  # the operator's own rule wins a tie
+        if best is None or key < best[0]:
+            best = (key, (ref, why, frozenset(rs.fields)))
+    return best[1] if best else None

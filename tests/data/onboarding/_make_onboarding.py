@@ -6,6 +6,7 @@ Five partners a new customer might send, each in its own language and habits:
   till-lines-uk.csv   UK till lines to Wallie: dd/mm/yyyy hh:mm, barcodes under a header
                       no lexicon knows ("Scan code"), Sale/Refund lines, payment UUIDs
   box-office-us.csv   US box office to the sales template: mm/dd/yyyy, "$1,234.50", Sold via
+  filiale-de.csv      German store lines to Wallie: dd.mm.yyyy hh:mm:ss, Ja/Nein online flag
   ventas-es.csv       Spanish web shop: ';', "1.234,50 €", Efectivo/Tarjeta/Domiciliación, España,
                       e-mail addresses under "Contacto"
 Run: python tests/data/onboarding/_make_onboarding.py
@@ -130,9 +131,22 @@ def ventas_es() -> None:
     _write("ventas-es.csv", rows)
 
 
+def filiale_de() -> None:
+    rows = ["Filiale;Bon-Nr;Pos;Zeitpunkt;EAN;Menge;Betrag;MwSt %;Online"]
+    for b in range(5):
+        for pos in range(1, 3):
+            ean = _ean(f"400638133{b}{pos}3")
+            qty = pos
+            betrag = f"{qty * 3.49:.2f}".replace(".", ",")
+            rows.append(f"F{12 + b % 2};B-{7700 + b};{pos};{20 + b}.10.2026 1{b}:0{pos}:00;{ean};"
+                        f"{qty};{betrag};{7 if pos == 1 else 19};{'Ja' if b == 3 else 'Nein'}")
+    _write("filiale-de.csv", rows, "utf-8")
+
+
 if __name__ == "__main__":
     kasse_de()
     ventes_fr()
     till_lines_uk()
     box_office_us()
     ventas_es()
+    filiale_de()
