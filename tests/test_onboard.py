@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import polars as pl
 import pytest
 import yaml
+from conftest import SAMPLES, run_cli
 
 from salesfmt.onboard import draft_rules, init_text, render
 from salesfmt.onboard.extends import closest_rule
@@ -17,7 +17,6 @@ from salesfmt.onboard.suggest import render_patch, suggest
 from salesfmt.pipeline import run
 from salesfmt.rules import load_rules
 from salesfmt.targets import load_target
-from conftest import SAMPLES, run_cli
 
 DATA = Path(__file__).parent / "data" / "onboarding"
 CASES = yaml.safe_load((DATA / "cases.yaml").read_text(encoding="utf-8"))
