@@ -157,6 +157,8 @@ def draft_rules(path: str | Path, target_name: str, *, name: str | None = None) 
     target = load_target(target_name)
     order, names, required = needed_fields(target)
     helpers = [f for f in ("sale_id", "line_number") if "line_id" in order and f not in order]
+    helpers += [f for f in ("quantity", "unit_price")
+                if "original_amount" in order and f not in order + helpers]
     wanted = [*order, *helpers, "is_return"]
     profile = profile_file(path, _scorer(wanted))
     placed = place_fields(wanted, profile.columns)
@@ -198,6 +200,10 @@ def _field(draft: Draft, fname: str, tnames: str, placed: dict[str, Placement],
         return FieldDraft(fname, tnames, template="{sale_id}-{line_number}",
                           note="no line id in the file: built from the sale id and the "
                                "line number, as the target's seed asks")
+    if fname == "original_amount" and "quantity" in placed and "unit_price" in placed:
+        return FieldDraft(fname, tnames, expr="quantity * unit_price",
+                          check="no column of amounts before discount: taken as quantity × "
+                                "unit price")
     if fname == "online" and fname in required:
         return FieldDraft(fname, tnames, constant=False,
                           check="no column says whether a sale was online: all lines "

@@ -21,6 +21,8 @@ CONFIDENT = 90.0
 #: Below this score a field is not placed at all (TODO when the target requires it).
 PLACED = 60.0
 _FUZZY = 80.0
+#: Score of an empty column whose header is in the lexicon (asked to be checked).
+EMPTY = 85.0
 #: Signatures strong enough to place a field on values alone (kind → signatures).
 _STRONG = {"email": ("email",), "currency": ("currency",), "country": ("countryname",)}
 
@@ -78,6 +80,9 @@ def _candidate(name: str, col: ColumnProfile) -> Placement | None:
     kind = lex.kinds.get(name, "any")
     share = fit(kind, col)
     hit = lex.exact(name, col.original)
+    if hit is not None and not col.filled:  # the header says it; no value says otherwise
+        return Placement(name, col, EMPTY, f"lexicon ({hit[0]}) {hit[1]!r}; the column is "
+                         "empty in this file", tuple(hit[0].split(", ")))
     if hit is not None:
         lang, alias, rank = hit
         score = 100.0 - min(rank, 50) / 100 if share >= 0.8 else (70.0 if share >= 0.5
@@ -115,7 +120,7 @@ def _candidate(name: str, col: ColumnProfile) -> Placement | None:
 def place_fields(fields: list[str], columns: list[ColumnProfile]) -> dict[str, Placement]:
     """Field → placement, best evidence first: each column feeds at most one field."""
     order = {f: i for i, f in enumerate(fields)}
-    cands = [p for f in fields for c in columns if c.filled
+    cands = [p for f in fields for c in columns
              for p in [_candidate(f, c)] if p is not None and p.score >= PLACED]
     cands.sort(key=lambda p: (-p.score, order[p.field],
                               columns.index(p.column)))

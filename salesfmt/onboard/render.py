@@ -49,6 +49,8 @@ def _field_lines(fd: FieldDraft) -> list[str]:
         return [f"  {fd.name}: {{constant: {yaml_scalar(fd.constant)}}}{tail}"]
     if fd.template is not None:
         return [f"  {fd.name}: {{template: {yaml_scalar(fd.template)}}}{tail}"]
+    if fd.column is None and fd.expr is not None:
+        return [f"  {fd.name}: {{expr: {yaml_scalar(fd.expr)}}}{tail}"]
     if not fd.value_map and fd.expr is None and fd.unmapped is None:
         return [f"  {fd.name}: {yaml_scalar(fd.column)}{tail}", *_wrap(fd.value_check)]
     head = tail
