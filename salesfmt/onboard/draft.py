@@ -126,7 +126,7 @@ def _from_placement(p: Placement, target: str) -> FieldDraft:
 def _apply_map(fd: FieldDraft, col: ColumnProfile, domain: str, allowed: list[str]) -> None:
     vm: ValueMap = value_map(col, domain, allowed)
     fd.value_map = vm.entries
-    if domain in ("online", "is_return"):
+    if domain in ("online", "is_return") and vm.entries:  # never a word read as a boolean
         fd.unmapped = "error"
     if vm.unmapped:
         listed = ", ".join(f"{v!r} ({n} line{'s' if n > 1 else ''})" for v, n in vm.unmapped)
