@@ -153,3 +153,29 @@ def test_init_extends_auto_a_rule_the_file_matches(tmp_path: Path) -> None:
     (tmp_path / "my-kiosk.yaml").write_text(own, encoding="utf-8")
     assert closest_rule(draft, tmp_path, drafted)[0] == "my-kiosk.yaml"
     assert closest_rule(draft_rules(str(DATA / "kasse-de.csv"), "bulk-csv")) is None
+
+
+def test_init_escapes_control_characters_of_headers(tmp_path: Path) -> None:
+    """A header holding an escape sequence or a bidi override is written escaped (YAML
+    refuses control characters, even in comments) and still names its column."""
+    path = tmp_path / "odd.csv"
+    path.write_text("Order,Date\x1b[2J,Tot\u202eal,Qty\nA1,2026-10-01,1.50,1\n", encoding="utf-8")
+    text = init_text(str(path), "bulk-csv")
+    assert all(line.isprintable() for line in text.splitlines())
+    rule = tmp_path / "odd.yaml"
+    rule.write_text(text, encoding="utf-8")
+    assert load_rules(rule).fields["amount"].columns == ("Tot\u202eal",)
+
+
+def test_init_boolean_column_of_unknown_words_gives_a_valid_rule(tmp_path: Path) -> None:
+    """An 'online' column whose words no table knows: listed to check, no 'unmapped:'
+    without a map (a rule file the schema refuses)."""
+    path = tmp_path / "web.csv"
+    path.write_text("Receipt,Line,Date,Store,SKU,Qty,Paid,Online\n"
+                    "R1,1,2026-10-01,S1,A,1,2.50,maybe\nR2,1,2026-10-01,S1,A,1,2.50,perhaps\n",
+                    encoding="utf-8")
+    text = init_text(str(path), "wallie")
+    rule = tmp_path / "web.yaml"
+    rule.write_text(text, encoding="utf-8")
+    assert load_rules(rule).fields["online"].columns == ("Online",)
+    assert "'maybe' (1 line), 'perhaps' (1 line)" in text

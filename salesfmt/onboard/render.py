@@ -25,6 +25,8 @@ def yaml_scalar(value: object) -> str:
     if isinstance(value, int | float):
         return str(value)
     text = str(value)
+    if not text.isprintable():  # controls, bidi overrides: escaped, never written raw
+        return json.dumps(text, ensure_ascii=True)
     if (_PLAIN.fullmatch(text) and text.lower() not in _RESERVED and text == text.strip()
             and "  " not in text):
         return text
@@ -38,7 +40,9 @@ def flow_map(entries: dict[str, object]) -> str:
 
 
 def _comment(text: str) -> str:
-    return " ".join(text.split())
+    """One line of comment text: blanks collapsed, unprintable characters escaped (a file's
+    header may hold any; YAML refuses control characters even in comments)."""
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in " ".join(text.split()))
 
 
 def _field_lines(fd: FieldDraft) -> list[str]:
