@@ -23,6 +23,7 @@ from salesfmt.onboard.values import (
     value_map,
     zero_lines,
 )
+from salesfmt.readers import HeaderScorer
 from salesfmt.rules.headers import closest_headers, normalize_header
 from salesfmt.rules.parsers import FALSE_VALUES, TRUE_VALUES
 from salesfmt.targets import Target, load_target
@@ -92,7 +93,7 @@ def needed_fields(target: Target) -> tuple[list[str], dict[str, list[str]], set[
     return order, names, required
 
 
-def _scorer(fields: list[str]):
+def _scorer(fields: list[str]) -> HeaderScorer:
     aliases = {normalize_header(a) for f in fields for _, a in lexicon().aliases.get(f, [])}
     aliases.discard("")
 

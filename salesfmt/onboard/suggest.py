@@ -21,6 +21,7 @@ from salesfmt.rules import load_rules
 from salesfmt.rules.headers import closest_headers, normalize_header
 from salesfmt.rules.model import RuleSet
 from salesfmt.targets import Target, load_target
+from salesfmt.targets.spec import TargetField
 
 __all__ = ["Suggestion", "suggest", "render_patch", "CODES"]
 
@@ -132,7 +133,7 @@ def suggest(path: str | Path, rules_name: str, target_name: str, *,
     return out
 
 
-def _allowed(tf) -> list[str]:
+def _allowed(tf: TargetField) -> list[str]:
     return [str(v) for use in tf.checks if use.code == "not_allowed"
             for v in use.params.get("allowed", ())]
 
