@@ -179,3 +179,17 @@ def test_init_boolean_column_of_unknown_words_gives_a_valid_rule(tmp_path: Path)
     rule.write_text(text, encoding="utf-8")
     assert load_rules(rule).fields["online"].columns == ("Online",)
     assert "'maybe' (1 line), 'perhaps' (1 line)" in text
+
+
+def test_init_places_an_enumerated_field_by_its_values(tmp_path: Path) -> None:
+    """A 'Type' column of ticket types (a header no lexicon gives the field) is placed by
+    its values, asked to be checked; a 'Type' that is not sale/return words is no return
+    marker."""
+    path = tmp_path / "shows.csv"
+    path.write_text("Event,Type,Date,Qty,Total,Channel,Cur\n"
+                    "E1,Adult,2026-10-01,1,5.00,Web,EUR\nE1,Kind,2026-10-02,1,3.00,Door,EUR\n",
+                    encoding="utf-8")
+    text = init_text(str(path), "sales-template")
+    assert ("  ticket_type:  # CHECK: values: 2 of 2 are ticket type words (header not in "
+            "the lexicon): score 75, below 90\n    column: Type\n    map: {Kind: Child}") in text
+    assert "is_return" not in text

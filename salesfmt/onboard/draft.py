@@ -115,6 +115,12 @@ def _no_zero(target: Target) -> bool:
                for f in target.fields if f.source == "quantity" for use in f.checks)
 
 
+def _marks_returns(col: ColumnProfile) -> bool:
+    """True when most of the column's values are sale/return words, a return among them."""
+    vm = value_map(col, "is_return", [])
+    return True in vm.entries.values() and len(vm.entries) >= len(col.distinct) / 2
+
+
 def _from_placement(p: Placement, target: str) -> FieldDraft:
     out = FieldDraft(p.field, target, column=p.column.original,
                      note=f"{p.evidence}: score {p.score:.0f}")
@@ -162,12 +168,12 @@ def draft_rules(path: str | Path, target_name: str, *, name: str | None = None) 
                 if "original_amount" in order and f not in order + helpers]
     wanted = [*order, *helpers, "is_return"]
     profile = profile_file(path, _scorer(wanted))
-    placed = place_fields(wanted, profile.columns)
+    vocab = {f: (_DOMAINS[f], _allowed(target, f)) for f in order
+             if f in _DOMAINS and _allowed(target, f)}
+    placed = place_fields(wanted, profile.columns, vocab)
     ret = placed.get("is_return")
-    if ret is not None:
-        vm = value_map(ret.column, "is_return", [])
-        if True not in vm.entries.values() or len(vm.entries) < len(ret.column.distinct) / 2:
-            placed.pop("is_return")
+    if ret is not None and not _marks_returns(ret.column):  # a "Type" of something else:
+        placed = place_fields(wanted[:-1], profile.columns, vocab)  # its column is free
     draft = Draft(name or _slug(profile.path.stem), target, profile,
                   number_style([p.column for f, p in placed.items() if f in _NUMBERS]
                                or profile.columns),

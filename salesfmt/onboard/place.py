@@ -75,7 +75,17 @@ def fit(kind: str, col: ColumnProfile) -> float:
     return 1.0
 
 
-def _candidate(name: str, col: ColumnProfile) -> Placement | None:
+def _vocabulary(col: ColumnProfile, domain: str, allowed: list[str]) -> int:
+    """Cells of the column whose value is an allowed value or a synonym of one."""
+    from salesfmt.onboard.values import value_map
+
+    vm = value_map(col, domain, allowed)
+    known = set(vm.allowed_as_is) | set(vm.entries)
+    return sum(n for v, n in col.distinct if v in known)
+
+
+def _candidate(name: str, col: ColumnProfile,
+               vocab: tuple[str, list[str]] | None = None) -> Placement | None:
     lex = lexicon()
     kind = lex.kinds.get(name, "any")
     share = fit(kind, col)
@@ -108,6 +118,12 @@ def _candidate(name: str, col: ColumnProfile) -> Placement | None:
     alone = " (header not in the lexicon)"
     if (strong and col.share(*strong) >= 0.9) or (name == "sold_at" and share >= 0.9):
         return Placement(name, col, 65.0, _values_text(col, kind, share)[2:] + alone)
+    if vocab is not None and col.distinct and col.n_distinct <= len(col.distinct):
+        n = _vocabulary(col, *vocab)
+        if n >= 0.8 * col.filled:
+            what = vocab[0].replace("_", " ")
+            return Placement(name, col, 75.0, f"values: {n} of {col.filled} are {what} "
+                                              f"words{alone}")
     if name == "transaction_id" and col.share("uuid") >= 0.9:
         return Placement(name, col, 65.0, f"values: {col.counts['uuid']} of {col.filled} "
                                           f"UUIDs{alone}")
@@ -117,11 +133,16 @@ def _candidate(name: str, col: ColumnProfile) -> Placement | None:
     return None
 
 
-def place_fields(fields: list[str], columns: list[ColumnProfile]) -> dict[str, Placement]:
-    """Field → placement, best evidence first: each column feeds at most one field."""
+def place_fields(fields: list[str], columns: list[ColumnProfile],
+                 vocab: dict[str, tuple[str, list[str]]] | None = None
+                 ) -> dict[str, Placement]:
+    """Field → placement, best evidence first: each column feeds at most one field.
+    ``vocab``: enumerated fields → (synonyms table, allowed values), so a column of such
+    values is placed by them."""
     order = {f: i for i, f in enumerate(fields)}
+    vocab = vocab or {}
     cands = [p for f in fields for c in columns
-             for p in [_candidate(f, c)] if p is not None and p.score >= PLACED]
+             for p in [_candidate(f, c, vocab.get(f))] if p is not None and p.score >= PLACED]
     cands.sort(key=lambda p: (-p.score, order[p.field],
                               columns.index(p.column)))
     placed: dict[str, Placement] = {}
