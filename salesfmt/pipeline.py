@@ -16,21 +16,20 @@ import polars as pl
 
 from salesfmt.canonical import Kind, polars_type
 from salesfmt.checks import render_message
-from salesfmt.checks.crossrow import SEQ, CrossRowState, first_line, first_row, first_value
+from salesfmt.checks.crossrow import CrossRowState, first_line, first_row, first_value
+from salesfmt.columns import LINE, ROW, SEQ, ok, raw, typed, value
 from salesfmt.errors import InputError
 from salesfmt.problems import Severity, concat_problems, empty_problems, file_problem
 from salesfmt.readers import ReadOptions, Source, open_source
 from salesfmt.readers._encoding import EncodingRetry
-from salesfmt.readers._source import ROW
 from salesfmt.rules import CompiledRules, RuleSet, compile_rules, header_scorer
-from salesfmt.rules.compiler import raw, typed
 from salesfmt.rules.expr import to_text
 from salesfmt.rules.instants import local_date
 from salesfmt.targets import Target, TargetPlan, plan_target
 from salesfmt.targets.records import RecordLines, RecordWarnings
 from salesfmt.targets.serializers import AtomicWriter, open_writer
 from salesfmt.targets.times import utc_warnings
-from salesfmt.targets.validate import LINE, message_expr, ok, value, value_expr
+from salesfmt.targets.validate import message_expr, value_expr
 
 __all__ = ["Result", "run", "read_options", "RAW_ROWS"]
 

@@ -19,6 +19,7 @@ from salesfmt._series import constant, fields, where
 from salesfmt.canonical import FIELDS, Kind, polars_type
 from salesfmt.checks import get_check, render_message
 from salesfmt.checks.crossrow import CrossRowDecl
+from salesfmt.columns import parsed_text, raw, typed, unmapped
 from salesfmt.errors import RuleError
 from salesfmt.problems import Severity, file_problem
 from salesfmt.readers import HeaderScorer, Source
@@ -40,26 +41,6 @@ from salesfmt.rules.precision import lost_digits
 __all__ = ["CompiledRules", "compile_rules", "header_scorer", "normalize_header", "typed",
            "raw", "parsed_text", "unmapped", "to_text", "derived_order", "hidden_inputs",
            "field_inputs"]
-
-
-def typed(name: str) -> str:
-    """Frame column holding canonical field ``name``'s typed value."""
-    return f"c:{name}"
-
-
-def raw(name: str) -> str:
-    """Frame column holding canonical field ``name``'s source text."""
-    return f"r:{name}"
-
-
-def parsed_text(name: str) -> str:
-    """Frame column holding the text canonical field ``name`` was parsed from."""
-    return f"m:{name}"
-
-
-def unmapped(name: str) -> str:
-    """Frame column flagging values a strict value map did not know."""
-    return f"u:{name}"
 
 
 def _flag(code: str, name: str) -> str:

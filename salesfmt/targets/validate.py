@@ -13,17 +13,10 @@ from salesfmt.canonical import FIELDS, Kind
 from salesfmt.checks import Check, get_check, render_message
 from salesfmt.checks.countries import country_code
 from salesfmt.checks.crossrow import LINE, CrossRowDecl, CrossRowSpec
+from salesfmt.columns import ok, out, parsed_text, raw, typed, unmapped, value
 from salesfmt.errors import TargetError
 from salesfmt.problems import Severity
-from salesfmt.rules.compiler import (
-    CompiledRules,
-    hidden_inputs,
-    parsed_text,
-    raw,
-    to_text,
-    typed,
-    unmapped,
-)
+from salesfmt.rules.compiler import CompiledRules, hidden_inputs, to_text
 from salesfmt.rules.expr import date_text
 from salesfmt.rules.instants import local_date, wall_clock
 from salesfmt.rules.parsers import parse
@@ -34,21 +27,6 @@ from salesfmt.targets.times import UNIX, WHY_CODES, needs_instant, reported_code
 
 __all__ = ["CheckInstance", "TargetPlan", "plan_target", "value", "out", "ok", "known", "LINE",
            "UNIX", "message_expr", "value_expr", "sign_column", "csv_native", "needs_instant"]
-
-
-def value(name: str) -> str:
-    """Frame column holding target field ``name``'s typed value."""
-    return f"t:{name}"
-
-
-def out(name: str) -> str:
-    """Frame column holding target field ``name`` as output text."""
-    return f"o:{name}"
-
-
-def ok(index: int) -> str:
-    """Frame column: check instance ``index`` passed."""
-    return f"ok:{index}"
 
 
 @dataclass(frozen=True)
