@@ -22,7 +22,7 @@ from salesfmt.checks.crossrow import CrossRowDecl
 from salesfmt.columns import parsed_text, raw, typed, unmapped
 from salesfmt.errors import RuleError
 from salesfmt.problems import Severity, file_problem
-from salesfmt.readers import HeaderScorer, Source
+from salesfmt.readers import Source
 from salesfmt.rules.expr import ExprError, Typed, compile_expr, field_refs, to_text
 from salesfmt.rules.headers import closest_headers, match_headers, normalize_header
 from salesfmt.rules.instants import (
@@ -37,6 +37,7 @@ from salesfmt.rules.instants import (
 from salesfmt.rules.model import FieldRule, RuleSet, SkipRule
 from salesfmt.rules.parsers import parse
 from salesfmt.rules.precision import lost_digits
+from salesfmt.rules.reading import header_scorer
 
 __all__ = ["CompiledRules", "compile_rules", "header_scorer", "normalize_header", "typed",
            "raw", "parsed_text", "unmapped", "to_text", "derived_order", "hidden_inputs",
@@ -45,18 +46,6 @@ __all__ = ["CompiledRules", "compile_rules", "header_scorer", "normalize_header"
 
 def _flag(code: str, name: str) -> str:
     return f"{code}:{name}"
-
-
-def header_scorer(rules: RuleSet) -> HeaderScorer:
-    """Scores a candidate header row by how many of the rule's aliases it contains."""
-    aliases = {normalize_header(a) for f in rules.fields.values() for a in f.columns}
-    aliases |= {normalize_header(s.column) for s in rules.skip if s.column}
-    aliases.discard("")
-
-    def score(cells: list[str]) -> float:
-        return float(len({normalize_header(c) for c in cells} & aliases))
-
-    return score
 
 
 @dataclass
