@@ -17,6 +17,7 @@ from salesfmt.checks.crossrow import CrossRowDecl
 from salesfmt.errors import RuleError
 from salesfmt.problems import Severity
 from salesfmt.resources import data_dir, rules_dir
+from salesfmt.rules.deps import derived_order
 from salesfmt.rules.expr import ExprError, check_expr, regex_problem
 from salesfmt.rules.instants import timezone_problem
 from salesfmt.rules.model import DEFAULT_FUZZY_THRESHOLD, FieldRule, RuleSet, SkipRule
@@ -387,9 +388,7 @@ def _build(path: Path, errors: list[str] | None) -> RuleSet:
         muted=_muted(m),
         parse=base,
     )
-    if errors is None or not errors:
-        from salesfmt.rules.compiler import derived_order  # cycles between derived fields
-
+    if errors is None or not errors:  # cycles between derived fields
         _attempt(errors, derived_order, rules)
     return rules
 
