@@ -40,11 +40,6 @@ class RecordLines:
         self._bad: list[pl.DataFrame] = []
         self._good: list[pl.DataFrame] = []
 
-    @property
-    def grouped(self) -> bool:
-        """True when lines are grouped into records."""
-        return bool(self.keys)
-
     def assign(self, df: pl.DataFrame) -> pl.DataFrame:
         """Add ``__line``: the output line of each row's record."""
         if not self.keys:
