@@ -1,14 +1,13 @@
 """The library API: check or convert one partner file, get a :class:`~salesfmt.Result`.
 
 >>> import salesfmt
->>> result = salesfmt.check(SAMPLES / "kassa-export-nl.csv", rules="kassa-nl",
+>>> from datetime import date
+>>> result = salesfmt.check("samples/kassa-export-nl.csv", rules="kassa-nl",
 ...                         to="bulk-csv", today=date(2026, 12, 31))
 >>> result.rows_read, result.rows_out, result.rows_rejected, result.rows_skipped
-(25, 21, 3, 1)
->>> result.clean
-False
+(25, 17, 7, 1)
 >>> result.errors.select("line", "row", "column", "code").head(2).rows()
-[(6, 7, 'D', 'invalid_number'), (9, 10, 'B', 'not_a_date')]
+[(6, 6, 'G', 'invalid_number'), (9, 9, 'C', 'not_a_date')]
 
 Configuration, input and output errors raise :class:`~salesfmt.SalesfmtError` subclasses;
 problems in the file never raise, they are rows of ``result.problems``.
