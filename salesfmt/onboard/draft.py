@@ -152,11 +152,19 @@ def _returns(draft: Draft, placed: dict[str, Placement]) -> None:
         if fd.name == "quantity" and fd.column:
             fd.expr, fd.when = ("abs(quantity)", None) if positive else \
                 ("-abs(quantity)", "is_return")
-            fd.note += ("; returns: positive quantities, as the target wants" if positive
-                        else "; returns: negative quantities")
+            _say(fd, "returns: positive quantities, as the target wants" if positive
+                 else "returns: negative quantities")
         if fd.name == "amount" and fd.column:
             fd.expr, fd.when = "-abs(amount)", "is_return"
-            fd.note += "; returns: negative amounts"
+            _say(fd, "returns: negative amounts")
+
+
+def _say(fd: FieldDraft, what: str) -> None:
+    """Add to the field's comment (its CHECK line when it has one: that one is shown)."""
+    if fd.check:
+        fd.check += f"; {what}"
+    else:
+        fd.note += f"; {what}"
 
 
 def draft_rules(path: str | Path, target_name: str, *, name: str | None = None) -> Draft:

@@ -3,7 +3,6 @@ enumerated fields, footer rows and voided lines."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -166,11 +165,3 @@ def zero_lines(profile: FileProfile, quantity: ColumnProfile | None,
             for c in (quantity, amount)]
     return int(profile.data.select((zero[0] & zero[1]).sum()).item())
 
-
-def valid_pattern(pattern: str) -> bool:
-    """True when ``pattern`` compiles (the lexicon's footers are regexes)."""
-    try:
-        re.compile(pattern.replace("(?i)", ""))
-    except re.error:
-        return False
-    return True
