@@ -13,18 +13,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from salesfmt.canonical import FIELDS, Kind
 from salesfmt.checks import get_check, register, render_message
+from salesfmt.columns import ROW, parsed_text, typed
 from salesfmt.problems import Severity, file_problem
-from salesfmt.readers._source import ROW
-from salesfmt.rules.compiler import CompiledRules, parsed_text, typed
 from salesfmt.rules.headers import match_headers, normalize_header
 from salesfmt.rules.model import ControlTotal, RuleSet
 from salesfmt.rules.parsers import ParseOptions, parse
+
+if TYPE_CHECKING:
+    from salesfmt.rules.compiler import CompiledRules
 
 __all__ = ["ControlTotals", "control_total_mismatch", "control_total_missing"]
 

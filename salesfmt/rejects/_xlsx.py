@@ -22,9 +22,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from salesfmt.columns import ROW
 from salesfmt.errors import InputError
 from salesfmt.readers import ReadOptions, open_source
-from salesfmt.readers._source import ROW
 from salesfmt.readers._zipscan import column_number
 from salesfmt.rejects._rows import PROBLEMS_HEADER, Rejected
 
