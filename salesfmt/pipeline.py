@@ -16,7 +16,6 @@ import polars as pl
 from salesfmt.canonical import Kind, polars_type
 from salesfmt.checks import render_message
 from salesfmt.checks.crossrow import CrossRowState, first_line, first_row, first_value
-from salesfmt.checks.totals import ControlTotals
 from salesfmt.columns import LINE, ROW, SEQ, ok, raw, typed, value
 from salesfmt.errors import InputError
 from salesfmt.problems import Severity, concat_problems, file_problem
@@ -26,6 +25,7 @@ from salesfmt.result import Result
 from salesfmt.rules import CompiledRules, RuleSet, compile_rules, header_scorer, read_options
 from salesfmt.rules.expr import to_text
 from salesfmt.rules.instants import local_date
+from salesfmt.rules.totals import ControlTotals
 from salesfmt.targets import Target, TargetPlan, plan_target
 from salesfmt.targets.records import RecordLines, RecordWarnings
 from salesfmt.targets.serializers import AtomicWriter, open_writer
