@@ -99,7 +99,8 @@ class _Coordinator:
         cross = cross_check(self.store, outcome, channel, route.name)
         result.problems = cross.problems(result.problems)
         held = cross.blocking > 0
-        produced = [Path(p) for p in outcome.produced] if not held else []
+        sending = not held and result.rows_out > 0  # no name for a file with no record
+        produced = [Path(p) for p in outcome.produced] if sending else []
         with Stage(self.out) as stage:
             staged = []
             for p in produced:

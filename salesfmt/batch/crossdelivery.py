@@ -49,7 +49,7 @@ def _problems(seen: pl.DataFrame, spec: KeySpec, code: str) -> pl.DataFrame:
                              {"value": pl.col("key"), "first_file": pl.col("first_file"),
                               "first_line": pl.col("first_line"), "under": under})
     return seen.select(
-        pl.col("line"), *(pl.lit(None, PROBLEM_SCHEMA[c]).alias(c)
+        pl.col("report_line").alias("line"), *(pl.lit(None, PROBLEM_SCHEMA[c]).alias(c)
                           for c in ("sheet", "row", "column", "header")),
         pl.lit(spec.name).alias("field"), pl.lit(code).alias("code"),
         pl.lit(check.severity.value).alias("severity"), message.alias("message"),

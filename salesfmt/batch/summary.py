@@ -37,7 +37,7 @@ def _notes(e: Entry) -> list[str]:
     if e.suggestions:
         out.append("best-matching rules: " + ", ".join(f"{n} (knows {s:g}% of the columns)"
                                                        for n, s in e.suggestions))
-    if e.already_sent:
+    if e.already_sent and e.status != "held back":
         out.append(f"{e.already_sent} line(s) with ids sent before")
     return out
 

@@ -23,7 +23,7 @@ import polars as pl
 from salesfmt.batch.config import Route
 from salesfmt.errors import SalesfmtError
 from salesfmt.ledger.drift import profile
-from salesfmt.ledger.keys import read_keys
+from salesfmt.ledger.keys import align_lines, read_keys
 from salesfmt.outputs import OutputSet
 from salesfmt.pipeline import Result, run
 from salesfmt.rules import load_rules
@@ -79,6 +79,9 @@ def _convert(job: Job) -> Outcome:
     produced = OutputSet(stage, "output", ext).members() if result.output else []
     got = read_keys(target.name, produced)
     keys, amount = got if got is not None else (None, None)
+    if keys:
+        errors = result.errors.filter(pl.col("line").is_not_null())["line"]
+        keys = align_lines(keys, errors)
     prof = profile(result, Path(job.path), amount)
     return Outcome(job.index, job.path, route.name, _portable(result),
                    [str(p) for p in produced], ext, keys, prof)

@@ -15,7 +15,7 @@ import polars as pl
 
 from salesfmt.problems import Severity
 
-__all__ = ["KeySpec", "TargetKeys", "SENT_KEYS", "read_keys", "KEY_SCHEMA"]
+__all__ = ["KeySpec", "TargetKeys", "SENT_KEYS", "read_keys", "align_lines", "KEY_SCHEMA"]
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,10 @@ SENT_KEYS: dict[str, TargetKeys] = {
     "thalamus-party-sale": TargetKeys("jsonl", (KeySpec("transactionId"),), "amount"),
 }
 
-#: Columns of a key frame: output line, key text, parent key text (line ids only).
-KEY_SCHEMA = {"line": pl.Int64, "key": pl.String, "parent": pl.String}
+#: Columns of a key frame: the line in the converted file as sent, key text, parent key
+#: text (line ids only), and the line the file's report names (rejected lines counted).
+KEY_SCHEMA = {"line": pl.Int64, "key": pl.String, "parent": pl.String,
+              "report_line": pl.Int64}
 
 
 def _amounts(text: pl.Expr, name: str) -> pl.Expr:
@@ -136,5 +138,21 @@ def read_keys(target: str, produced: list[Path]) -> tuple[dict[str, pl.DataFrame
         keys, total = _from_csv(produced, spec)
     else:
         keys, total = _from_json(produced, spec)
-    return {k: f.filter(pl.col("key").is_not_null()).cast(KEY_SCHEMA)
+    return {k: f.filter(pl.col("key").is_not_null())
+            .with_columns(pl.col("line").alias("report_line")).cast(KEY_SCHEMA)
             for k, f in keys.items()}, total
+
+
+def align_lines(keys: dict[str, pl.DataFrame], rejected: pl.Series) -> dict[str, pl.DataFrame]:
+    """``report_line`` of every key: the converted file leaves the ``rejected`` lines out,
+    so its record k is the k-th line of the report's numbering that is not rejected."""
+    if not keys or rejected.len() == 0:
+        return keys
+    n = max(int(f["line"].max() or 1) for f in keys.values()) - 1
+    taken = rejected.unique().cast(pl.Int64).implode()
+    kept = (pl.select(pl.int_range(2, 2 + n + rejected.n_unique(), dtype=pl.Int64).alias("r"))
+            .filter(~pl.col("r").is_in(taken)).head(n)
+            .with_row_index("line", offset=2).with_columns(pl.col("line").cast(pl.Int64)))
+    return {k: f.drop("report_line").join(kept, on="line", how="left", maintain_order="left")
+            .rename({"r": "report_line"}).select(list(KEY_SCHEMA))
+            for k, f in keys.items()}

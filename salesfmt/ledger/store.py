@@ -29,7 +29,8 @@ _SEED = 0x5A1E5F7
 _PROBE = ["salesfmt", "ORDER_ID", "1"]
 _NAME = re.compile(r"^(\d{6,})_(.+)\.(parquet|json)$")
 #: Columns of a lookup's answer: the file's key, and where it was first sent.
-SEEN_SCHEMA = {"line": pl.Int64, "key": pl.String, "parent": pl.String,
+SEEN_SCHEMA = {"line": pl.Int64, "report_line": pl.Int64, "key": pl.String,
+               "parent": pl.String,
                "first_file": pl.String, "first_line": pl.Int64, "first_parent": pl.String}
 
 
@@ -83,7 +84,7 @@ class KeyStore:
         _write_atomic(marker, lambda tmp: tmp.write_text(json.dumps({"probe": probe})))
 
     def seen(self, target: str, scope: str, kind: str, keys: pl.DataFrame) -> pl.DataFrame:
-        """The rows of ``keys`` (line, key, parent) sent before, each with the earliest
+        """The rows of ``keys`` (:data:`~salesfmt.ledger.keys.KEY_SCHEMA`) sent before, each with the earliest
         delivery and line that had it (:data:`SEEN_SCHEMA`)."""
         folder = self._folder(target, scope, kind)
         files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
