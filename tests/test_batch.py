@@ -98,13 +98,14 @@ def test_next_week_catches_ids_sent_before_and_drift(two_weeks) -> None:
                                  "across all uploads, give it a new one or leave the line out"]
     assert any("100% of the records in this file were already sent in "
                "retail-nl_12-10-2026_1.csv" in n for n in kassa["notes"])
-    # report lines count the rejected lines, as the file's other problems do: order 710047
-    # is on report line 9 (line 8 had an error), and was sent on line 8 of last week's file
+    # report lines count the rejected lines, as the file's other problems do: order 710045
+    # is on report line 7 (line 6 has an error), and went out on line 6 of last week's file
     lines = {e["source"][0]["value"]: (e["line"], e["messages"][0])
              for e in report["error"]["extended"]["errors"]
              if e["source"][0]["code"] == "already_sent"}
     sent = (root / "w40" / "retail-nl_12-10-2026_1.csv").read_text().splitlines()
-    for key, (line, message) in lines.items():
+    assert lines["710045"][0] == 7 and "_1.csv, line 6:" in lines["710045"][1]
+    for key, (_, message) in lines.items():
         earlier = int(message.split(", line ")[1].split(":")[0])
         assert sent[earlier - 1].startswith(f"{key},")
     assert len(set(lines)) == 17
@@ -125,3 +126,138 @@ def test_next_week_catches_ids_sent_before_and_drift(two_weeks) -> None:
     assert json.loads((out / pos["report_json"]).read_text()) == {"status": 200, "body": None}
     assert "salesId 'R1001' was already sent in retail-pos_12-10-2026_1.json, line 2: this " \
            "sale replaces it" in html_lib.unescape((out / pos["report_html"]).read_text())
+
+
+def _on_a_terminal(*args: str | Path, env: dict) -> tuple[int, str, str]:
+    """Run the CLI with stderr on a pseudo-terminal: (exit code, stdout, stderr)."""
+    import fcntl
+    import pty
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a real size
+    proc = subprocess.Popen([sys.executable, "-m", "salesfmt", *map(str, args)],
+                            stdout=subprocess.PIPE, stderr=slave,
+                            env={**os.environ, **env, "PYTHONIOENCODING": "utf-8"})
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    out = proc.stdout.read().decode()
+    code = proc.wait(timeout=120)
+    os.close(master)
+    return code, out, b"".join(chunks).decode(errors="replace")
+
+
+def test_a_worker_that_dies_stops_no_other_file(tmp_path: Path) -> None:
+    """The worker converting one file is killed (SIGKILL): that file fails with one line,
+    exit 2; the others are converted and named. The batch's progress bar shows on a
+    terminal."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in ("lottery-eu-web-w41.csv", "pos-export-w41.csv"):
+        shutil.copy(WEEK41 / name, inbox / name)
+    code, out, err = _on_a_terminal(
+        "batch", inbox, "-c", CONFIG, "-o", tmp_path / "out", "--ledger",
+        tmp_path / "l.sqlite", "--today", TODAY, "-j", "2",
+        env={"SALESFMT_BATCH_TEST_CRASH": "lottery-eu-web-w41.csv"})
+    assert code == 2, err
+    assert "Traceback" not in err and "internal error: the worker" not in err
+    files = _files(json.loads((tmp_path / "out" / "batch.json").read_text()))
+    dead = files["lottery-eu-web-w41.csv"]
+    assert (dead["status"], dead["exit"]) == ("failed", 2)
+    assert dead["notes"][0].startswith("internal error: the worker converting this file died")
+    assert files["pos-export-w41.csv"]["status"] == "converted"
+    assert (tmp_path / "out" / files["pos-export-w41.csv"]["name"]).is_file()
+    assert "2/2" in err  # tqdm's bar, on the terminal only
+
+
+def test_dask_cluster_output_is_byte_identical_to_local_run(two_weeks, tmp_path: Path
+                                                           ) -> None:
+    distributed = pytest.importorskip("distributed")
+    root, _, _ = two_weeks
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  protocol="tcp://", host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        res = _batch(WEEK40, tmp_path / "w40", tmp_path / "ledger.sqlite",
+                     "--scheduler", cluster.scheduler_address)
+    assert res.code == 1, res.err
+    local = sorted(p.name for p in (root / "w40").iterdir())
+    assert sorted(p.name for p in (tmp_path / "w40").iterdir()) == local
+    for name in local:
+        assert (tmp_path / "w40" / name).read_bytes() == (root / "w40" / name).read_bytes(), \
+            name
+
+
+@pytest.mark.parametrize(("text", "where", "message"), [
+    ("routes:\n  - name: a\n    rules: kassa-nl\n    to: bulk-csv\n    file: ['*.csv']\n",
+     "deliveries.yaml:5:5: routes.0.file", "unknown key 'file'"),
+    ("routes:\n  - name: a\n    rules: kassa-nl\n    to: bulk-csv\n",
+     "deliveries.yaml:2:5: routes.0", "a route needs 'files' (name patterns) or 'headers'"),
+    ("routes:\n  - name: a\n    rules: no-such-rules\n    to: bulk-csv\n    files: ['x']\n",
+     "deliveries.yaml:3:5: routes.0.rules", "no rule file named 'no-such-rules'"),
+    ("routes:\n  - name: a\n    rules: kassa-nl\n    to: no-target\n    files: ['x']\n",
+     "deliveries.yaml:4:5: routes.0.to", "no-target"),
+    ("ledger: x\nroutes: [\n", "deliveries.yaml:3:1", "invalid YAML"),
+])
+def test_bad_deliveries_file_names_its_place(tmp_path: Path, text: str, where: str,
+                                             message: str) -> None:
+    from salesfmt.batch import load_deliveries
+    from salesfmt.errors import RuleError
+
+    config = tmp_path / "deliveries.yaml"
+    config.write_text(text)
+    with pytest.raises(RuleError) as caught:
+        load_deliveries(config)
+    assert where in str(caught.value) and message in str(caught.value), str(caught.value)
+
+
+def test_bad_deliveries_file_is_one_line_exit_2(tmp_path: Path) -> None:
+    config = tmp_path / "deliveries.yaml"
+    config.write_text("routes:\n  - name: a\n    rules: kassa-nl\n    to: bulk-csv\n"
+                      "    file: ['*.csv']\n")
+    res = run_cli("batch", WEEK41, "-c", config, "-o", tmp_path / "out")
+    assert res.code == 2
+    assert len(res.err.strip().splitlines()) == 1, res.err
+    assert res.err.startswith(f"salesfmt: error: {config}:5:5: routes.0.file: unknown key "
+                              "'file'")
+    assert not (tmp_path / "out").exists()  # nothing started
+
+
+def test_wallie_line_id_sent_under_another_sale_is_an_error(tmp_path: Path) -> None:
+    """A salesLineId met before under another salesId is an error; under the same salesId
+    (the sale sent again, an update) it is not."""
+    import polars as pl
+
+    from salesfmt.ledger.store import KeyStore
+
+    store = KeyStore(tmp_path / "ledger.sqlite")
+    week1 = pl.DataFrame({"line": [2, 2, 3], "key": ["L-1", "L-2", "L-3"],
+                          "parent": ["S1", "S1", "S2"]})
+    store.add("wallie", "all", "retail-pos_05-10-2026_1.json", {"salesLineId": week1})
+    week2 = pl.DataFrame({"line": [2, 3], "report_line": [2, 4], "key": ["L-1", "L-3"],
+                          "parent": ["S1", "S9"]})
+    seen = store.seen("wallie", "all", "salesLineId", week2)
+    assert seen.select("report_line", "key", "parent", "first_file", "first_line",
+                       "first_parent").rows() == [
+        (2, "L-1", "S1", "retail-pos_05-10-2026_1.json", 2, "S1"),
+        (4, "L-3", "S9", "retail-pos_05-10-2026_1.json", 3, "S2")]
+    from salesfmt.batch.crossdelivery import _problems
+    from salesfmt.ledger.keys import SENT_KEYS
+
+    spec = SENT_KEYS["wallie"].keys[1]
+    wrong = seen.filter(pl.col("parent").ne_missing(pl.col("first_parent")))
+    problems = _problems(wrong, spec, "already_sent")
+    assert problems.select("line", "code", "severity", "message").rows() == [
+        (4, "already_sent", "error", "salesLineId 'L-3' was already sent in "
+         "retail-pos_05-10-2026_1.json, line 3 under salesId 'S2': ids must be unique "
+         "across all uploads, give it a new one or leave the line out")]

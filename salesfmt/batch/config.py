@@ -17,8 +17,9 @@ import jsonschema
 from salesfmt.errors import RuleError, SalesfmtError
 from salesfmt.naming import slug
 from salesfmt.resources import data_dir
-from salesfmt.rules.loader import resolve_rule_path
+from salesfmt.rules.loader import load_rules, resolve_rule_path
 from salesfmt.rules.yamlpos import Document, read_yaml
+from salesfmt.targets import load_target
 
 __all__ = ["Route", "Deliveries", "load_deliveries"]
 
@@ -79,12 +80,18 @@ def _route(doc: Document, i: int, spec: dict) -> Route:
         rules = str(resolve_rule_path(spec["rules"], base))
     except SalesfmtError as exc:
         raise RuleError(str(exc), where=doc.where(["routes", i, "rules"])) from None
-    channel = spec.get("channel")
-    if channel is not None:
-        try:
-            slug(channel)
-        except ValueError as exc:
-            raise RuleError(str(exc), where=doc.where(["routes", i, "channel"])) from None
+    try:
+        load_target(spec["to"], spec.get("variant"))
+    except SalesfmtError as exc:
+        raise RuleError(str(exc), where=doc.where(["routes", i, "to"])) from None
+    channel = spec.get("channel") or load_rules(rules).channel
+    if not channel:
+        raise RuleError("no channel for the upload names: give 'channel:' here or in the "
+                        "rule file", where=where)
+    try:
+        slug(channel)
+    except ValueError as exc:
+        raise RuleError(str(exc), where=doc.where(["routes", i, "channel"])) from None
     return Route(name=spec["name"], rules=rules, target=spec["to"], channel=channel,
                  variant=spec.get("variant"), files=tuple(spec.get("files", ())),
                  headers=tuple(spec.get("headers", ())), where=where)

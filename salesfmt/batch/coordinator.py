@@ -183,7 +183,8 @@ def run_batch(inbox: Path, deliveries: Deliveries, out: Path, *, workers: int,
     try:
         jobs = [Job(k, str(r.path), r.route, str(root / f"{k:06d}"), today)
                 for k, (_, r) in enumerate(claimed)]
-        done: Callable[[Outcome], None] = lambda o: on_done(Path(o.path).name)
+        def done(o: Outcome) -> None:
+            return on_done(Path(o.path).name)
         outcomes: Iterator[Outcome] = (run_dask(jobs, scheduler, done) if scheduler
                                        else run_local(jobs, workers, done))
         coordinator = _Coordinator(out, ledger, KeyStore(ledger), today=today, day=day,

@@ -93,7 +93,7 @@ def _dask(jobs: list[Job], address: str, done: Callable[[Outcome], None]) -> Ite
         raise SalesfmtError("--scheduler needs Dask: pip install 'salesfmt[dask]'") from None
     try:
         client = Client(address, timeout="20s")
-    except (OSError, TimeoutError) as exc:
+    except Exception as exc:  # noqa: BLE001 — OSError, TimeoutError, ValueError (bad address)
         raise SalesfmtError(f"cannot reach the Dask scheduler: {exc}", where=address) from None
     try:
         futures = {client.submit(convert_job, j, pure=False, retries=0): j for j in jobs}
