@@ -16,7 +16,7 @@ from pathlib import Path
 
 from salesfmt.batch.config import Deliveries, Route
 from salesfmt.batch.crossdelivery import CrossCheck, cross_check
-from salesfmt.batch.executors import run_dask, run_local
+from salesfmt.batch.executors import run_dask, run_local, start_pool
 from salesfmt.batch.routing import Routed, inbox_files, route_files
 from salesfmt.batch.worker import Job, Outcome
 from salesfmt.errors import ExitCode, SalesfmtError
@@ -168,27 +168,28 @@ def run_batch(inbox: Path, deliveries: Deliveries, out: Path, *, workers: int,
               on_routed: Callable[[int], None] = lambda n: None) -> BatchRun:
     """Route, convert (in parallel), check across deliveries, name and publish every file."""
     ledger = Path(ledger or deliveries.ledger or default_ledger_path())
-    today = today or date.today()
-    routed = route_files(inbox_files(inbox, deliveries.ignore), deliveries)
-    on_routed(len(routed))
-    batch = BatchRun(inbox, out, ledger)
-    entries: dict[int, Entry] = {}
-    claimed = [(i, r) for i, r in enumerate(routed) if r.route is not None]
-    for i, r in enumerate(routed):
-        if r.route is None:
-            entries[i] = _unclaimed(r)
-            on_done(r.path.name)
-    sweep(out)
-    root = Path(tempfile.mkdtemp(prefix=temp_prefix(), suffix=".stage", dir=out))
+    files = inbox_files(inbox, deliveries.ignore)
+    pool = start_pool(min(workers, len(files))) if files and not scheduler else None
+    root = None
     try:
+        routed = route_files(files, deliveries)
+        on_routed(len(routed))
+        entries = {i: _unclaimed(r) for i, r in enumerate(routed) if r.route is None}
+        for e in entries.values():
+            on_done(Path(e.file).name)
+        claimed = [(i, r) for i, r in enumerate(routed) if r.route is not None]
+        sweep(out)
+        root = Path(tempfile.mkdtemp(prefix=temp_prefix(), suffix=".stage", dir=out))
         jobs = [Job(k, str(r.path), r.route, str(root / f"{k:06d}"), today)
                 for k, (_, r) in enumerate(claimed)]
+
         def done(o: Outcome) -> None:
-            return on_done(Path(o.path).name)
+            on_done(Path(o.path).name)
+
         outcomes: Iterator[Outcome] = (run_dask(jobs, scheduler, done) if scheduler
-                                       else run_local(jobs, workers, done))
-        coordinator = _Coordinator(out, ledger, KeyStore(ledger), today=today, day=day,
-                                   force=force)
+                                       else run_local(jobs, workers, done, pool))
+        coordinator = _Coordinator(out, ledger, KeyStore(ledger), today=today or date.today(),
+                                   day=day, force=force)
         for outcome in outcomes:
             i, r = claimed[outcome.index]
             try:
@@ -197,6 +198,8 @@ def run_batch(inbox: Path, deliveries: Deliveries, out: Path, *, workers: int,
                 entries[i] = Entry(outcome.path, r.route.name, "failed", int(exc.exit_code),
                                    notes=[str(exc)], seconds=outcome.seconds)
     finally:
-        shutil.rmtree(root, ignore_errors=True)
-    batch.entries = [entries[i] for i in range(len(routed))]
-    return batch
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+        if root is not None:
+            shutil.rmtree(root, ignore_errors=True)
+    return BatchRun(inbox, out, ledger, [entries[i] for i in range(len(routed))])

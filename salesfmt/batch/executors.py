@@ -15,10 +15,10 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from salesfmt.batch.worker import Job, Outcome, convert_job
+from salesfmt.batch.worker import Job, Outcome, convert_job, warm_up
 from salesfmt.errors import SalesfmtError
 
-__all__ = ["run_local", "run_dask", "DIED"]
+__all__ = ["run_local", "run_dask", "start_pool", "DIED"]
 
 DIED = ("internal error: the worker converting this file died (killed by the system, out "
         "of memory, or a crash in a native library)")
@@ -48,12 +48,23 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
 
 
-def _local(jobs: list[Job], workers: int, done: Callable[[Outcome], None]) -> Iterator[Outcome]:
+def start_pool(workers: int) -> ProcessPoolExecutor:
+    """A local pool whose workers start (and import salesfmt) right away, while the
+    coordinator routes the inbox."""
+    pool = _pool(max(1, workers))
+    for _ in range(max(1, workers)):
+        pool.submit(warm_up)
+    return pool
+
+
+def _local(jobs: list[Job], workers: int, done: Callable[[Outcome], None],
+           first: ProcessPoolExecutor | None) -> Iterator[Outcome]:
     todo = list(jobs)
     suspects: list[Job] = []
     while todo:
         broken: list[Job] = []
-        with _pool(min(workers, len(todo))) as pool:
+        pool, first = first or _pool(min(workers, len(todo))), None
+        with pool:
             futures: dict[Future[Outcome], Job] = {pool.submit(convert_job, j): j
                                                    for j in todo}
             pending = set(futures)
@@ -81,9 +92,11 @@ def _local(jobs: list[Job], workers: int, done: Callable[[Outcome], None]) -> It
 
 
 def run_local(jobs: list[Job], workers: int,
-              done: Callable[[Outcome], None] = lambda o: None) -> Iterator[Outcome]:
-    """Convert ``jobs`` on ``workers`` local processes; outcomes in job order."""
-    return _in_order(_local(jobs, max(1, workers), done), len(jobs))
+              done: Callable[[Outcome], None] = lambda o: None,
+              pool: ProcessPoolExecutor | None = None) -> Iterator[Outcome]:
+    """Convert ``jobs`` on ``workers`` local processes (in ``pool`` when one was started);
+    outcomes in job order."""
+    return _in_order(_local(jobs, max(1, workers), done, pool), len(jobs))
 
 
 def _dask(jobs: list[Job], address: str, done: Callable[[Outcome], None]) -> Iterator[Outcome]:

@@ -30,7 +30,7 @@ from salesfmt.rules import load_rules
 from salesfmt.targets import load_target
 from salesfmt.targets.serializers import extension
 
-__all__ = ["Job", "Outcome", "convert_job", "CRASH_ENV"]
+__all__ = ["Job", "Outcome", "convert_job", "warm_up", "CRASH_ENV"]
 
 #: Fault injection for tests: a worker given this file name dies by SIGKILL.
 CRASH_ENV = "SALESFMT_BATCH_TEST_CRASH"
@@ -85,6 +85,10 @@ def _convert(job: Job) -> Outcome:
     prof = profile(result, Path(job.path), amount)
     return Outcome(job.index, job.path, route.name, _portable(result),
                    [str(p) for p in produced], ext, keys, prof)
+
+
+def warm_up() -> None:
+    """Nothing: submitted once per worker so that it starts (and imports this) early."""
 
 
 def convert_job(job: Job) -> Outcome:
