@@ -165,7 +165,9 @@ def run_batch(inbox: Path, deliveries: Deliveries, out: Path, *, workers: int,
               scheduler: str | None = None, today: date | None = None,
               day: date | None = None, ledger: Path | None = None, force: bool = False,
               on_done: Callable[[str], None] = lambda name: None,
-              on_routed: Callable[[int], None] = lambda n: None) -> BatchRun:
+              on_routed: Callable[[int], None] = lambda n: None,
+              on_jobs: Callable[[list[tuple[str, str]]], None] = lambda jobs: None
+              ) -> BatchRun:
     """Route, convert (in parallel), check across deliveries, name and publish every file."""
     ledger = Path(ledger or deliveries.ledger or default_ledger_path())
     files = inbox_files(inbox, deliveries.ignore)
@@ -182,6 +184,7 @@ def run_batch(inbox: Path, deliveries: Deliveries, out: Path, *, workers: int,
         root = Path(tempfile.mkdtemp(prefix=temp_prefix(), suffix=".stage", dir=out))
         jobs = [Job(k, str(r.path), r.route, str(root / f"{k:06d}"), today)
                 for k, (_, r) in enumerate(claimed)]
+        on_jobs([(Path(j.path).name, j.stage) for j in jobs])
 
         def done(o: Outcome) -> None:
             on_done(Path(o.path).name)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +22,23 @@ __all__ = ["batch"]
 
 SUMMARY_JSON = "batch.json"
 INDEX_HTML = "index.html"
+#: A file converting for longer than this (seconds) is named on the progress bar.
+SLOW = 1.0
 
 
 class _Bar:
     """The batch's progress bar (tqdm) on stderr: only on a terminal, never in captured
-    output, off with ``--no-progress``."""
+    output, off with ``--no-progress``. Files converting for over :data:`SLOW` seconds
+    are named on the bar with their time (a worker marks a file started by creating its
+    staging folder)."""
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled and sys.stderr.isatty()
         self.bar: Any = None
+        self.jobs: dict[str, Path] = {}
+        self.started: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
 
     def start(self, total: int) -> None:
         if self.enabled and total:
@@ -37,12 +47,33 @@ class _Bar:
             self.bar = tqdm(total=total, unit="file", file=sys.stderr, leave=False,
                             dynamic_ncols=True, mininterval=0.2)
 
+    def watch(self, jobs: list[tuple[str, str]]) -> None:
+        """Follow these (file name, staging folder) jobs: the slow ones show on the bar."""
+        if self.bar is None:
+            return
+        self.jobs = {name: Path(stage) for name, stage in jobs}
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(0.5):
+            now = time.monotonic()
+            for name, stage in list(self.jobs.items()):
+                if name not in self.started and stage.exists():
+                    self.started[name] = now
+            slow = [f"{n} {now - t:.0f} s" for n, t in self.started.items()
+                    if n in self.jobs and now - t > SLOW]
+            self.bar.set_postfix_str("converting " + ", ".join(slow[:3]) if slow else "")
+
     def done(self, name: str) -> None:
+        self.jobs.pop(name, None)
         if self.bar is not None:
-            self.bar.set_postfix_str(name[-40:], refresh=False)
             self.bar.update(1)
 
     def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
         if self.bar is not None:
             self.bar.close()
 
@@ -86,7 +117,8 @@ def batch(inbox: Path, config: Path, out: Path, jobs: int | None, scheduler: str
     try:
         run = run_batch(inbox, deliveries, out, workers=jobs or os.cpu_count() or 1,
                         scheduler=scheduler, today=today, day=day, ledger=ledger,
-                        force=force, on_done=bar.done, on_routed=bar.start)
+                        force=force, on_done=bar.done, on_routed=bar.start,
+                        on_jobs=bar.watch)
     finally:
         bar.close()
     write_file(out / SUMMARY_JSON, summary_json(run).encode("utf-8"), force=force)
