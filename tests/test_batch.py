@@ -261,3 +261,46 @@ def test_wallie_line_id_sent_under_another_sale_is_an_error(tmp_path: Path) -> N
         (4, "already_sent", "error", "salesLineId 'L-3' was already sent in "
          "retail-pos_05-10-2026_1.json, line 3 under salesId 'S2': ids must be unique "
          "across all uploads, give it a new one or leave the line out")]
+
+
+_BASE = {"columns": ["Order", "Date", "Amount", "Payment"], "encoding": "utf-8",
+         "decimal_separator": ".", "date_order": "day-month-year", "rows": 100,
+         "amount_total": "1000.00", "unmapped": {"payment_method": ["Bitcoin"]}}
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ({}, []),
+    ({"columns": ["Order", "Date", "Amount", "Payment", "Shop"]}, ["column 'Shop' is new"]),
+    ({"columns": ["Order", "Date", "Amount"]}, ["column 'Payment' is missing"]),
+    ({"columns": ["Order", "Date", "Total", "Payment"]},
+     ["column 'Amount' is now called 'Total'"]),
+    ({"unmapped": {"payment_method": ["Bitcoin", "Klarna"]}},
+     ["new value(s) without a mapping for payment_method: 'Klarna'"]),
+    ({"encoding": "cp1252"}, ["encoding changed from 'utf-8' to 'cp1252'"]),
+    ({"date_order": "month-day-year"},
+     ["date order changed from 'day-month-year' to 'month-day-year'"]),
+    ({"date_order": None}, []),  # nothing telling in this file's dates: no claim
+    ({"rows": 150, "amount_total": "1500.00"}, []),  # +50% is not more than half
+    ({"rows": 151, "amount_total": "400"},
+     ["row count changed from 100 to 151 (+51%)",
+      "amount total changed from 1000 to 400 (-60%)"]),
+])
+def test_drift_against_the_previous_delivery(change: dict, expected: list[str]) -> None:
+    from salesfmt.ledger.drift import drift
+
+    assert drift(_BASE, {**_BASE, **change}) == expected
+
+
+@pytest.mark.parametrize(("cells", "decimal", "order"), [
+    (["05-10-2026", "13-10-2026", "12,50"], ",", "day-month-year"),
+    (["10/05/2026", "10/13/2026", "12.50"], ".", "month-day-year"),
+    (["2026-10-05", "2026-10-13 10:00", "1.234,50"], ",", "year-month-day"),
+    (["05-10-2026", "1,234.50"], ".", None),  # day 05 and month 10 tell nothing
+])
+def test_number_and_date_style_of_a_sample(cells: list[str], decimal: str,
+                                           order: str | None) -> None:
+    import polars as pl
+
+    from salesfmt.ledger.drift import _styles
+
+    assert _styles(pl.DataFrame({"a": cells})) == (decimal, order)
