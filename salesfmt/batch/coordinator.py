@@ -6,6 +6,7 @@ name and publishes the set; a file with ids already sent is held back (reports o
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -18,13 +19,12 @@ from salesfmt.batch.config import Deliveries, Route
 from salesfmt.batch.crossdelivery import CrossCheck, cross_check
 from salesfmt.batch.executors import run_dask, run_local, start_pool
 from salesfmt.batch.routing import Routed, inbox_files, route_files
-from salesfmt.batch.worker import Job, Outcome
+from salesfmt.batch.worker import Job, Outcome, write_reports
 from salesfmt.errors import ExitCode, SalesfmtError
 from salesfmt.ledger.store import KeyStore
 from salesfmt.naming import Ledger, choose_date, default_ledger_path, file_sha256
 from salesfmt.outputs import OutputSet, Stage, sweep, temp_prefix
 from salesfmt.problems import Severity
-from salesfmt.report import ReportFormat, render
 
 __all__ = ["Entry", "BatchRun", "run_batch"]
 
@@ -73,18 +73,8 @@ def _unclaimed(r: Routed) -> Entry:
                  notes=[r.reason], suggestions=r.suggestions)
 
 
-def _write_reports(stage: Path, outcome: Outcome) -> list[Path]:
-    """The JSON (server envelope, with sources) and HTML (partner's) reports, staged."""
-    result = outcome.result
-    html = stage / "output.report.html"
-    html.write_text(render(ReportFormat.HTML, result, audience="partner"), encoding="utf-8")
-    report = stage / "output.report.json"
-    report.write_text(render(ReportFormat.JSON, result, with_source=True), encoding="utf-8")
-    return [html, report]
-
-
 class _Coordinator:
-    def __init__(self, out: Path, ledger: Path, store: KeyStore, *, today: date,
+    def __init__(self, out: Path, ledger: Ledger, store: KeyStore, *, today: date,
                  day: date | None, force: bool) -> None:
         self.out, self.ledger, self.store = out, ledger, store
         self.today, self.day, self.force = today, day, force
@@ -101,12 +91,20 @@ class _Coordinator:
         held = cross.blocking > 0
         sending = not held and result.rows_out > 0  # no name for a file with no record
         produced = [Path(p) for p in outcome.produced] if sending else []
+        work = Path(outcome.stage)
         with Stage(self.out) as stage:
             staged = []
             for p in produced:
                 staged.append(stage.path / p.name)
                 os.replace(p, staged[-1])
-            name, finals, notes = self._publish(stage, outcome, staged, channel)
+            reports = [stage.path / "output.report.html", stage.path / "output.report.json"]
+            if cross.frames or not all((work / r.name).is_file() for r in reports):
+                # problems added here: the reports are rendered again
+                write_reports(stage.path, result)
+            else:
+                for r in reports:
+                    os.replace(work / r.name, r)
+            name, finals, notes = self._publish(stage, outcome, staged, reports, channel)
         entry = self._entry(outcome, route, cross, name, finals, notes, held)
         if name is not None and outcome.keys:
             self.store.add(result.target.name, cross.scope, name, outcome.keys)
@@ -115,8 +113,8 @@ class _Coordinator:
                                    outcome.profile)
         return entry
 
-    def _publish(self, stage: Stage, outcome: Outcome, staged: list[Path], channel: str
-                 ) -> tuple[str | None, list[Path], list[str]]:
+    def _publish(self, stage: Stage, outcome: Outcome, staged: list[Path],
+                 reports: list[Path], channel: str) -> tuple[str | None, list[Path], list[str]]:
         result, source = outcome.result, Path(outcome.path)
 
         def publish(stem: str, ext: str | None) -> list[Path]:
@@ -125,17 +123,16 @@ class _Coordinator:
                 (self.out / f"{stem}.report.html").unlink(missing_ok=True)
             if staged:
                 result.output = target.folder / (stem + staged[0].name[len("output"):])
-            return stage.publish([*staged, *_write_reports(stage.path, outcome)], "output",
-                                 target, force=self.force, protect=source)
+            return stage.publish([*staged, *reports], "output", target, force=self.force,
+                                 protect=source)
 
         if not staged:  # nothing to send (no good line, or held back): the reports alone
             return None, publish(source.stem, None), []
         day, why = choose_date(result.sale_dates, self.day, self.today)
         digest = file_sha256(*staged)
         ext = outcome.ext
-        with Ledger(self.ledger) as ledger, ledger.reserve(
-                channel, day, folder=self.out, sha256=digest, source=str(source),
-                ext=ext) as got:
+        with self.ledger.reserve(channel, day, folder=self.out, sha256=digest,
+                                 source=str(source), ext=ext) as got:
             finals = publish(got.name[: -len(ext)], ext)
         notes = [] if why.startswith(("given", "the file's only")) else [f"name date: {why}"]
         if got.same_content:
@@ -173,6 +170,7 @@ def run_batch(inbox: Path, deliveries: Deliveries, out: Path, *, workers: int,
     files = inbox_files(inbox, deliveries.ignore)
     pool = start_pool(min(workers, len(files))) if files and not scheduler else None
     root = None
+    stack = contextlib.ExitStack()
     try:
         routed = route_files(files, deliveries)
         on_routed(len(routed))
@@ -191,7 +189,8 @@ def run_batch(inbox: Path, deliveries: Deliveries, out: Path, *, workers: int,
 
         outcomes: Iterator[Outcome] = (run_dask(jobs, scheduler, done) if scheduler
                                        else run_local(jobs, workers, done, pool))
-        coordinator = _Coordinator(out, ledger, KeyStore(ledger), today=today or date.today(),
+        names = stack.enter_context(Ledger(ledger))
+        coordinator = _Coordinator(out, names, KeyStore(ledger), today=today or date.today(),
                                    day=day, force=force)
         for outcome in outcomes:
             i, r = claimed[outcome.index]
@@ -201,6 +200,7 @@ def run_batch(inbox: Path, deliveries: Deliveries, out: Path, *, workers: int,
                 entries[i] = Entry(outcome.path, r.route.name, "failed", int(exc.exit_code),
                                    notes=[str(exc)], seconds=outcome.seconds)
     finally:
+        stack.close()
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
         if root is not None:

@@ -26,11 +26,12 @@ from salesfmt.ledger.drift import profile
 from salesfmt.ledger.keys import align_lines, read_keys
 from salesfmt.outputs import OutputSet
 from salesfmt.pipeline import Result, run
+from salesfmt.report import ReportFormat, render
 from salesfmt.rules import load_rules
 from salesfmt.targets import load_target
 from salesfmt.targets.serializers import extension
 
-__all__ = ["Job", "Outcome", "convert_job", "warm_up", "CRASH_ENV"]
+__all__ = ["Job", "Outcome", "convert_job", "warm_up", "write_reports", "CRASH_ENV"]
 
 #: Fault injection for tests: a worker given this file name dies by SIGKILL.
 CRASH_ENV = "SALESFMT_BATCH_TEST_CRASH"
@@ -61,6 +62,7 @@ class Outcome:
     profile: dict[str, Any] | None = None
     error: str | None = None
     seconds: float = 0.0
+    stage: str = ""  # where the worker left its files (reports too)
 
 
 def _portable(result: Result) -> Result:
@@ -83,8 +85,18 @@ def _convert(job: Job) -> Outcome:
         errors = result.errors.filter(pl.col("line").is_not_null())["line"]
         keys = align_lines(keys, errors)
     prof = profile(result, Path(job.path), amount)
+    write_reports(stage, result)  # the coordinator re-renders them only if it adds problems
     return Outcome(job.index, job.path, route.name, _portable(result),
                    [str(p) for p in produced], ext, keys, prof)
+
+
+def write_reports(stage: Path, result: Result) -> list[Path]:
+    """The JSON (server envelope, with sources) and HTML (partner's) reports, staged."""
+    html = stage / "output.report.html"
+    html.write_text(render(ReportFormat.HTML, result, audience="partner"), encoding="utf-8")
+    report = stage / "output.report.json"
+    report.write_text(render(ReportFormat.JSON, result, with_source=True), encoding="utf-8")
+    return [html, report]
 
 
 def warm_up() -> None:
@@ -109,5 +121,5 @@ def convert_job(job: Job) -> Outcome:
         text = (str(exc).strip().splitlines() or [""])[0]
         out = Outcome(job.index, job.path, job.route.name,
                       error=f"internal error: {type(exc).__name__}: {text}")
-    out.seconds = time.monotonic() - start
+    out.seconds, out.stage = time.monotonic() - start, job.stage
     return out
