@@ -7,8 +7,9 @@
    runs, median and spread; ratios against -j1 of the same round.
 2. ledger: KEYS ids of earlier deliveries in the key store (1M per delivery): its size on
    disk; then a ROWS-line convert to bulk-csv, and the batch's extra work on it (read the
-   ids back from the output, align their lines, look them up): seconds and the ratio to
-   the convert, in the same process, median of --repeat.
+   ids back from the output, align their lines, look them up, profile the file for drift;
+   then record the ids): seconds and the ratio to the convert, in the same process,
+   median of --repeat.
 
 Usage: python benchmarks/bench_batch.py [--files 200] [--rows 200] [--keys 10000000]
        [--convert-rows 1000000] [--repeat 3] [--only batch|ledger]
@@ -110,9 +111,10 @@ from datetime import date
 from pathlib import Path
 import polars as pl
 from salesfmt import load_rules, load_target, run
+from salesfmt.ledger.drift import profile
 from salesfmt.ledger.keys import align_lines, read_keys
 from salesfmt.ledger.store import KeyStore
-src, out, rules, ledger = sys.argv[1:5]
+src, out, rules, ledger, scratch = sys.argv[1:6]
 t0 = time.perf_counter()
 res = run(src, load_rules(rules), load_target("bulk-csv"), today=date(2026, 11, 1),
           output=Path(out))
@@ -120,9 +122,12 @@ t1 = time.perf_counter()
 keys, total = read_keys("bulk-csv", [res.output])
 keys = align_lines(keys, res.errors.filter(pl.col("line").is_not_null())["line"])
 seen = KeyStore(Path(ledger)).seen("bulk-csv", "till", "ORDER_ID", keys["ORDER_ID"])
+profile(res, Path(src), total)
 t2 = time.perf_counter()
-print(json.dumps({"convert_s": t1 - t0, "check_s": t2 - t1, "hits": seen.height,
-                  "keys": keys["ORDER_ID"].height}))
+KeyStore(Path(scratch)).add("bulk-csv", "till", "till_02-01-2026_1.csv", keys)
+t3 = time.perf_counter()
+print(json.dumps({"convert_s": t1 - t0, "check_s": t2 - t1, "record_s": t3 - t2,
+                  "hits": seen.height, "keys": keys["ORDER_ID"].height}))
 """
 
 
@@ -154,15 +159,18 @@ def bench_ledger(n_keys: int, rows: int, repeat: int) -> dict:
         for _ in range(repeat):
             proc = subprocess.run([sys.executable, "-c", _LEDGER_STEP, str(src),
                                    str(tmp / "out.csv"), str(HERE / "bench-partner.yaml"),
-                                   str(ledger)], capture_output=True, text=True, check=True)
+                                   str(ledger), str(tmp / "scratch" / "l.sqlite")],
+                                  capture_output=True, text=True, check=True)
+            shutil.rmtree(tmp / "scratch", ignore_errors=True)
             runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
             (tmp / "out.csv").unlink(missing_ok=True)
-    ratios = [r["check_s"] / r["convert_s"] for r in runs]
+    ratios = [(r["check_s"] + r["record_s"]) / r["convert_s"] for r in runs]
     return {"keys": n_keys, "disk_mb": round(size / 1e6, 1),
             "bytes_per_key": round(size / n_keys, 2), "build_s": round(build, 1),
             "convert_rows": rows, "hits": runs[0]["hits"],
             "convert_s_median": round(statistics.median(r["convert_s"] for r in runs), 2),
             "check_s_median": round(statistics.median(r["check_s"] for r in runs), 3),
+            "record_s_median": round(statistics.median(r["record_s"] for r in runs), 3),
             "overhead_median": round(statistics.median(ratios), 3),
             "overhead_spread": [round(min(ratios), 3), round(max(ratios), 3)]}
 

@@ -74,6 +74,8 @@ def _unclaimed(r: Routed) -> Entry:
 
 
 class _Coordinator:
+    """The files' last steps, one at a time, in job order: the only user of the ledger."""
+
     def __init__(self, out: Path, ledger: Ledger, store: KeyStore, *, today: date,
                  day: date | None, force: bool) -> None:
         self.out, self.ledger, self.store = out, ledger, store
