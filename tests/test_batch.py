@@ -160,12 +160,13 @@ def _on_a_terminal(*args: str | Path, env: dict) -> tuple[int, str, str]:
 
 def test_a_worker_that_dies_stops_no_other_file(tmp_path: Path) -> None:
     """The worker converting one file is killed (SIGKILL): that file fails with one line,
-    exit 2; the others are converted and named. The batch's progress bar shows on a
-    terminal."""
+    exit 2; so does an empty file; the other is converted and named. The batch's progress
+    bar shows on a terminal."""
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     for name in ("lottery-eu-web-w41.csv", "pos-export-w41.csv"):
         shutil.copy(WEEK41 / name, inbox / name)
+    (inbox / "kassa-export-nl-empty.csv").write_bytes(b"")  # claimed, unreadable
     code, out, err = _on_a_terminal(
         "batch", inbox, "-c", CONFIG, "-o", tmp_path / "out", "--ledger",
         tmp_path / "l.sqlite", "--today", TODAY, "-j", "2",
@@ -178,7 +179,10 @@ def test_a_worker_that_dies_stops_no_other_file(tmp_path: Path) -> None:
     assert dead["notes"][0].startswith("internal error: the worker converting this file died")
     assert files["pos-export-w41.csv"]["status"] == "converted"
     assert (tmp_path / "out" / files["pos-export-w41.csv"]["name"]).is_file()
-    assert "2/2" in err  # tqdm's bar, on the terminal only
+    empty = files["kassa-export-nl-empty.csv"]
+    assert (empty["status"], empty["exit"]) == ("failed", 2)
+    assert empty["notes"] == [f"{inbox / 'kassa-export-nl-empty.csv'}: file is empty (0 bytes)"]
+    assert "3/3" in err  # tqdm's bar, on the terminal only
 
 
 def test_dask_cluster_output_is_byte_identical_to_local_run(two_weeks, tmp_path: Path
