@@ -64,15 +64,21 @@ def _amounts(text: pl.Expr, name: str) -> pl.Expr:
         pl.element().str.extract(pattern).str.to_decimal(scale=6)).list.sum()
 
 
-def _from_csv(paths: list[Path], spec: TargetKeys) -> tuple[dict[str, pl.DataFrame], str]:
+def _from_csv(paths: list[Path], spec: TargetKeys
+              ) -> tuple[dict[str, pl.DataFrame], str | None] | None:
     key = spec.keys[0].name
-    df = (pl.scan_csv(paths[0], infer_schema=False)
-          .select(pl.col(key).alias("key"), pl.col(spec.amount).alias("a"))
-          .with_row_index("line", offset=2).collect())
-    total = df["a"].str.to_decimal(scale=6).sum()
+    header = pl.read_csv(paths[0], infer_schema=False, n_rows=0).columns
+    if key not in header:  # an operator's column list without the id: nothing to keep
+        return None
+    amount = spec.amount if spec.amount in header else None
+    df = (pl.read_csv(paths[0], infer_schema=False, columns=[key, amount or key])
+          .select(pl.col(key).alias("key"),
+                  pl.col(amount).alias("a") if amount else pl.lit(None, pl.String).alias("a"))
+          .with_row_index("line", offset=2))
+    total = df["a"].str.to_decimal(scale=6).sum() if amount else None
     frame = df.select(pl.col("line").cast(pl.Int64), "key", pl.lit(None, pl.String)
                       .alias("parent"))
-    return {key: frame}, str(total or 0)
+    return {key: frame}, None if total is None else str(total)
 
 
 def _records(paths: list[Path]) -> pl.DataFrame:
@@ -128,16 +134,17 @@ def _from_payloads(paths: list[Path], spec: TargetKeys) -> tuple[dict[str, pl.Da
     return out, str(total or 0)
 
 
-def read_keys(target: str, produced: list[Path]) -> tuple[dict[str, pl.DataFrame], str] | None:
+def read_keys(target: str, produced: list[Path]
+              ) -> tuple[dict[str, pl.DataFrame], str | None] | None:
     """(key kind → frame of :data:`KEY_SCHEMA`, amount total as text) of a converted
     output; None for a target without keys to keep (or no output)."""
     spec = SENT_KEYS.get(target)
     if spec is None or not produced:
         return None
-    if spec.shape == "csv":
-        keys, total = _from_csv(produced, spec)
-    else:
-        keys, total = _from_json(produced, spec)
+    got = _from_csv(produced, spec) if spec.shape == "csv" else _from_json(produced, spec)
+    if got is None:
+        return None
+    keys, total = got
     return {k: f.filter(pl.col("key").is_not_null())
             .with_columns(pl.col("line").alias("report_line")).cast(KEY_SCHEMA)
             for k, f in keys.items()}, total
