@@ -19,22 +19,9 @@ WEEK40 = SAMPLES / "inbox"
 WEEK41 = SAMPLES / "inbox-week2"
 
 
-def _batch(inbox: Path, out: Path, ledger: Path, *extra: str, config: Path = CONFIG,
-           env: dict | None = None):
-    args = ("batch", inbox, "-c", config, "-o", out, "--ledger", ledger, "--today", TODAY,
-            "--date", "12-10-2026", *extra)
-    if env is None:
-        return run_cli(*args)
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        return run_cli(*args)
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+def _batch(inbox: Path, out: Path, ledger: Path, *extra: str):
+    return run_cli("batch", inbox, "-c", CONFIG, "-o", out, "--ledger", ledger, "--today",
+                   TODAY, "--date", "12-10-2026", *extra)
 
 
 def _files(summary: dict) -> dict[str, dict]:
