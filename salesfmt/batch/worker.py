@@ -25,8 +25,9 @@ from salesfmt.errors import SalesfmtError
 from salesfmt.ledger.drift import profile
 from salesfmt.ledger.keys import align_lines, read_keys
 from salesfmt.outputs import OutputSet
-from salesfmt.pipeline import Result, run
+from salesfmt.pipeline import run
 from salesfmt.report import ReportFormat, render
+from salesfmt.result import Result
 from salesfmt.rules import load_rules
 from salesfmt.targets import load_target
 from salesfmt.targets.serializers import extension

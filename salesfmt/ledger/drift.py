@@ -15,10 +15,10 @@ from typing import Any
 
 import polars as pl
 
-from salesfmt.pipeline import Result, read_options
+from salesfmt.columns import ROW
 from salesfmt.readers import open_source
-from salesfmt.readers._source import ROW
-from salesfmt.rules import header_scorer
+from salesfmt.result import Result
+from salesfmt.rules import header_scorer, read_options
 from salesfmt.rules.headers import normalize_header
 
 __all__ = ["profile", "drift", "SAMPLE", "CHANGE"]
