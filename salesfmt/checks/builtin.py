@@ -8,11 +8,15 @@ from datetime import date
 import polars as pl
 
 from salesfmt._series import constant, where
-from salesfmt.checks import register
+from salesfmt.checks import Context, register
 from salesfmt.checks.countries import ISO_COUNTRIES
 from salesfmt.problems import Severity
 
 _EMAIL = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+
+
+#: ``min:`` / ``max:``: a number, or an ISO date (YYYY-MM-DD) on a date field
+_BOUND = {"type": ["number", "string"]}
 
 
 def _unparsed(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
@@ -78,7 +82,8 @@ def invalid_boolean(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
 
 
 @register("too_long", "{column} must be at most {max_length} characters",
-          bad="PRODUCT_CODE of 51 characters", good="PRODUCT_CODE = SKU-123")
+          bad="PRODUCT_CODE of 51 characters", good="PRODUCT_CODE = SKU-123",
+          params={"max_length": {"type": "integer", "minimum": 1}})
 def too_long(value: pl.Expr, raw: pl.Expr, max_length: int) -> pl.Expr:
     """The text is longer than the target allows (counted in characters, not bytes).
     Shorten it."""
@@ -98,21 +103,22 @@ def _fits(s: pl.Series, max_length: int) -> pl.Series:
 
 
 @register("too_small", "{column} must be at least {min}", bad="QUANTITY = 0",
-          good="QUANTITY = 1")
+          good="QUANTITY = 1", params={"min": _BOUND})
 def too_small(value: pl.Expr, raw: pl.Expr, min: float) -> pl.Expr:
     """The number is below the smallest value the target accepts. Correct the number."""
     return value >= min
 
 
 @register("too_large", "{column} must be at most {max}", bad="vatPercentage = 210",
-          good="vatPercentage = 21")
+          good="vatPercentage = 21", params={"max": _BOUND})
 def too_large(value: pl.Expr, raw: pl.Expr, max: float) -> pl.Expr:
     """The number is above the largest value the target accepts. Correct the number."""
     return value <= max
 
 
 @register("too_many_decimals", "{column} must have at most {decimals} decimal places",
-          bad="AMOUNT = 12.345", good="AMOUNT = 12.35")
+          bad="AMOUNT = 12.345", good="AMOUNT = 12.35",
+          params={"decimals": {"type": "integer", "minimum": 0}})
 def too_many_decimals(value: pl.Expr, raw: pl.Expr, decimals: int) -> pl.Expr:
     """The amount has more decimal places than the target keeps; it is never rounded
     silently. Round it in your file.
@@ -122,7 +128,9 @@ def too_many_decimals(value: pl.Expr, raw: pl.Expr, decimals: int) -> pl.Expr:
 
 
 @register("not_allowed", "{column} must be one of {allowed}",
-          bad="PAYMENT_METHOD = PIN", good="PAYMENT_METHOD = card")
+          bad="PAYMENT_METHOD = PIN", good="PAYMENT_METHOD = card",
+          params={"allowed": {"type": "array", "minItems": 1,
+                              "items": {"type": ["string", "number"]}}})
 def not_allowed(value: pl.Expr, raw: pl.Expr, allowed: list[str]) -> pl.Expr:
     """The value is not one of the values the target accepts (the message lists them).
     Use one of those values.
@@ -151,7 +159,8 @@ def future_date(value: pl.Expr, raw: pl.Expr, today: date) -> pl.Expr:
 
 
 @register("unmapped_value", "{column} has no mapping for value '{value}'",
-          bad="Betaalwijze = Bitcoin (map knows PIN, Contant)", good="Betaalwijze = PIN")
+          bad="Betaalwijze = Bitcoin (map knows PIN, Contant)", good="Betaalwijze = PIN",
+          context=Context.RULES)
 def unmapped_value(value: pl.Expr, raw: pl.Expr, flag: pl.Expr) -> pl.Expr:
     """The cell holds a value that is not in the agreed list of values for this column.
     Use one of the agreed values.
@@ -244,7 +253,7 @@ def line_break(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
 @register("precision_lost",
           "{column} '{value}' has more digits than can be kept exactly (at most 6 "
           "decimal places): round it in the file",
-          bad="AMOUNT = 1e-400", good="AMOUNT = 0.00")
+          bad="AMOUNT = 1e-400", good="AMOUNT = 0.00", context=Context.RULES)
 def precision_lost(value: pl.Expr, raw: pl.Expr, flag: str) -> pl.Expr:
     """The number has digits beyond the six decimal places that are kept: it would be
     changed, so it is refused instead of rounded silently (1e-400 would become 0). Round
@@ -253,7 +262,7 @@ def precision_lost(value: pl.Expr, raw: pl.Expr, flag: str) -> pl.Expr:
 
 
 @register("not_equal", "{column} must not be {forbidden}", bad="Quantity = 0",
-          good="Quantity = 2")
+          good="Quantity = 2", params={"forbidden": {"type": "number"}})
 def not_equal(value: pl.Expr, raw: pl.Expr, forbidden: float) -> pl.Expr:
     """The target refuses this value (a quantity of 0: the template's own validation wants
     a whole number other than 0). Leave the line out, or give the real quantity."""
@@ -261,7 +270,7 @@ def not_equal(value: pl.Expr, raw: pl.Expr, forbidden: float) -> pl.Expr:
 
 
 @register("duplicate", "{column} is duplicated (first seen on line {first_line})",
-          bad="ORDER_ID 17 on lines 3 and 9", good="each ORDER_ID once", cross_row=True)
+          bad="ORDER_ID 17 on lines 3 and 9", good="each ORDER_ID once", context=Context.LINES)
 def duplicate(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """The field (or combination of fields) must be unique in the file and this value was
     already used on an earlier line. Give each line its own value, or remove the repeated
@@ -274,7 +283,7 @@ def duplicate(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
 @register("inconsistent",
           "{column} differs from line {first_line} of the same {group} ('{first_value}')",
           bad="sale 17: line 3 dated 2026-10-01, line 4 dated 2026-10-02",
-          good="all lines of sale 17 dated 2026-10-01", cross_row=True)
+          good="all lines of sale 17 dated 2026-10-01", context=Context.LINES)
 def inconsistent(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """All lines of one group (one sale, one transaction) must agree on this field — the
     target sends it once per group. The first line of the group sets the value: give the
@@ -286,7 +295,8 @@ def inconsistent(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
           "no column for {column} in the file (looked for: {aliases}); closest headers: "
           "{closest}; the file's headers: {headers}",
           bad="rule maps last_name from 'Achternaam' but the header row says 'Achternam'",
-          good="header row contains 'Achternaam', or the rule lists 'Achternam' as an alias")
+          good="header row contains 'Achternaam', or the rule lists 'Achternam' as an alias",
+          context=Context.FILE)
 def missing_column(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """A column the target needs is not in the file's header row, so every line lacks the
     field. The message lists the file's headers and the closest ones with a similarity
@@ -299,7 +309,8 @@ def missing_column(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
 
 @register("fuzzy_header", "header '{header}' taken for {column} by fuzzy match (score {score})",
           bad="rule says 'Achternaam', file says 'Achternam': taken with score 95",
-          good="the rule lists the file's exact header as an alias", severity=Severity.WARNING)
+          good="the rule lists the file's exact header as an alias", severity=Severity.WARNING,
+          context=Context.FILE)
 def fuzzy_header(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """A header was matched to a field because it looks like the agreed header, not
     because it is the agreed header. Use the agreed header name.
@@ -313,7 +324,8 @@ def fuzzy_header(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
 @register("ambiguous_date",
           "{column} '{value}' could be day-first or month-first; set date_order: dmy or mdy",
           bad="Datum = 03/04/2026, and no date in the column has a day over 12",
-          good="Datum = 13/04/2026 somewhere in the column, or the rule sets date_order: dmy")
+          good="Datum = 13/04/2026 somewhere in the column, or the rule sets date_order: dmy",
+          context=Context.RULES)
 def ambiguous_date(value: pl.Expr, raw: pl.Expr, flag: str) -> pl.Expr:
     """The date reads differently day-first and month-first (03/04/2026: 3 April or
     4 March) and no date of the column settles it (a day over 12 anywhere in the file

@@ -23,7 +23,8 @@ from salesfmt.rules.model import DEFAULT_FUZZY_THRESHOLD, FieldRule, RuleSet, Sk
 from salesfmt.rules.parsers import ParseOptions
 from salesfmt.rules.yamlpos import Document, read_yaml
 
-__all__ = ["load_rules", "list_rules", "resolve_rule_path", "schema_path", "validate_file"]
+__all__ = ["load_rules", "list_rules", "resolve_rule_path", "schema_path", "schema_message",
+           "validate_file"]
 
 _SOURCES = ("column", "constant", "template")
 _DICTS = ("input", "parse", "headers", "severity")
@@ -66,7 +67,7 @@ def resolve_rule_path(name_or_path: str | Path, base: Path | None = None) -> Pat
     raise RuleError(f"no rule file named {text!r}; bundled rules: {names}")
 
 
-def _message(err: jsonschema.ValidationError) -> tuple[list[Any], str]:
+def schema_message(err: jsonschema.ValidationError) -> tuple[list[Any], str]:
     """A schema error as (location, one-line message), unknown keys named."""
     location = list(err.absolute_path)
     if err.validator == "oneOf" and location[:1] == ["skip"]:
@@ -75,7 +76,7 @@ def _message(err: jsonschema.ValidationError) -> tuple[list[Any], str]:
         # the branch of the right type says what is wrong; type mismatches of the others don't
         relevant = [e for e in err.context if e.validator not in ("type", "required")]
         if relevant:
-            return _message(jsonschema.exceptions.best_match(relevant))
+            return schema_message(jsonschema.exceptions.best_match(relevant))
         if err.validator == "anyOf" and not location:
             return location, "a rule file needs 'fields' or 'extends'"
         if location[-1:] == ["column"]:
@@ -93,7 +94,7 @@ def _schema_errors(doc: Document) -> list[tuple[str, str]]:
                     key=lambda e: doc.marks.get(tuple(e.absolute_path), (0, 0)))
     out = []
     for err in errors:
-        location, message = _message(err)
+        location, message = schema_message(err)
         out.append((doc.where(location), message))
     if not out:  # a zone name the schema cannot list: checked against the zone database
         out += [(doc.where(loc), problem) for loc, problem in _zone_problems(doc.data)]
