@@ -163,14 +163,14 @@ def use_problems(code: str, params: Any) -> list[tuple[tuple[str | int, ...], st
     if not isinstance(params, dict):
         return [((), f"the parameters of {code} must be a mapping, such as {_example(check)}")]
     out: list[tuple[tuple[str | int, ...], str]] = []
-    missing = [name for name in check.params if name not in params]
-    if missing:
-        out.append(((), f"{code} needs parameter {missing[0]!r}, such as {_example(check)}"))
     for name in params:
         if name not in check.params:
             known = ", ".join(check.params) or "none"
             out.append(((name,), f"unknown parameter {name!r} of {code} (parameters: "
                                  f"{known})"))
+    missing = [name for name in check.params if name not in params]
+    if missing and not out:  # a misspelt parameter is named above, with the right ones
+        out.append(((), f"{code} needs parameter {missing[0]!r}, such as {_example(check)}"))
     for name, schema in check.params.items():
         if name in params:
             for err in jsonschema.Draft202012Validator(schema).iter_errors(params[name]):
