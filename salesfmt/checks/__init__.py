@@ -45,8 +45,6 @@ class Check:
     code: str
     message: str
     explanation: str
-    bad: str
-    good: str
     fn: Callable[..., pl.Expr] | None
     severity: Severity = Severity.ERROR
     context: Context = Context.ROW
@@ -58,6 +56,20 @@ class Check:
     partner: str = ""
     #: Rule-file and command-line hints for whoever runs salesfmt ("" when none).
     operator: str = ""
+
+    @property
+    def bad(self) -> str:
+        """The bad example's partner lines as text (the fixture: ``examples.yaml``)."""
+        from salesfmt.checks.examples import examples, lines_text
+
+        return lines_text(examples()[self.code].bad)
+
+    @property
+    def good(self) -> str:
+        """The good example's partner lines as text."""
+        from salesfmt.checks.examples import examples, lines_text
+
+        return lines_text(examples()[self.code].good)
 
     @property
     def cross_row(self) -> bool:
@@ -78,8 +90,7 @@ def _split_doc(doc: str | None) -> tuple[str, str]:
 REGISTRY: dict[str, Check] = {}
 
 
-def register(code: str, message: str, *, bad: str, good: str,
-             severity: Severity = Severity.ERROR, context: Context = Context.ROW,
+def register(code: str, message: str, *, severity: Severity = Severity.ERROR, context: Context = Context.ROW,
              params: dict[str, dict[str, Any]] | None = None,
              details: Callable[[pl.Expr], dict[str, pl.Expr]] | None = None
              ) -> Callable[[Callable[..., pl.Expr]], Callable[..., pl.Expr]]:
@@ -91,7 +102,7 @@ def register(code: str, message: str, *, bad: str, good: str,
             raise ValueError(f"check {code!r} registered twice")
         partner, operator = _split_doc(fn.__doc__)
         doc = f"{partner} {OPERATOR} {operator}" if operator else partner
-        REGISTRY[code] = Check(code, message, doc, bad, good, fn, severity, context,
+        REGISTRY[code] = Check(code, message, doc, fn, severity, context,
                                dict(params or {}), partner=partner, operator=operator,
                                details=details)
         return fn
