@@ -5,7 +5,9 @@ The pandera schema describes the target's lines as **canonical text** (one Strin
 per target field, named as the target names it; ISO dates, ``.`` as decimal point,
 ``true``/``false``): what the rules produce from a partner's notation. Row checks map to
 pandera's built-in checks (serialisable to YAML) where one exists, else to a named custom
-check (kept by the Python object, skipped by ``to_yaml``). What cannot map is listed in
+check (kept by the Python object, skipped by ``to_yaml``); each check's ``error`` is
+salesfmt's code, so pandera's failure cases name it (a required field's empty cell is
+pandera's ``not_nullable``). What cannot map is listed in
 :data:`UNMAPPED` (docs/targets.md explains why). pandera is imported only when asked for.
 """
 
@@ -21,7 +23,7 @@ from salesfmt.checks.builtin import _EMAIL, XML_ILLEGAL
 from salesfmt.checks.countries import ISO_COUNTRIES
 from salesfmt.problems import Severity
 from salesfmt.targets.checks import ISO_CURRENCIES
-from salesfmt.targets.spec import CheckUse, Target, TargetField, load_target
+from salesfmt.targets.spec import TYPE_CHECK, CheckUse, Target, TargetField, load_target
 
 __all__ = ["pandera_schema", "record_json_schema", "TYPE_PATTERN", "UNMAPPED"]
 
@@ -72,8 +74,7 @@ def _bound_check(pa: Any, use: CheckUse, f: TargetField) -> Any:
         v = parse(pl.col(data.key))
         return data.lazyframe.select(v.is_null() | cmp(v))
 
-    words = "at least" if name == "min" else "at most"
-    return pa.Check(check, name=use.code, error=f"{f.name} must be {words} {bound}")
+    return pa.Check(check, name=use.code, error=use.code)
 
 
 def _contains_not(pa: Any, code: str, pattern: str) -> Any:
@@ -81,7 +82,7 @@ def _contains_not(pa: Any, code: str, pattern: str) -> Any:
         c = pl.col(data.key)
         return data.lazyframe.select(c.is_null() | ~c.str.contains(pattern))
 
-    return pa.Check(check, name=code)
+    return pa.Check(check, name=code, error=code)
 
 
 def _not_equal(pa: Any, forbidden: float) -> Any:
@@ -89,7 +90,7 @@ def _not_equal(pa: Any, forbidden: float) -> Any:
         v = _number(pl.col(data.key))
         return data.lazyframe.select(v.is_null() | (v != forbidden))
 
-    return pa.Check(check, name="not_equal")
+    return pa.Check(check, name="not_equal", error="not_equal")
 
 
 def _future(pa: Any, today: date) -> Any:
@@ -97,21 +98,22 @@ def _future(pa: Any, today: date) -> Any:
         v = pl.col(data.key).str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
         return data.lazyframe.select(v.is_null() | (v <= today))
 
-    return pa.Check(check, name="future_date")
+    return pa.Check(check, name="future_date", error="future_date")
 
 
 def _check(pa: Any, use: CheckUse, f: TargetField, today: date) -> Any | None:
     """The pandera check for one check use of field ``f``, or None (type, required and
     cross-row checks are the column's own; unmapped checks are listed in UNMAPPED)."""
-    p = use.params
+    p, code = use.params, use.code  # error=: the failure cases name salesfmt's code
     built = {
-        "too_long": lambda: pa.Check.str_length(max_value=p.get("max_length")),
-        "not_allowed": lambda: pa.Check.isin([str(v) for v in p.get("allowed", ())]),
-        "invalid_email": lambda: pa.Check.str_matches(_EMAIL),
-        "invalid_currency": lambda: pa.Check.isin(sorted(ISO_CURRENCIES)),
-        "invalid_country": lambda: pa.Check.isin(sorted(ISO_COUNTRIES)),
+        "too_long": lambda: pa.Check.str_length(max_value=p.get("max_length"), error=code),
+        "not_allowed": lambda: pa.Check.isin([str(v) for v in p.get("allowed", ())],
+                                             error=code),
+        "invalid_email": lambda: pa.Check.str_matches(_EMAIL, error=code),
+        "invalid_currency": lambda: pa.Check.isin(sorted(ISO_CURRENCIES), error=code),
+        "invalid_country": lambda: pa.Check.isin(sorted(ISO_COUNTRIES), error=code),
         "too_many_decimals": lambda: pa.Check.str_matches(
-            rf"^-?\d+(?:\.\d{{0,{p.get('decimals')}}}0*)?$"),
+            rf"^-?\d+(?:\.\d{{0,{p.get('decimals')}}}0*)?$", error=code),
         "too_small": lambda: _bound_check(pa, use, f),
         "too_large": lambda: _bound_check(pa, use, f),
         "not_equal": lambda: _not_equal(pa, p.get("forbidden")),
@@ -130,7 +132,7 @@ def _check(pa: Any, use: CheckUse, f: TargetField, today: date) -> Any | None:
 def _column(pa: Any, f: TargetField, target: Target, today: date) -> Any:
     checks = []
     if f.kind in TYPE_PATTERN:
-        checks.append(pa.Check.str_matches(TYPE_PATTERN[f.kind]))
+        checks.append(pa.Check.str_matches(TYPE_PATTERN[f.kind], error=TYPE_CHECK[f.kind]))
     unique = False
     for use in f.checks:
         if use.code == "duplicate":
