@@ -12,7 +12,7 @@ from salesfmt.checks import Context, register
 from salesfmt.checks.countries import ISO_COUNTRIES
 from salesfmt.problems import Severity
 
-_EMAIL = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+EMAIL_PATTERN = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 
 
 #: ``min:`` / ``max:``: a number, or an ISO date (YYYY-MM-DD) on a date field
@@ -134,7 +134,7 @@ def not_allowed(value: pl.Expr, raw: pl.Expr, allowed: list[str]) -> pl.Expr:
 @register("invalid_email", "{column} is not a valid email")
 def invalid_email(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """The address is not of the form name@domain.tld. Correct the address."""
-    return value.cast(pl.String).str.contains(_EMAIL)
+    return value.cast(pl.String).str.contains(EMAIL_PATTERN)
 
 
 @register("future_date", "{column} must not be in the future")

@@ -19,7 +19,7 @@ from typing import Any
 import polars as pl
 
 from salesfmt.canonical import Kind
-from salesfmt.checks.builtin import _EMAIL, XML_ILLEGAL
+from salesfmt.checks.builtin import EMAIL_PATTERN, XML_ILLEGAL
 from salesfmt.checks.countries import ISO_COUNTRIES
 from salesfmt.problems import Severity
 from salesfmt.targets.checks import ISO_CURRENCIES
@@ -109,7 +109,7 @@ def _check(pa: Any, use: CheckUse, f: TargetField, today: date) -> Any | None:
         "too_long": lambda: pa.Check.str_length(max_value=p.get("max_length"), error=code),
         "not_allowed": lambda: pa.Check.isin([str(v) for v in p.get("allowed", ())],
                                              error=code),
-        "invalid_email": lambda: pa.Check.str_matches(_EMAIL, error=code),
+        "invalid_email": lambda: pa.Check.str_matches(EMAIL_PATTERN, error=code),
         "invalid_currency": lambda: pa.Check.isin(sorted(ISO_CURRENCIES), error=code),
         "invalid_country": lambda: pa.Check.isin(sorted(ISO_COUNTRIES), error=code),
         "too_many_decimals": lambda: pa.Check.str_matches(
@@ -179,7 +179,7 @@ def _property(f: TargetField) -> dict[str, Any]:
                                                                       date):
             prop["minimum" if use.code == "too_small" else "maximum"] = next(iter(p.values()))
         elif use.code == "invalid_email":
-            prop["pattern"] = _EMAIL
+            prop["pattern"] = EMAIL_PATTERN
         elif use.code in ("invalid_currency", "invalid_country"):
             prop["enum"] = sorted(ISO_CURRENCIES if use.code == "invalid_currency"
                                   else ISO_COUNTRIES)
