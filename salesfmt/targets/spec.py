@@ -149,17 +149,24 @@ def _bound(value: Any, kind: Kind, at: At) -> Any:
     return value
 
 
+def _known_codes(spec: dict[str, Any], at: At) -> None:
+    """``severity:``, ``messages:`` and ``codes:`` are keyed by check codes: a misspelt
+    one would be ignored silently."""
+    known = {c.code for c in all_checks()}
+    for key in ("severity", "messages", "codes"):
+        for code in spec.get(key) or {}:
+            if code not in known:
+                raise TargetError(f"unknown check {code!r} (see 'salesfmt explain')",
+                                  where=at(key, code))
+
+
 def _field(spec: dict[str, Any], at: At) -> TargetField:
     """One declared field (already valid against the schema) as a TargetField."""
     if "from" in spec and spec["from"] not in FIELDS:
         raise TargetError(f"unknown canonical field {spec['from']!r} (see 'salesfmt fields')",
                           where=at("from"))
     kind = Kind(spec["type"])
-    known = {c.code for c in all_checks()}
-    for code in spec.get("severity") or {}:
-        if code not in known:
-            raise TargetError(f"unknown check {code!r} (see 'salesfmt explain')",
-                              where=at("severity", code))
+    _known_codes(spec, at)
     severities = {k: Severity(v) for k, v in (spec.get("severity") or {}).items()}
     uses: list[tuple[str, dict[str, Any]]] = []
     if kind in TYPE_CHECK:
@@ -343,6 +350,7 @@ def _build(path: Path, doc: Any, variant: str | None) -> Target:
         return f"{doc.where(['variants', variant])} ({'.'.join(map(str, loc))})"
 
     _template(data, at)
+    _known_codes(data, at)
     if variant is not None:
         data = apply_variant(data, variant, str(path))
 
