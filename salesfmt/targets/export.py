@@ -55,6 +55,9 @@ UNMAPPED: dict[str, str] = {
     "sign_mismatch": "reads other fields of the line (as one_of_required)",
     "consistent": "compares the lines of a group (cross-row): pandera checks columns",
     "group": "records (sales) are built from several lines: pandera sees lines only",
+    "default_from_field": "a required field whose default is another field's value "
+                          "(default: \"{salesAmountInclVat}\") is empty only when both are: "
+                          "exported as nullable",
 }
 
 
