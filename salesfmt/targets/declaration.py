@@ -18,7 +18,7 @@ import jsonschema
 from salesfmt.checks import Context, all_checks, use_problems
 from salesfmt.errors import RuleError, TargetError
 from salesfmt.resources import data_dir
-from salesfmt.rules.loader import schema_message
+from salesfmt.rules.ruleschema import schema_message
 from salesfmt.rules.yamlpos import Document, read_yaml
 
 __all__ = ["schema_path", "read_declaration", "schema_errors", "registry_defs"]

@@ -21,8 +21,8 @@ import polars as pl
 from salesfmt.canonical import Kind
 from salesfmt.checks.builtin import EMAIL_PATTERN, XML_ILLEGAL
 from salesfmt.checks.countries import ISO_COUNTRIES
+from salesfmt.checks.lines import ISO_CURRENCIES
 from salesfmt.problems import Severity
-from salesfmt.targets.checks import ISO_CURRENCIES
 from salesfmt.targets.spec import TYPE_CHECK, CheckUse, Target, TargetField, load_target
 
 __all__ = ["pandera_schema", "record_json_schema", "TYPE_PATTERN", "UNMAPPED"]
