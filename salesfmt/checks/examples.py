@@ -10,6 +10,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 __all__ = ["Example", "examples", "lines_text", "fields_text"]
 
 _FILE = Path(__file__).with_name("examples.yaml")
@@ -31,9 +33,7 @@ class Example:
 @cache
 def examples() -> dict[str, Example]:
     """Check code → its example, read once."""
-    from salesfmt.rules.yamlpos import read_yaml  # YAML 1.2: 2024-02-30 stays text
-
-    data = read_yaml(_FILE).data
+    data = yaml.safe_load(_FILE.read_text(encoding="utf-8"))  # dates quoted: they stay text
     return {code: Example(code=code, **spec) for code, spec in data.items()}
 
 
