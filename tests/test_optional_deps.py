@@ -1,4 +1,4 @@
-"""openpyxl is no runtime dependency (pyproject's `template` and `test` extras): salesfmt
+"""openpyxl is imported only where it is needed (the rejects workbook, the template maker): salesfmt
 reads workbooks with fastexcel and writes them itself. Proven with openpyxl made
 unimportable: a workbook is still read and the xlsx target still written."""
 
