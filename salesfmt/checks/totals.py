@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from salesfmt.checks import register
+from salesfmt.checks import Context, register
 from salesfmt.problems import Severity
 
 __all__ = ["control_total_mismatch", "control_total_missing"]
@@ -14,9 +14,7 @@ __all__ = ["control_total_mismatch", "control_total_missing"]
 
 @register("control_total_mismatch",
           "{header} on the totals row (row {row}) is {total}, but {what} {sum}: "
-          "a difference of {difference}",
-          bad="Totaal row: Bedrag € 858,00, Aantal 25; the 24 lines read add up to € 834,00",
-          good="the totals row says € 834,00 and 24: the sum and the number of the lines")
+          "a difference of {difference}", context=Context.FILE)
 def control_total_mismatch(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """The file's own totals row does not agree with its lines: their amounts do not add
     up to its total, or there are not as many lines as it counts. Lines may have been lost
@@ -30,9 +28,7 @@ def control_total_mismatch(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
 
 @register("control_total_missing",
           "no totals row: no row's {column} matches '{matches}', so the file's total could "
-          "not be checked",
-          bad="the rule declares a Totaal row; the file ends without one",
-          good="the file ends with its Totaal row", severity=Severity.WARNING)
+          "not be checked", severity=Severity.WARNING, context=Context.FILE)
 def control_total_missing(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """The file should carry its totals row (or its column), and it does not, or the row
     holds no number where the total belongs: the lines could not be checked against it.
