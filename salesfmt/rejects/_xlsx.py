@@ -16,12 +16,6 @@ import zipfile
 from collections.abc import Iterator
 from typing import Any
 
-import openpyxl
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
-
 from salesfmt.columns import ROW
 from salesfmt.errors import InputError
 from salesfmt.readers import ReadOptions, open_source
@@ -33,15 +27,16 @@ __all__ = ["xlsx_rejects", "INSTRUCTIONS_SHEET"]
 INSTRUCTIONS_SHEET = "What to do"
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _FIXED_STAMP = "2000-01-01T00:00:00Z"
-_BAD = PatternFill("solid", fgColor="FFC7CE")
-_HEAD = PatternFill("solid", fgColor="DDEBF7")
+_BAD, _HEAD = "FFC7CE", "DDEBF7"  # fills: a problem cell, the header
 _AUTHOR = "salesfmt"
+#: Characters a workbook cannot hold (openpyxl refuses them): written as _xHHHH_ escapes.
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _safe(value: Any) -> Any:
     """Text a workbook can hold: control characters as Excel's _xHHHH_ escapes."""
     if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
+        return _ILLEGAL.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
     return value
 
 
@@ -50,6 +45,8 @@ def _typed_rows(result: Any, rows: list[int]) -> Iterator[tuple[int, list[tuple[
     letters = result.source.column_letters
     cols = [column_number(x) for x in letters]
     wanted = set(rows)
+    import openpyxl  # only here and for writing: reading partner workbooks never needs it
+
     wb = openpyxl.load_workbook(result.path, read_only=True, data_only=True)
     try:
         ws = wb[result.source.sheet]
@@ -82,6 +79,9 @@ def _text_rows(result: Any, rows: list[int]) -> Iterator[tuple[int, list[tuple[A
 
 
 def _instructions(ws: Any, result: Any, rejected: Rejected, data_sheet: str) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     src = result.source
     noun = result.target.group.noun if result.target.group is not None else "record"
     ws.column_dimensions["A"].width = 110
@@ -108,6 +108,8 @@ def _instructions(ws: Any, result: Any, rejected: Rejected, data_sheet: str) -> 
 
 def _cell(ws: Any, value: Any, fmt: str) -> Any:
     """A data cell: text stays text (never a formula), other values keep their format."""
+    from openpyxl.cell import WriteOnlyCell
+
     cell = WriteOnlyCell(ws, _safe(value))
     if isinstance(value, str):
         cell.data_type = "s"
@@ -118,6 +120,12 @@ def _cell(ws: Any, value: Any, fmt: str) -> Any:
 
 def xlsx_rejects(result: Any, rejected: Rejected) -> bytes:
     """The rejects workbook's bytes (written row by row: openpyxl's write-only mode)."""
+    import openpyxl
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    bad, head_fill = (PatternFill("solid", fgColor=c) for c in (_BAD, _HEAD))
     src = result.source
     wb = openpyxl.Workbook(write_only=True)
     data_sheet = src.sheet or "Sheet1"
@@ -140,7 +148,7 @@ def xlsx_rejects(result: Any, rejected: Rejected) -> bytes:
     head = []
     for name in [*headers, PROBLEMS_HEADER]:
         cell = WriteOnlyCell(ws, _safe(name))
-        cell.font, cell.fill = Font(bold=True), _HEAD
+        cell.font, cell.fill = Font(bold=True), head_fill
         head.append(cell)
     ws.append(head)
     fetch = _typed_rows if typed else _text_rows
@@ -156,7 +164,7 @@ def xlsx_rejects(result: Any, rejected: Rejected) -> bytes:
                 i = index[letter]
                 if out[i] is None:
                     out[i] = WriteOnlyCell(ws, None)
-                out[i].fill = _BAD
+                out[i].fill = bad
                 out[i].comment = Comment("\n".join(texts), _AUTHOR, width=320, height=160)
         problems = WriteOnlyCell(ws, rejected.joined(row, "\n"))
         problems.data_type = "s"
