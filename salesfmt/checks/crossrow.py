@@ -14,8 +14,10 @@ import polars as pl
 
 from salesfmt._series import constant
 from salesfmt.checks import register
+from salesfmt.checks._keyindex import KeyIndex
 from salesfmt.problems import Severity
 from salesfmt.readers._source import ROW
+from salesfmt.spill import SpillDir, memory_budget
 
 __all__ = ["CrossRowDecl", "CrossRowSpec", "CrossRowState", "first_line", "first_row", "ROW",
            "first_value", "LINE", "SEQ"]
@@ -76,12 +78,19 @@ class CrossRowState:
     grouped target's consistency checks all key on the record id).
     """
 
-    def __init__(self, specs: dict[int, CrossRowSpec]) -> None:
+    def __init__(self, specs: dict[int, CrossRowSpec], budget: int | None = None) -> None:
         self.specs = specs
         self.by_keys: dict[tuple[str, ...], list[int]] = {}
         for index, spec in specs.items():
             self.by_keys.setdefault(spec.keys, []).append(index)
         self.seen: dict[tuple[str, ...], pl.DataFrame] = {}
+        self.budget = memory_budget() if budget is None else budget
+        self.spill = SpillDir()
+        self.indexes: dict[tuple[str, ...], KeyIndex] = {}
+
+    def close(self) -> None:
+        """Remove the spill files."""
+        self.spill.close()
 
     def apply(self, df: pl.DataFrame, ok_column: str = "ok:{}") -> pl.DataFrame:
         """Add ``ok:i``, ``first:i`` (and ``firstval:i``) for every cross-row check.
@@ -97,44 +106,50 @@ class CrossRowState:
 
     def _unique(self, df: pl.DataFrame, keys: tuple[str, ...], indexes: list[int],
                 ok_column: str) -> pl.DataFrame:
-        """Uniqueness only: hash membership per row; the first lines are looked up for the
-        few duplicates alone. The set is hashed from the batch's keys and the keys of
-        earlier batches only probe it (hashing every earlier key again for each batch
-        made the check quadratic in the file's length)."""
+        """Uniqueness only: the batch's keys probe the keys of earlier batches (a
+        :class:`KeyIndex`: binary search over sorted hashes, spilled past the budget); the
+        first lines are looked up for the few duplicates alone."""
         cols = list(keys)
         key = pl.col(cols[0]) if len(cols) == 1 else pl.struct(cols)
         present = pl.all_horizontal(pl.col(k).is_not_null() for k in cols)
-        seen = self.seen.get(keys)
+        index = self._index(keys)
         narrow = df.select(*cols, LINE, ROW)
-        old_keys = None
-        if seen is not None and seen.height:  # earlier keys met again
-            here = narrow.filter(present).select(key.alias("k"))["k"].implode()
-            old_keys = seen.filter(key.is_in(here))
-        earlier = (key.is_in(old_keys.select(key.alias("k"))["k"].implode())
-                   if old_keys is not None and old_keys.height else pl.lit(False))
+        h = index.hashes(narrow)
+        old = index.lookup(narrow, h)  # first line and row of keys met in earlier batches
         # keys distinct within the batch (the usual case) need no first-occurrence pass
         keyed, distinct = narrow.select(present.sum().alias("n"),
                                         key.filter(present).n_unique().alias("u")).row(0)
         first = present if keyed == distinct else present & key.is_first_distinct()
-        flags = narrow.select(first.alias("new"), earlier.alias("old"))
-        fresh = flags["new"] & ~flags["old"]
-        valid = fresh | ~narrow.select(present.alias("p"))["p"]
+        flags = narrow.select(first.alias("new"), present.alias("p"))
+        earlier = old["fl"].is_not_null() if old is not None else None
+        fresh = flags["new"] if earlier is None else flags["new"] & ~earlier
+        valid = fresh | ~flags["p"]
         firsts = narrow.filter(fresh).select(  # kept: key, line, row
-            *cols, pl.col(LINE).alias("fl"), pl.col(ROW).cast(pl.Int32).alias("fr"))
-        self.seen[keys] = firsts if seen is None else pl.concat([seen, firsts])
+            *cols, pl.col(LINE).cast(pl.Int64).alias("fl"),
+            pl.col(ROW).cast(pl.Int32).alias("fr"))
+        index.insert(firsts, h.filter(fresh))
         line = constant(None, df.height, pl.Int64)
         row = constant(None, df.height, pl.Int32)
         if not valid.all():
             at = (~valid).arg_true()
-            bad = narrow[at].select(cols)
-            hit = firsts if old_keys is None else pl.concat([old_keys, firsts])
-            found = bad.join(hit, on=cols, how="left", maintain_order="left", nulls_equal=False)
-            line, row = line.scatter(at, found["fl"]), row.scatter(at, found["fr"])
+            found = narrow[at].select(cols).join(firsts, on=cols, how="left",
+                                                 maintain_order="left", nulls_equal=False)
+            fl, fr = found["fl"], found["fr"]
+            if old is not None:  # keys of earlier batches: their first line is there
+                before = old[at]
+                fl, fr = before["fl"].fill_null(fl), before["fr"].fill_null(fr)
+            line, row = line.scatter(at, fl), row.scatter(at, fr)
         out = []
-        for index in indexes:
-            out += [line.alias(first_line(index)), row.alias(first_row(index)),
-                    valid.alias(ok_column.format(index))]
+        for index_ in indexes:
+            out += [line.alias(first_line(index_)), row.alias(first_row(index_)),
+                    valid.alias(ok_column.format(index_))]
         return df.hstack(out)
+
+    def _index(self, keys: tuple[str, ...]) -> KeyIndex:
+        index = self.indexes.get(keys)
+        if index is None:
+            index = self.indexes[keys] = KeyIndex(list(keys), self.budget, self.spill)
+        return index
 
     def _firsts(self, df: pl.DataFrame, n: int, keys: tuple[str, ...], indexes: list[int],
                 ok_column: str) -> pl.DataFrame:
