@@ -21,6 +21,7 @@ __all__ = ["KeyIndex", "key_hash"]
 
 _H = "__h"
 _I = "__i"
+_V = "__v"
 _SEED = 0x5A1E5F47
 #: rows per parquet row group of a spill file: a lookup reads one group per hit
 _GROUP = 8192
@@ -33,7 +34,8 @@ def key_hash(keys: list[str]) -> pl.Expr:
 
 
 class KeyIndex:
-    """Distinct keys with a payload per key, added batch by batch (never updated)."""
+    """Distinct keys with a payload per key, added batch by batch; a key's payload may be
+    replaced (the newest wins)."""
 
     def __init__(self, keys: list[str], budget: int, spill: SpillDir) -> None:
         self.keys = keys
@@ -43,6 +45,9 @@ class KeyIndex:
         self._mem: list[pl.DataFrame] = []  # keys + hash + payload, not spilled yet
         self._mem_size = 0
         self._files: list[Path] = []
+        self._schema: pl.Schema | None = None
+        self._version = 0  # insert count: the newest payload of a replaced key wins
+        self._replaced = False
 
     def hashes(self, df: pl.DataFrame) -> pl.Series:
         """The key hash of every row of ``df``."""
@@ -66,21 +71,33 @@ class KeyIndex:
             parts.append(pl.scan_parquet(self._files).filter(pl.col(_H).is_in(wanted))
                          .collect())
         stored = pl.concat(parts).drop(_H)
+        if self._replaced:
+            stored = stored.sort(_V).unique(self.keys, keep="last", maintain_order=True)
+        stored = stored.drop(_V)
         payload = [c for c in stored.columns if c not in self.keys]
         joined = q.join(stored, on=self.keys, how="inner", nulls_equal=False)
         full = pl.DataFrame({_I: pl.int_range(df.height, dtype=pl.UInt32, eager=True)})
         return full.join(joined.select(_I, *payload), on=_I, how="left",
                          maintain_order="left").drop(_I)
 
-    def insert(self, rows: pl.DataFrame, h: pl.Series) -> None:
-        """Add new keys (``rows``: the key columns and the payload; ``h`` their hashes)."""
+    def insert(self, rows: pl.DataFrame, h: pl.Series, *, replace: bool = False) -> None:
+        """Add new keys (``rows``: the key columns and the payload; ``h`` their hashes), or
+        with ``replace`` give keys already added a new payload."""
         if rows.height == 0:
             return
-        self._runs.append(h.sort())
-        while len(self._runs) > 1 and self._runs[-2].len() <= 2 * self._runs[-1].len():
-            last = self._runs.pop()
-            self._runs[-1] = pl.concat([self._runs[-1], last]).sort()
-        frame = rows.with_columns(h.alias(_H))
+        if replace:
+            self._replaced = True
+        else:
+            self._runs.append(h.sort())
+            while len(self._runs) > 1 and self._runs[-2].len() <= 2 * self._runs[-1].len():
+                last = self._runs.pop()
+                self._runs[-1] = pl.concat([self._runs[-1], last]).sort()
+        if self._schema is None:
+            self._schema = rows.schema
+        elif rows.schema != self._schema:
+            rows = rows.cast(dict(self._schema))
+        self._version += 1
+        frame = rows.with_columns(h.alias(_H), pl.lit(self._version, pl.Int64).alias(_V))
         self._mem.append(frame)
         self._mem_size += frame.estimated_size()
         if self._mem_size > self.budget:

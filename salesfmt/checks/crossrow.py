@@ -83,10 +83,9 @@ class CrossRowState:
         self.by_keys: dict[tuple[str, ...], list[int]] = {}
         for index, spec in specs.items():
             self.by_keys.setdefault(spec.keys, []).append(index)
-        self.seen: dict[tuple[str, ...], pl.DataFrame] = {}
         self.budget = memory_budget() if budget is None else budget
         self.spill = SpillDir()
-        self.indexes: dict[tuple[str, ...], KeyIndex] = {}
+        self.indexes: dict[tuple[str, tuple[str, ...]], KeyIndex] = {}
 
     def close(self) -> None:
         """Remove the spill files."""
@@ -145,10 +144,10 @@ class CrossRowState:
                     valid.alias(ok_column.format(index_))]
         return df.hstack(out)
 
-    def _index(self, keys: tuple[str, ...]) -> KeyIndex:
-        index = self.indexes.get(keys)
+    def _index(self, keys: tuple[str, ...], use: str = "unique") -> KeyIndex:
+        index = self.indexes.get((use, keys))
         if index is None:
-            index = self.indexes[keys] = KeyIndex(list(keys), self.budget, self.spill)
+            index = self.indexes[(use, keys)] = KeyIndex(list(keys), self.budget, self.spill)
         return index
 
     def _firsts(self, df: pl.DataFrame, n: int, keys: tuple[str, ...], indexes: list[int],
@@ -163,21 +162,21 @@ class CrossRowState:
         named = {use: f"k{n}:{j}" for j, use in enumerate(uses)}
         seq_of = {use: f"firstseq:{p}" for use, p in named.items()}
         firsts = self._batch_firsts(df, n, keys, named)
-        seen = self.seen.get(keys)
-        if seen is not None:  # only the earlier groups met again take part in the joins
-            key = pl.col(keys[0]) if len(keys) == 1 else pl.struct(list(keys))
-            again = seen.filter(key.is_in(firsts.select(key.alias("k"))["k"].implode()))
-            new = firsts.join(again, on=list(keys), how="anti")
+        index = self._index(keys, "groups")
+        h = index.hashes(firsts)
+        old = index.lookup(firsts, h)  # only the earlier groups met again take part
+        if old is not None:
+            met = old[f"firstseq:k{n}"].is_not_null()
+            again = firsts.select(keys).filter(met).hstack(old.filter(met))
             open_ = pl.any_horizontal(pl.col(c).is_null() for c in seq_of.values()) \
                 if seq_of else pl.lit(False)
             if again.height and again.select(open_.any()).item():  # first known rows now
                 again = self._fill(again, firsts, keys, named)
-                seen = pl.concat([seen.join(again, on=list(keys), how="anti"), again],
-                                 how="vertical_relaxed")
-            self.seen[keys] = pl.concat([seen, new], how="vertical_relaxed")
-            firsts = pl.concat([again, new], how="vertical_relaxed")
+                index.insert(again, h.filter(met), replace=True)
+            index.insert(firsts.filter(~met), h.filter(~met))
+            firsts = pl.concat([again, firsts.filter(~met)], how="vertical_relaxed")
         else:
-            self.seen[keys] = firsts
+            index.insert(firsts, h)
         # join a narrow frame: the batch's other columns are not copied by the join, and
         # the first line and row (for messages only) are looked up for failing rows alone
         wanted = [*keys, SEQ, *sorted({c for use in uses for c in use if c})]

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import polars as pl
 
+from salesfmt.checks._keyindex import KeyIndex
 from salesfmt.checks.crossrow import LINE, SEQ, first_row, first_value
 from salesfmt.readers._source import ROW
 from salesfmt.rules.compiler import CompiledRules
+from salesfmt.spill import SpillDir, memory_budget
 from salesfmt.targets.spec import Target
 from salesfmt.targets.validate import CheckInstance, message_expr, ok, value, value_expr
 
@@ -35,7 +37,8 @@ class RecordLines:
     def __init__(self, target: Target) -> None:
         group = target.group
         self.keys = [value(k) for k in group.by] if group else []
-        self.seen: pl.DataFrame | None = None
+        self.spill = SpillDir()
+        self.seen = KeyIndex(self.keys, memory_budget(), self.spill)  # key → record line
         self.next = 2
         self._bad: list[pl.DataFrame] = []
         self._good: list[pl.DataFrame] = []
@@ -51,15 +54,18 @@ class RecordLines:
             return df.with_columns(pl.col(SEQ).alias(LINE))
         keys = self.keys
         narrow = df.select(*keys, SEQ)  # work on the keys only, attach LINE at the end
-        if self.seen is not None:
-            narrow = narrow.join(self.seen, on=keys, how="left", maintain_order="left",
-                                 nulls_equal=False)
-        else:
-            narrow = narrow.with_columns(pl.lit(None, dtype=pl.Int64).alias(LINE))
-        narrow = self._number(narrow)
+        h = self.seen.hashes(narrow)
+        old = self.seen.lookup(narrow, h)  # records met in earlier batches
+        narrow = narrow.with_columns(old[LINE] if old is not None
+                                     else pl.lit(None, dtype=pl.Int64).alias(LINE))
+        narrow = self._number(narrow, h)
         return df.with_columns(narrow[LINE])
 
-    def _number(self, df: pl.DataFrame) -> pl.DataFrame:
+    def close(self) -> None:
+        """Remove the spill files."""
+        self.spill.close()
+
+    def _number(self, df: pl.DataFrame, h: pl.Series) -> pl.DataFrame:
         keys = self.keys
         nullkey = pl.any_horizontal([pl.col(k).is_null() for k in keys])
         df = df.with_columns(nullkey.alias(_NULLKEY))
@@ -74,8 +80,9 @@ class RecordLines:
             pl.when(~pl.col(_NULLKEY)).then(pl.col(_NEW).max().over(keys)),
             pl.col(_NEW)).alias(LINE))
         self.next += int(df[_START].sum())
-        new = df.filter(pl.col(_START) & ~pl.col(_NULLKEY)).select([*keys, LINE])
-        self.seen = new if self.seen is None else pl.concat([self.seen, new])
+        fresh = df.select(pl.col(_START) & ~pl.col(_NULLKEY))[_START]
+        self.seen.insert(df.filter(fresh).select(*keys, pl.col(LINE).cast(pl.Int64)),
+                         h.filter(fresh))
         return df
 
     def track(self, df: pl.DataFrame, bad: pl.Series) -> pl.Series | None:
