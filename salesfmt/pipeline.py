@@ -18,7 +18,13 @@ from salesfmt.canonical import Kind, polars_type
 from salesfmt.checks import render_message
 from salesfmt.checks.crossrow import SEQ, CrossRowState, first_line, first_row, first_value
 from salesfmt.errors import InputError
-from salesfmt.problems import Severity, concat_problems, empty_problems, file_problem
+from salesfmt.problems import (
+    ProblemRows,
+    Severity,
+    concat_problems,
+    empty_problems,
+    file_problem,
+)
 from salesfmt.readers import ReadOptions, Source, open_source
 from salesfmt.readers._encoding import EncodingRetry
 from salesfmt.readers._source import ROW
@@ -26,6 +32,7 @@ from salesfmt.rules import CompiledRules, RuleSet, compile_rules, header_scorer
 from salesfmt.rules.compiler import raw, typed
 from salesfmt.rules.expr import to_text
 from salesfmt.rules.instants import local_date
+from salesfmt.spill import batch_rows
 from salesfmt.targets import Target, TargetPlan, plan_target
 from salesfmt.targets.records import RecordLines, RecordWarnings
 from salesfmt.targets.serializers import AtomicWriter, open_writer
@@ -88,7 +95,8 @@ def read_options(rules: RuleSet, **overrides: object) -> ReadOptions:
                        quote_char=rules.quote_char, escape_char=rules.escape_char,
                        sheet=rules.sheet,
                        header_row=rules.header_row,
-                       decimal_separator=rules.parse.decimal_separator)
+                       decimal_separator=rules.parse.decimal_separator,
+                       batch_size=batch_rows())  # batches in flight bound the memory too
     for key, val in overrides.items():
         if val is not None:
             setattr(opts, key, val)
@@ -184,8 +192,8 @@ def _run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None
         result = Result(path=path, rules=rules, target=target, source=source)
         writer: AtomicWriter | None = open_writer(output, target) if output else None
         try:
-            frames = [*compiled.problems,
-                      *_missing_column_problems(plan, compiled, source.sheet)]
+            frames = ProblemRows([*compiled.problems,  # spilled past the memory budget
+                                  *_missing_column_problems(plan, compiled, source.sheet)])
             placed = _run_batches(source, compiled, plan, result, frames, writer,
                                   progress)
             frames.extend(utc_warnings(target, compiled))  # known once every row is read
@@ -275,7 +283,7 @@ def _queries(source: Source, compiled: CompiledRules, plan: TargetPlan, kept: li
 
 
 def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, result: Result,
-                 frames: list[pl.DataFrame], writer: AtomicWriter | None,
+                 frames: ProblemRows, writer: AtomicWriter | None,
                  progress: Callable[[int], None] | None = None) -> list[pl.DataFrame]:
     """Returns (source row, output line) for the rows the reader reported problems on."""
     cross = CrossRowState({c.index: c.cross for c in plan.checks if c.cross is not None})

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from salesfmt.errors import SalesfmtError
 
-__all__ = ["BudgetError", "DEFAULT_BUDGET", "memory_budget", "SpillDir"]
+__all__ = ["BudgetError", "DEFAULT_BUDGET", "memory_budget", "batch_rows", "SpillDir"]
 
 #: Default budget per table kept across batches (bytes).
 DEFAULT_BUDGET = 64 * 2**20
@@ -41,6 +41,13 @@ def memory_budget() -> int:
         raise BudgetError(f"SALESFMT_MEMORY_BUDGET={text!r} is not a size such as 64M, "
                           "512K or 1G")
     return int(m.group(1)) * _UNITS[m.group(2).lower()]
+
+
+def batch_rows(budget: int | None = None) -> int:
+    """Rows per batch for the budget: 100,000 by default (a batch in flight takes about
+    640 bytes a row, a few are in flight), fewer under a small budget (at least 100)."""
+    budget = memory_budget() if budget is None else budget
+    return min(100_000, max(100, budget // 640))
 
 
 class SpillDir:

@@ -63,7 +63,7 @@ class KeyIndex:
             hit = found if hit is None else hit | found
         if hit is None or not hit.any():
             return None
-        q = df.select(self.keys).with_columns(h, pl.int_range(pl.len(), dtype=pl.UInt32)
+        q = df.select(self.keys).with_columns(h.alias(_H), pl.int_range(pl.len(), dtype=pl.UInt32)
                                               .alias(_I)).filter(hit)
         wanted = q[_H].unique().implode()
         parts = [pl.concat(self._mem).filter(pl.col(_H).is_in(wanted))] if self._mem else []

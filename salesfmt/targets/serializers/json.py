@@ -29,6 +29,7 @@ import polars as pl
 from salesfmt.canonical import Kind
 from salesfmt.checks.crossrow import LINE, SEQ
 from salesfmt.outputs import OutputSet, temp_prefix
+from salesfmt.spill import memory_budget
 from salesfmt.targets.serializers._atomic import AtomicWriter
 from salesfmt.targets.spec import Target, TargetField
 from salesfmt.targets.validate import UNIX, out
@@ -114,8 +115,8 @@ class _Buffered(AtomicWriter):
     end reads one bucket at a time (bounded memory, each row read once) to hand the pieces
     to ``_emit`` in record order."""
 
-    #: records (output lines) per bucket
-    chunk_records = 250_000
+    #: records (output lines) per bucket: about 256 bytes a record of the memory budget
+    chunk_records: int | None = None
 
     def __init__(self, path: Path, target: Target) -> None:
         super().__init__(path, target)
@@ -123,6 +124,7 @@ class _Buffered(AtomicWriter):
         self._dir = Path(tempfile.mkdtemp(prefix=f"{temp_prefix()}{self.path.name}.",
                                           dir=self.path.parent))
         self._buckets: dict[int, list[Path]] = {}
+        self._per_bucket = self.chunk_records or max(16, memory_budget() // 256)
         self._rejected: list[pl.Series] = []
         self.paths: list[Path] = []
 
@@ -130,7 +132,7 @@ class _Buffered(AtomicWriter):
         frame = batch.select(LINE, SEQ, *self._texts())
         if frame.height == 0:
             return
-        bucket = ((pl.col(LINE) - 2) // self.chunk_records).alias(_REC)
+        bucket = ((pl.col(LINE) - 2) // self._per_bucket).alias(_REC)
         for part in frame.with_columns(bucket).partition_by(_REC, maintain_order=True):
             number = int(part[_REC][0])
             files = self._buckets.setdefault(number, [])
