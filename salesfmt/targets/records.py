@@ -28,7 +28,6 @@ __all__ = ["RecordLines", "RecordWarnings"]
 
 _NEW = "__rec_new"
 _START = "__rec_start"
-_NULLKEY = "__rec_nullkey"
 
 
 class RecordLines:
@@ -67,20 +66,23 @@ class RecordLines:
 
     def _number(self, df: pl.DataFrame, h: pl.Series) -> pl.DataFrame:
         keys = self.keys
+        key = pl.col(keys[0]) if len(keys) == 1 else pl.struct(keys)
         nullkey = pl.any_horizontal([pl.col(k).is_null() for k in keys])
-        df = df.with_columns(nullkey.alias(_NULLKEY))
-        start = pl.col(LINE).is_null() & (
-            pl.col(_NULLKEY) | (pl.col(SEQ) == pl.col(SEQ).min().over(keys)))
-        df = df.with_columns(start.alias(_START))
-        df = df.with_columns(
-            pl.when(pl.col(_START))
-            .then(pl.col(_START).cast(pl.Int64).cum_sum() + (self.next - 1)).alias(_NEW))
-        df = df.with_columns(pl.coalesce(
-            pl.col(LINE),
-            pl.when(~pl.col(_NULLKEY)).then(pl.col(_NEW).max().over(keys)),
-            pl.col(_NEW)).alias(LINE))
+        keyed, distinct = df.select((~nullkey).sum().alias("n"),
+                                    key.filter(~nullkey).n_unique().alias("u")).row(0)
+        # a record's first line in the batch (rows arrive in SEQ order); when the batch's
+        # keys are all distinct (one line per record here) every new key starts a record
+        first = pl.lit(True) if keyed == distinct else key.is_first_distinct()
+        start = pl.col(LINE).is_null() & (nullkey | first)
+        new = pl.col(_START).cast(pl.Int64).cum_sum() + (self.next - 1)
+        line = pl.coalesce(pl.col(LINE), new) if keyed == distinct else pl.coalesce(
+            pl.col(LINE), pl.when(~nullkey).then(pl.col(_NEW).max().over(keys)), pl.col(_NEW))
+        df = (df.lazy().with_columns(start.alias(_START))
+              .with_columns(pl.when(pl.col(_START)).then(new).alias(_NEW))
+              .with_columns(line.alias(LINE), (pl.col(_START) & ~nullkey).alias(_NEW))
+              .collect())
         self.next += int(df[_START].sum())
-        fresh = df.select(pl.col(_START) & ~pl.col(_NULLKEY))[_START]
+        fresh = df[_NEW]
         self.seen.insert(df.filter(fresh).select(*keys, pl.col(LINE).cast(pl.Int64)),
                          h.filter(fresh))
         return df

@@ -242,14 +242,15 @@ class JsonWriter(_Buffered):
         self._temps: list[Path] = []
         self._fh: BinaryIO | None = None
         self._done = 0  # records emitted so far
+        self._prefix = f"{temp_prefix()}{self.path.name}."  # once: it reads /proc
 
     def _open(self) -> BinaryIO:
         if self._fh is not None:
             self._fh.write(b"\n]}\n")
             self._fh.close()
         if self._temps:
-            fd, name = tempfile.mkstemp(prefix=f"{temp_prefix()}{self.path.name}.",
-                                        suffix=".tmp", dir=self.path.parent)
+            fd, name = tempfile.mkstemp(prefix=self._prefix, suffix=".tmp",
+                                        dir=self.path.parent)
             os.close(fd)
         tmp = Path(name) if self._temps else self.tmp
         self._temps.append(tmp)
@@ -287,8 +288,9 @@ class JsonWriter(_Buffered):
         """Payloads into place, and payloads of an earlier run of the same name removed
         (numbered without ceiling): the folder then holds exactly this run's payloads."""
         earlier = OutputSet(self.path.parent, self.path.stem, self.path.suffix).members()
+        ours = set(self.paths)
         for old in earlier:
-            if old not in self.paths and not old.name.endswith(".report.json"):
+            if old not in ours and not old.name.endswith(".report.json"):
                 old.unlink(missing_ok=True)
         return list(zip(self._temps, self.paths, strict=True))
 
