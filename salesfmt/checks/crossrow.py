@@ -161,10 +161,17 @@ class CrossRowState:
                        if self.specs[i].value is not None}, key=str)
         named = {use: f"k{n}:{j}" for j, use in enumerate(uses)}
         seq_of = {use: f"firstseq:{p}" for use, p in named.items()}
-        firsts = self._batch_firsts(df, n, keys, named)
+        key = pl.col(keys[0]) if len(keys) == 1 else pl.struct(list(keys))
+        present = pl.all_horizontal(pl.col(k).is_not_null() for k in keys)
+        keyed, distinct = df.select(present.sum().alias("n"),
+                                    key.filter(present).n_unique().alias("u")).row(0)
+        firsts = self._batch_firsts(df, n, keys, named, keyed == distinct)
         index = self._index(keys, "groups")
         h = index.hashes(firsts)
         old = index.lookup(firsts, h)  # only the earlier groups met again take part
+        if old is None and keyed == distinct:  # new groups, one row each: all valid
+            index.insert(firsts, h)
+            return df.hstack(self._single(df, present, indexes, named, ok_column, n))
         if old is not None:
             met = old[f"firstseq:k{n}"].is_not_null()
             again = firsts.select(keys).filter(met).hstack(old.filter(met))
@@ -215,9 +222,29 @@ class CrossRowState:
             out += [line.alias(first_line(index)), row.alias(first_row(index))]
         return df.hstack(out)
 
+    def _single(self, df: pl.DataFrame, present: pl.Expr, indexes: list[int],
+                named: dict[tuple[str | None, str | None], str], ok_column: str, n: int
+                ) -> list[pl.Series]:
+        """The columns of ``_firsts`` for a batch of new groups of one row each: every row
+        is its group's first (its own first value, where known), none can fail."""
+        cols = []
+        for index in indexes:
+            spec = self.specs[index]
+            if spec.value is not None:
+                own = present if spec.known is None else present & pl.col(spec.known)
+                cols.append(pl.when(own.fill_null(False)).then(pl.col(spec.value))
+                            .alias(first_value(index)))
+            cols.append(pl.lit(True).alias(ok_column.format(index)))
+        out = df.select(cols).get_columns()
+        for index in indexes:
+            out += [constant(None, df.height, pl.Int64).alias(first_line(index)),
+                    constant(None, df.height, pl.Int32).alias(first_row(index))]
+        return out
+
     @staticmethod
     def _batch_firsts(df: pl.DataFrame, n: int, keys: tuple[str, ...],
-                      named: dict[tuple[str | None, str | None], str]) -> pl.DataFrame:
+                      named: dict[tuple[str | None, str | None], str],
+                      distinct: bool = False) -> pl.DataFrame:
         """The batch's first row per group (sequence number, line, row) and, per compared
         value, the first *known* row and its value. Rows arrive in __seq order, so a group's
         first row is its first occurrence. Most groups' first row is known: the plain
@@ -238,6 +265,8 @@ class CrossRowState:
             return out
 
         keyed = df.lazy().filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys))
+        if distinct:  # one row per group: the rows are their groups' firsts, no group_by
+            return keyed.select(*keys, *CrossRowState._own(n, named)).collect()
         # a group's first row stands for every value's first known row: aliases, no aggs
         plain = keyed.group_by(list(keys)).agg(
             group + [pl.col(v).first().alias(f"fv:{p}") for (v, _), p in named.items()]
@@ -256,6 +285,19 @@ class CrossRowState:
             .group_by(list(keys)).agg(group + per_use())
         return pl.concat([plain.join(odd.lazy(), on=list(keys), how="anti"), redone],
                          how="vertical_relaxed").collect()
+
+    @staticmethod
+    def _own(n: int, named: dict[tuple[str | None, str | None], str]) -> list[pl.Expr]:
+        """``_batch_firsts``' columns for rows that are their group's only row."""
+        out = [pl.col(SEQ).alias(f"firstseq:k{n}"), pl.col(LINE).alias(f"fl:k{n}"),
+               pl.col(ROW).cast(pl.Int32).alias(f"fr:k{n}")]
+        for (v, mask), p in named.items():
+            def pick(c: pl.Expr, mask: str | None = mask) -> pl.Expr:
+                return pl.when(pl.col(mask).fill_null(False)).then(c) if mask else c
+            out += [pick(pl.col(SEQ)).alias(f"firstseq:{p}"), pick(pl.col(LINE)).alias(f"fl:{p}"),
+                    pick(pl.col(ROW).cast(pl.Int32)).alias(f"fr:{p}"),
+                    pick(pl.col(v)).alias(f"fv:{p}")]
+        return out
 
     @staticmethod
     def _fill(again: pl.DataFrame, firsts: pl.DataFrame, keys: tuple[str, ...],
