@@ -15,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
+from salesfmt._series import constant
 from salesfmt.spill import SpillDir
 
 __all__ = ["KeyIndex", "key_hash"]
@@ -56,13 +57,18 @@ class KeyIndex:
     def lookup(self, df: pl.DataFrame, h: pl.Series) -> pl.DataFrame | None:
         """The payload of each row's key (null where the key is new), or None when no key
         of ``df`` was seen (the usual case: no row read back)."""
+        if not self._runs:
+            return None
+        order = h.arg_sort()  # sorted probes walk each run's memory in order
+        probes = h.gather(order)
         hit = None
         for run in self._runs:
-            pos = run.search_sorted(h, side="left")
-            found = run.gather(pos.clip(upper_bound=run.len() - 1)) == h
+            pos = run.search_sorted(probes, side="left")
+            found = run.gather(pos.clip(upper_bound=run.len() - 1)) == probes
             hit = found if hit is None else hit | found
-        if hit is None or not hit.any():
+        if not hit.any():
             return None
+        hit = constant(False, h.len(), pl.Boolean).scatter(order.filter(hit), True)
         q = df.select(self.keys).with_columns(h.alias(_H), pl.int_range(pl.len(), dtype=pl.UInt32)
                                               .alias(_I)).filter(hit)
         wanted = q[_H].unique().implode()
@@ -90,8 +96,9 @@ class KeyIndex:
         else:
             self._runs.append(h.sort())
             while len(self._runs) > 1 and self._runs[-2].len() <= 2 * self._runs[-1].len():
-                last = self._runs.pop()
-                self._runs[-1] = pl.concat([self._runs[-1], last]).sort()
+                last = self._runs.pop()  # two sorted runs merged in one linear pass
+                self._runs[-1] = pl.DataFrame({_H: self._runs[-1]}).merge_sorted(
+                    pl.DataFrame({_H: last}), key=_H)[_H]
         if self._schema is None:
             self._schema = rows.schema
         elif rows.schema != self._schema:
