@@ -20,7 +20,7 @@ BENCH = ROOT / "benchmarks"
 TINY = "8K"  # batches of 100 rows; every key table and problem list spills
 
 
-def _flat(tmp_path: Path, rows: int = 1000) -> Path:
+def _flat(tmp_path: Path, rows: int = 800) -> Path:
     """The benchmark's partner file, with order numbers met again far apart (duplicates
     across batches, also of keys already spilled)."""
     df = frame(rows, seed=3)
@@ -32,7 +32,7 @@ def _flat(tmp_path: Path, rows: int = 1000) -> Path:
     return path
 
 
-def _grouped(tmp_path: Path, rows: int = 1000) -> Path:
+def _grouped(tmp_path: Path, rows: int = 800) -> Path:
     """Receipt lines of ~400 sales scattered through the file (a sale's lines far apart,
     in several batches), a line number per sale, a few lines in another store."""
     df = frame(rows, seed=5)
@@ -48,12 +48,25 @@ def _grouped(tmp_path: Path, rows: int = 1000) -> Path:
     return path
 
 
+def _party(tmp_path: Path, copies: int = 75) -> Path:
+    """The Thalamus sample's lines many times over, as ~150 transactions whose lines are
+    spread through the file; a few lines name another location."""
+    df = pl.read_csv(ROOT / "samples" / "party-transactions.csv", infer_schema=False)
+    n = pl.int_range(pl.len())
+    df = pl.concat([df] * copies).with_columns(
+        Transaction=pl.format("{}-{}", "Transaction", ((n * 37) % 150).cast(pl.String)),
+        Location=pl.when(n % 173 == 5).then(pl.lit("99")).otherwise("Location"))
+    path = tmp_path / "party.csv"
+    df.write_csv(path)
+    return path
+
+
 def _outputs(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
 def _convert(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str, src: Path,
-             rules: Path, target: str, budget: str | None) -> tuple[dict[str, bytes], str]:
+             rules: Path | str, target: str, budget: str | None) -> tuple[dict[str, bytes], str]:
     if budget is None:
         monkeypatch.delenv("SALESFMT_MEMORY_BUDGET", raising=False)
     else:
@@ -71,25 +84,24 @@ def _convert(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str, src: Pa
 
 
 @pytest.mark.parametrize(("make", "rules", "target"), [
-    (_flat, "bench-partner.yaml", "bulk-csv"),
-    (_grouped, "bench-wallie.yaml", "wallie"),
+    (_flat, BENCH / "bench-partner.yaml", "bulk-csv"),
+    (_grouped, BENCH / "bench-wallie.yaml", "wallie"),
+    (_party, "party-pos", "thalamus-party-sale"),
 ])
 def test_a_tiny_budget_gives_the_same_bytes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                            make, rules: str, target: str) -> None:
+                                            make, rules: Path | str, target: str) -> None:
     src = make(tmp_path)
-    if target == "wallie":
-        (tmp_path / "w.yaml").write_text((BENCH / rules).read_text())
-        monkeypatch.chdir(tmp_path)
-    whole, summary = _convert(monkeypatch, tmp_path, "whole", src, BENCH / rules, target, None)
-    spilled, summary2 = _convert(monkeypatch, tmp_path, "spilled", src, BENCH / rules,
-                                 target, TINY)
+    whole, summary = _convert(monkeypatch, tmp_path, "whole", src, rules, target, None)
+    spilled, summary2 = _convert(monkeypatch, tmp_path, "spilled", src, rules, target, TINY)
     assert spilled == whole
     assert summary2 == summary.replace(str(tmp_path / "whole"), str(tmp_path / "spilled"))
     report = next(v for k, v in whole.items() if k.endswith(".report.json")).decode()
     # the files exercise what spills: duplicates met in later batches, records with lines
     # in several batches (one store differs), and they are named in the reports
-    assert ("is duplicated (first seen on line" in report if target == "bulk-csv"
-            else "differs from the first line of this sale" in report)
+    assert {"bulk-csv": "is duplicated (first seen on line",
+            "wallie": "differs from the first line of this sale",
+            "thalamus-party-sale": "differs from the first line of this transaction",
+            }[target] in report
 
 
 def test_tiny_budget_spills_every_table(monkeypatch: pytest.MonkeyPatch,
