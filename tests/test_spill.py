@@ -50,12 +50,13 @@ def _grouped(tmp_path: Path, rows: int = 800) -> Path:
 
 def _party(tmp_path: Path, copies: int = 75) -> Path:
     """The Thalamus sample's lines many times over, as ~150 transactions whose lines are
-    spread through the file; a few lines name another location."""
+    240 rows apart (in different batches); a few lines name another location."""
     df = pl.read_csv(ROOT / "samples" / "party-transactions.csv", infer_schema=False)
     n = pl.int_range(pl.len())
     df = pl.concat([df] * copies).with_columns(
-        Transaction=pl.format("{}-{}", "Transaction", ((n * 37) % 150).cast(pl.String)),
-        Location=pl.when(n % 173 == 5).then(pl.lit("99")).otherwise("Location"))
+        Transaction=pl.format("{}-{}", "Transaction", (n // 8 % 30).cast(pl.String)),
+        Location=pl.when((n % 97 == 50) & pl.col("Location").is_not_null())
+        .then(pl.lit("99")).otherwise("Location"))
     path = tmp_path / "party.csv"
     df.write_csv(path)
     return path
