@@ -7,21 +7,15 @@ import click
 from salesfmt.canonical import FIELDS
 from salesfmt.cli import cli
 from salesfmt.errors import ExitCode, RuleError
+from salesfmt.onboard.render import todo_lines
 from salesfmt.report.terminal import terminal_safe
 from salesfmt.rules import list_rules, load_rules
 from salesfmt.rules.lint import comment_warnings
 from salesfmt.rules.loader import schema_path, validate_file
 from salesfmt.rules.model import RuleSet
-from salesfmt.rules.show import (
-    allowed_values,
-    describe,
-    feeds,
-    record_lines,
-    resolved_headers,
-    source_text,
-    unfed_required,
-)
+from salesfmt.rules.show import describe, resolved_headers, source_text
 from salesfmt.targets import Target, load_target
+from salesfmt.targets.feeds import allowed_values, feeds, record_lines, unfed_required
 
 __all__ = ["rules"]
 
@@ -82,7 +76,7 @@ def rules_show(name: str, file: str | None, target: str | None, file_option: str
     (or --file) also the header each field's aliases resolved to in it. Exit 1 when a
     required target field has no source."""
     rs = load_rules(name)
-    for line in describe(rs):
+    for line in describe(rs) + todo_lines(rs.path):  # TODO: what `salesfmt init` left open
         click.echo(terminal_safe(line))
     partner = file_option or file
     resolved: dict[str, str] = {}

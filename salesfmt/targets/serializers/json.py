@@ -27,12 +27,12 @@ from typing import BinaryIO
 import polars as pl
 
 from salesfmt.canonical import Kind
-from salesfmt.checks.crossrow import LINE, SEQ
+from salesfmt.columns import LINE, SEQ, out
 from salesfmt.outputs import OutputSet, temp_prefix
 from salesfmt.spill import memory_budget
 from salesfmt.targets.serializers._atomic import AtomicWriter
 from salesfmt.targets.spec import Target, TargetField
-from salesfmt.targets.validate import UNIX, out
+from salesfmt.targets.validate import UNIX
 from salesfmt.util import publish
 
 __all__ = ["JsonWriter", "JsonLinesWriter", "encode_records", "json_string"]
