@@ -24,9 +24,10 @@ def _pick(options: list[str], h: pl.Expr) -> pl.Expr:
     return pl.lit(pl.Series(options)).gather(h % len(options))
 
 
-def frame(rows: int, seed: int = 7) -> pl.DataFrame:
-    """The generated partner rows (all text, as a partner would send them)."""
-    i = pl.int_range(rows, dtype=pl.UInt64)
+def frame(rows: int, seed: int = 7, start: int = 0) -> pl.DataFrame:
+    """The generated partner rows (all text, as a partner would send them); ``start``: the
+    number of rows before these (the file is generated in pieces)."""
+    i = pl.int_range(start, start + rows, dtype=pl.UInt64)
     h = (i + seed).hash(seed)
     bad = (h % 100) == 0  # ~1% of rows carry one defect
     kind = (h // 100) % 6
@@ -69,6 +70,9 @@ def frame(rows: int, seed: int = 7) -> pl.DataFrame:
     ).drop("_h", "_bad", "_kind")
 
 
+_PIECE = 2_000_000
+
+
 def generate(rows: int, out: Path | None = None, seed: int = 7) -> Path:
     """Write the CSV (';', decimal comma, UTF-8) unless it already exists; return its path."""
     out = out or DATA / f"partner_{rows}.csv"
@@ -76,7 +80,10 @@ def generate(rows: int, out: Path | None = None, seed: int = 7) -> Path:
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
-    frame(rows, seed).write_csv(tmp, separator=";")
+    with tmp.open("wb") as fh:  # in pieces: 30M rows at once would take ~15 GB
+        for start in range(0, max(rows, 1), _PIECE):
+            frame(min(_PIECE, rows - start), seed, start).write_csv(
+                fh, separator=";", include_header=start == 0)
     tmp.replace(out)
     return out
 

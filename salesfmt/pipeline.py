@@ -18,7 +18,7 @@ from salesfmt.checks import render_message
 from salesfmt.checks.crossrow import CrossRowState, first_line, first_row, first_value
 from salesfmt.columns import LINE, ROW, SEQ, ok, raw, typed, value
 from salesfmt.errors import InputError
-from salesfmt.problems import Severity, concat_problems, file_problem
+from salesfmt.problems import ProblemRows, Severity, concat_problems, file_problem
 from salesfmt.readers import Source, open_source
 from salesfmt.readers._encoding import EncodingRetry
 from salesfmt.result import Result
@@ -130,8 +130,8 @@ def _run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None
         result = Result(path=path, rules=rules, target=target, source=source)
         writer: AtomicWriter | None = open_writer(output, target) if output else None
         try:
-            frames = [*compiled.problems,
-                      *_missing_column_problems(plan, compiled, source.sheet)]
+            frames = ProblemRows([*compiled.problems,  # spilled past the memory budget
+                                  *_missing_column_problems(plan, compiled, source.sheet)])
             placed = _run_batches(source, compiled, plan, result, frames, writer,
                                   progress, totals)
             if totals is not None:
@@ -223,7 +223,7 @@ def _queries(source: Source, compiled: CompiledRules, plan: TargetPlan, kept: li
 
 
 def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, result: Result,
-                 frames: list[pl.DataFrame], writer: AtomicWriter | None,
+                 frames: ProblemRows, writer: AtomicWriter | None,
                  progress: Callable[[int], None] | None = None,
                  totals: ControlTotals | None = None) -> list[pl.DataFrame]:
     """Returns (source row, output line) for the rows the reader reported problems on."""

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from enum import StrEnum
+from pathlib import Path
 
 import polars as pl
 
+from salesfmt.spill import SpillDir, memory_budget
+
 __all__ = ["Severity", "PROBLEM_SCHEMA", "empty_problems", "concat_problems", "file_problem",
-           "column_letter"]
+           "column_letter", "ProblemRows"]
 
 
 class Severity(StrEnum):
@@ -49,6 +53,46 @@ def concat_problems(frames: list[pl.DataFrame]) -> pl.DataFrame:
         pl.concat(frames, rechunk=True)
         .sort(["line", "order", "row", "code"], nulls_last=False, maintain_order=True)
     )
+
+
+class ProblemRows:
+    """Problem frames collected during a run, in order; past the memory budget they wait
+    in IPC files (the batch loop then holds no problem rows), read back when iterated."""
+
+    def __init__(self, frames: Iterable[pl.DataFrame] = (), budget: int | None = None) -> None:
+        self.budget = memory_budget() if budget is None else budget
+        self._spill = SpillDir()
+        self._files: list[Path] = []
+        self._mem: list[pl.DataFrame] = []
+        self._size = 0
+        self.extend(frames)
+
+    def append(self, frame: pl.DataFrame) -> None:
+        """Add one problem frame (in the problem table's columns)."""
+        if frame.height == 0:
+            return
+        frame = frame.select(list(PROBLEM_SCHEMA)).cast(PROBLEM_SCHEMA)
+        self._mem.append(frame)
+        self._size += frame.estimated_size()
+        if self._size > self.budget:
+            path = self._spill.file("problems")
+            pl.concat(self._mem).write_ipc(path)
+            self._files.append(path)
+            self._mem, self._size = [], 0
+
+    def extend(self, frames: Iterable[pl.DataFrame]) -> None:
+        """Add problem frames."""
+        for frame in frames:
+            self.append(frame)
+
+    def __iter__(self) -> Iterator[pl.DataFrame]:
+        for path in self._files:
+            yield pl.read_ipc(path)
+        yield from self._mem
+
+    def close(self) -> None:
+        """Remove the spill files."""
+        self._spill.close()
 
 
 def file_problem(code: str, message: str, *, severity: Severity = Severity.ERROR,

@@ -14,8 +14,10 @@ import polars as pl
 
 from salesfmt._series import constant
 from salesfmt.checks import Context, register
+from salesfmt.checks._keyindex import KeyIndex
 from salesfmt.columns import LINE, ROW, SEQ, ok
 from salesfmt.problems import Severity
+from salesfmt.spill import SpillDir, memory_budget
 
 __all__ = ["CrossRowDecl", "CrossRowSpec", "CrossRowState", "first_line", "first_row", "ROW",
            "first_value", "LINE", "SEQ"]
@@ -72,12 +74,18 @@ class CrossRowState:
     grouped target's consistency checks all key on the record id).
     """
 
-    def __init__(self, specs: dict[int, CrossRowSpec]) -> None:
+    def __init__(self, specs: dict[int, CrossRowSpec], budget: int | None = None) -> None:
         self.specs = specs
         self.by_keys: dict[tuple[str, ...], list[int]] = {}
         for index, spec in specs.items():
             self.by_keys.setdefault(spec.keys, []).append(index)
-        self.seen: dict[tuple[str, ...], pl.DataFrame] = {}
+        self.budget = memory_budget() if budget is None else budget
+        self.spill = SpillDir()
+        self.indexes: dict[tuple[str, tuple[str, ...]], KeyIndex] = {}
+
+    def close(self) -> None:
+        """Remove the spill files."""
+        self.spill.close()
 
     def apply(self, df: pl.DataFrame, ok_column: str = ok("{}")) -> pl.DataFrame:
         """Add ``ok:i``, ``first:i`` (and ``firstval:i``) for every cross-row check.
@@ -93,44 +101,50 @@ class CrossRowState:
 
     def _unique(self, df: pl.DataFrame, keys: tuple[str, ...], indexes: list[int],
                 ok_column: str) -> pl.DataFrame:
-        """Uniqueness only: hash membership per row; the first lines are looked up for the
-        few duplicates alone. The set is hashed from the batch's keys and the keys of
-        earlier batches only probe it (hashing every earlier key again for each batch
-        made the check quadratic in the file's length)."""
+        """Uniqueness only: the batch's keys probe the keys of earlier batches (a
+        :class:`KeyIndex`: binary search over sorted hashes, spilled past the budget); the
+        first lines are looked up for the few duplicates alone."""
         cols = list(keys)
         key = pl.col(cols[0]) if len(cols) == 1 else pl.struct(cols)
         present = pl.all_horizontal(pl.col(k).is_not_null() for k in cols)
-        seen = self.seen.get(keys)
+        index = self._index(keys)
         narrow = df.select(*cols, LINE, ROW)
-        old_keys = None
-        if seen is not None and seen.height:  # earlier keys met again
-            here = narrow.filter(present).select(key.alias("k"))["k"].implode()
-            old_keys = seen.filter(key.is_in(here))
-        earlier = (key.is_in(old_keys.select(key.alias("k"))["k"].implode())
-                   if old_keys is not None and old_keys.height else pl.lit(False))
+        h = index.hashes(narrow)
+        old = index.lookup(narrow, h)  # first line and row of keys met in earlier batches
         # keys distinct within the batch (the usual case) need no first-occurrence pass
         keyed, distinct = narrow.select(present.sum().alias("n"),
                                         key.filter(present).n_unique().alias("u")).row(0)
         first = present if keyed == distinct else present & key.is_first_distinct()
-        flags = narrow.select(first.alias("new"), earlier.alias("old"))
-        fresh = flags["new"] & ~flags["old"]
-        valid = fresh | ~narrow.select(present.alias("p"))["p"]
+        flags = narrow.select(first.alias("new"), present.alias("p"))
+        earlier = old["fl"].is_not_null() if old is not None else None
+        fresh = flags["new"] if earlier is None else flags["new"] & ~earlier
+        valid = fresh | ~flags["p"]
         firsts = narrow.filter(fresh).select(  # kept: key, line, row
-            *cols, pl.col(LINE).alias("fl"), pl.col(ROW).cast(pl.Int32).alias("fr"))
-        self.seen[keys] = firsts if seen is None else pl.concat([seen, firsts])
+            *cols, pl.col(LINE).cast(pl.Int64).alias("fl"),
+            pl.col(ROW).cast(pl.Int32).alias("fr"))
+        index.insert(firsts, h.filter(fresh))
         line = constant(None, df.height, pl.Int64)
         row = constant(None, df.height, pl.Int32)
         if not valid.all():
             at = (~valid).arg_true()
-            bad = narrow[at].select(cols)
-            hit = firsts if old_keys is None else pl.concat([old_keys, firsts])
-            found = bad.join(hit, on=cols, how="left", maintain_order="left", nulls_equal=False)
-            line, row = line.scatter(at, found["fl"]), row.scatter(at, found["fr"])
+            found = narrow[at].select(cols).join(firsts, on=cols, how="left",
+                                                 maintain_order="left", nulls_equal=False)
+            fl, fr = found["fl"], found["fr"]
+            if old is not None:  # keys of earlier batches: their first line is there
+                before = old[at]
+                fl, fr = before["fl"].fill_null(fl), before["fr"].fill_null(fr)
+            line, row = line.scatter(at, fl), row.scatter(at, fr)
         out = []
-        for index in indexes:
-            out += [line.alias(first_line(index)), row.alias(first_row(index)),
-                    valid.alias(ok_column.format(index))]
+        for index_ in indexes:
+            out += [line.alias(first_line(index_)), row.alias(first_row(index_)),
+                    valid.alias(ok_column.format(index_))]
         return df.hstack(out)
+
+    def _index(self, keys: tuple[str, ...], use: str = "unique") -> KeyIndex:
+        index = self.indexes.get((use, keys))
+        if index is None:
+            index = self.indexes[(use, keys)] = KeyIndex(list(keys), self.budget, self.spill)
+        return index
 
     def _firsts(self, df: pl.DataFrame, n: int, keys: tuple[str, ...], indexes: list[int],
                 ok_column: str) -> pl.DataFrame:
@@ -143,22 +157,29 @@ class CrossRowState:
                        if self.specs[i].value is not None}, key=str)
         named = {use: f"k{n}:{j}" for j, use in enumerate(uses)}
         seq_of = {use: f"firstseq:{p}" for use, p in named.items()}
-        firsts = self._batch_firsts(df, n, keys, named)
-        seen = self.seen.get(keys)
-        if seen is not None:  # only the earlier groups met again take part in the joins
-            key = pl.col(keys[0]) if len(keys) == 1 else pl.struct(list(keys))
-            again = seen.filter(key.is_in(firsts.select(key.alias("k"))["k"].implode()))
-            new = firsts.join(again, on=list(keys), how="anti")
+        key = pl.col(keys[0]) if len(keys) == 1 else pl.struct(list(keys))
+        present = pl.all_horizontal(pl.col(k).is_not_null() for k in keys)
+        keyed, distinct = df.select(present.sum().alias("n"),
+                                    key.filter(present).n_unique().alias("u")).row(0)
+        firsts = self._batch_firsts(df, n, keys, named, keyed == distinct)
+        index = self._index(keys, "groups")
+        h = index.hashes(firsts)
+        old = index.lookup(firsts, h)  # only the earlier groups met again take part
+        if old is None and keyed == distinct:  # new groups, one row each: all valid
+            index.insert(firsts, h)
+            return df.hstack(self._single(df, present, indexes, named, ok_column, n))
+        if old is not None:
+            met = old[f"firstseq:k{n}"].is_not_null()
+            again = firsts.select(keys).filter(met).hstack(old.filter(met))
             open_ = pl.any_horizontal(pl.col(c).is_null() for c in seq_of.values()) \
                 if seq_of else pl.lit(False)
             if again.height and again.select(open_.any()).item():  # first known rows now
                 again = self._fill(again, firsts, keys, named)
-                seen = pl.concat([seen.join(again, on=list(keys), how="anti"), again],
-                                 how="vertical_relaxed")
-            self.seen[keys] = pl.concat([seen, new], how="vertical_relaxed")
-            firsts = pl.concat([again, new], how="vertical_relaxed")
+                index.insert(again, h.filter(met), replace=True)
+            index.insert(firsts.filter(~met), h.filter(~met))
+            firsts = pl.concat([again, firsts.filter(~met)], how="vertical_relaxed")
         else:
-            self.seen[keys] = firsts
+            index.insert(firsts, h)
         # join a narrow frame: the batch's other columns are not copied by the join, and
         # the first line and row (for messages only) are looked up for failing rows alone
         wanted = [*keys, SEQ, *sorted({c for use in uses for c in use if c})]
@@ -197,9 +218,29 @@ class CrossRowState:
             out += [line.alias(first_line(index)), row.alias(first_row(index))]
         return df.hstack(out)
 
+    def _single(self, df: pl.DataFrame, present: pl.Expr, indexes: list[int],
+                named: dict[tuple[str | None, str | None], str], ok_column: str, n: int
+                ) -> list[pl.Series]:
+        """The columns of ``_firsts`` for a batch of new groups of one row each: every row
+        is its group's first (its own first value, where known), none can fail."""
+        cols = []
+        for index in indexes:
+            spec = self.specs[index]
+            if spec.value is not None:
+                own = present if spec.known is None else present & pl.col(spec.known)
+                cols.append(pl.when(own.fill_null(False)).then(pl.col(spec.value))
+                            .alias(first_value(index)))
+            cols.append(pl.lit(True).alias(ok_column.format(index)))
+        out = df.select(cols).get_columns()
+        for index in indexes:
+            out += [constant(None, df.height, pl.Int64).alias(first_line(index)),
+                    constant(None, df.height, pl.Int32).alias(first_row(index))]
+        return out
+
     @staticmethod
     def _batch_firsts(df: pl.DataFrame, n: int, keys: tuple[str, ...],
-                      named: dict[tuple[str | None, str | None], str]) -> pl.DataFrame:
+                      named: dict[tuple[str | None, str | None], str],
+                      distinct: bool = False) -> pl.DataFrame:
         """The batch's first row per group (sequence number, line, row) and, per compared
         value, the first *known* row and its value. Rows arrive in __seq order, so a group's
         first row is its first occurrence. Most groups' first row is known: the plain
@@ -220,6 +261,8 @@ class CrossRowState:
             return out
 
         keyed = df.lazy().filter(pl.all_horizontal(pl.col(k).is_not_null() for k in keys))
+        if distinct:  # one row per group: the rows are their groups' firsts, no group_by
+            return keyed.select(*keys, *CrossRowState._own(n, named)).collect()
         # a group's first row stands for every value's first known row: aliases, no aggs
         plain = keyed.group_by(list(keys)).agg(
             group + [pl.col(v).first().alias(f"fv:{p}") for (v, _), p in named.items()]
@@ -238,6 +281,19 @@ class CrossRowState:
             .group_by(list(keys)).agg(group + per_use())
         return pl.concat([plain.join(odd.lazy(), on=list(keys), how="anti"), redone],
                          how="vertical_relaxed").collect()
+
+    @staticmethod
+    def _own(n: int, named: dict[tuple[str | None, str | None], str]) -> list[pl.Expr]:
+        """``_batch_firsts``' columns for rows that are their group's only row."""
+        out = [pl.col(SEQ).alias(f"firstseq:k{n}"), pl.col(LINE).alias(f"fl:k{n}"),
+               pl.col(ROW).cast(pl.Int32).alias(f"fr:k{n}")]
+        for (v, mask), p in named.items():
+            def pick(c: pl.Expr, mask: str | None = mask) -> pl.Expr:
+                return pl.when(pl.col(mask).fill_null(False)).then(c) if mask else c
+            out += [pick(pl.col(SEQ)).alias(f"firstseq:{p}"), pick(pl.col(LINE)).alias(f"fl:{p}"),
+                    pick(pl.col(ROW).cast(pl.Int32)).alias(f"fr:{p}"),
+                    pick(pl.col(v)).alias(f"fv:{p}")]
+        return out
 
     @staticmethod
     def _fill(again: pl.DataFrame, firsts: pl.DataFrame, keys: tuple[str, ...],

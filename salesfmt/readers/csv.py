@@ -13,7 +13,6 @@ from __future__ import annotations
 import codecs
 import csv as _csv
 import io
-import mmap
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -308,13 +307,18 @@ _SPARE = RESERVED[1]  # one column beyond the header: non-null when a row has ex
 
 
 def _contains(path: Path, needle: bytes) -> bool:
-    """True when the file holds ``needle`` anywhere (memchr over a memory map: fast)."""
+    """True when the file holds ``needle`` anywhere, read in 1 MiB pieces (a memory map
+    of the whole file would count every page in the process's memory)."""
     with path.open("rb") as fh:
-        try:
-            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                return mm.find(needle) >= 0
-        except ValueError:  # empty file
-            return False
+        tail = b""
+        while piece := fh.read(_SCAN_PIECE):
+            if needle in tail + piece[:len(needle) - 1] or needle in piece:
+                return True
+            tail = piece[-(len(needle) - 1):] if len(needle) > 1 else b""
+    return False
+
+
+_SCAN_PIECE = 1 << 20
 
 
 def _warn(source: Source, code: str, message: str) -> None:

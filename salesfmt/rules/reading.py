@@ -5,6 +5,7 @@ from __future__ import annotations
 from salesfmt.readers import HeaderScorer, ReadOptions
 from salesfmt.rules.headers import normalize_header
 from salesfmt.rules.model import RuleSet
+from salesfmt.spill import batch_rows
 
 __all__ = ["header_scorer", "read_options"]
 
@@ -27,7 +28,8 @@ def read_options(rules: RuleSet, **overrides: object) -> ReadOptions:
                        quote_char=rules.quote_char, escape_char=rules.escape_char,
                        sheet=rules.sheet,
                        header_row=rules.header_row,
-                       decimal_separator=rules.parse.decimal_separator)
+                       decimal_separator=rules.parse.decimal_separator,
+                       batch_size=batch_rows())  # batches in flight bound the memory too
     for key, val in overrides.items():
         if val is not None:
             setattr(opts, key, val)

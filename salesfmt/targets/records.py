@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import polars as pl
 
+from salesfmt.checks._keyindex import KeyIndex
 from salesfmt.checks.crossrow import first_row, first_value
 from salesfmt.columns import LINE, ROW, SEQ, ok, value
 from salesfmt.rules.compiler import CompiledRules
+from salesfmt.spill import SpillDir, memory_budget
 from salesfmt.targets.spec import Target
 from salesfmt.targets.validate import CheckInstance, message_expr, value_expr
 
@@ -26,7 +28,6 @@ __all__ = ["RecordLines", "RecordWarnings"]
 
 _NEW = "__rec_new"
 _START = "__rec_start"
-_NULLKEY = "__rec_nullkey"
 
 
 class RecordLines:
@@ -35,7 +36,8 @@ class RecordLines:
     def __init__(self, target: Target) -> None:
         group = target.group
         self.keys = [value(k) for k in group.by] if group else []
-        self.seen: pl.DataFrame | None = None
+        self.spill = SpillDir()
+        self.seen = KeyIndex(self.keys, memory_budget(), self.spill)  # key → record line
         self.next = 2
         self._bad: list[pl.DataFrame] = []
         self._good: list[pl.DataFrame] = []
@@ -46,31 +48,38 @@ class RecordLines:
             return df.with_columns(pl.col(SEQ).alias(LINE))
         keys = self.keys
         narrow = df.select(*keys, SEQ)  # work on the keys only, attach LINE at the end
-        if self.seen is not None:
-            narrow = narrow.join(self.seen, on=keys, how="left", maintain_order="left",
-                                 nulls_equal=False)
-        else:
-            narrow = narrow.with_columns(pl.lit(None, dtype=pl.Int64).alias(LINE))
-        narrow = self._number(narrow)
+        h = self.seen.hashes(narrow)
+        old = self.seen.lookup(narrow, h)  # records met in earlier batches
+        narrow = narrow.with_columns(old[LINE] if old is not None
+                                     else pl.lit(None, dtype=pl.Int64).alias(LINE))
+        narrow = self._number(narrow, h)
         return df.with_columns(narrow[LINE])
 
-    def _number(self, df: pl.DataFrame) -> pl.DataFrame:
+    def close(self) -> None:
+        """Remove the spill files."""
+        self.spill.close()
+
+    def _number(self, df: pl.DataFrame, h: pl.Series) -> pl.DataFrame:
         keys = self.keys
+        key = pl.col(keys[0]) if len(keys) == 1 else pl.struct(keys)
         nullkey = pl.any_horizontal([pl.col(k).is_null() for k in keys])
-        df = df.with_columns(nullkey.alias(_NULLKEY))
-        start = pl.col(LINE).is_null() & (
-            pl.col(_NULLKEY) | (pl.col(SEQ) == pl.col(SEQ).min().over(keys)))
-        df = df.with_columns(start.alias(_START))
-        df = df.with_columns(
-            pl.when(pl.col(_START))
-            .then(pl.col(_START).cast(pl.Int64).cum_sum() + (self.next - 1)).alias(_NEW))
-        df = df.with_columns(pl.coalesce(
-            pl.col(LINE),
-            pl.when(~pl.col(_NULLKEY)).then(pl.col(_NEW).max().over(keys)),
-            pl.col(_NEW)).alias(LINE))
+        keyed, distinct = df.select((~nullkey).sum().alias("n"),
+                                    key.filter(~nullkey).n_unique().alias("u")).row(0)
+        # a record's first line in the batch (rows arrive in SEQ order); when the batch's
+        # keys are all distinct (one line per record here) every new key starts a record
+        first = pl.lit(True) if keyed == distinct else key.is_first_distinct()
+        start = pl.col(LINE).is_null() & (nullkey | first)
+        new = pl.col(_START).cast(pl.Int64).cum_sum() + (self.next - 1)
+        line = pl.coalesce(pl.col(LINE), new) if keyed == distinct else pl.coalesce(
+            pl.col(LINE), pl.when(~nullkey).then(pl.col(_NEW).max().over(keys)), pl.col(_NEW))
+        df = (df.lazy().with_columns(start.alias(_START))
+              .with_columns(pl.when(pl.col(_START)).then(new).alias(_NEW))
+              .with_columns(line.alias(LINE), (pl.col(_START) & ~nullkey).alias(_NEW))
+              .collect())
         self.next += int(df[_START].sum())
-        new = df.filter(pl.col(_START) & ~pl.col(_NULLKEY)).select([*keys, LINE])
-        self.seen = new if self.seen is None else pl.concat([self.seen, new])
+        fresh = df[_NEW]
+        self.seen.insert(df.filter(fresh).select(*keys, pl.col(LINE).cast(pl.Int64)),
+                         h.filter(fresh))
         return df
 
     def track(self, df: pl.DataFrame, bad: pl.Series) -> pl.Series | None:

@@ -29,6 +29,7 @@ import polars as pl
 from salesfmt.canonical import Kind
 from salesfmt.columns import LINE, SEQ, out
 from salesfmt.outputs import OutputSet, temp_prefix
+from salesfmt.spill import memory_budget
 from salesfmt.targets.serializers._atomic import AtomicWriter
 from salesfmt.targets.spec import Target, TargetField
 from salesfmt.targets.validate import UNIX
@@ -42,21 +43,28 @@ _CONTROL = [chr(i) for i in range(32)]
 _ESCAPES = {"\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-def json_string(e: pl.Expr) -> pl.Expr:
-    """A String expression as JSON string literals (quoted and escaped)."""
-    patterns = ['"', "\\", *_CONTROL]
-    repl = ['\\"', "\\\\", *[_ESCAPES.get(c, f"\\u{ord(c):04x}") for c in _CONTROL]]
-    return pl.concat_str([pl.lit('"'), e.str.replace_many(patterns, repl), pl.lit('"')])
+#: a character JSON escapes inside a string (quote, backslash, U+0000–U+001F)
+_SPECIAL = r'["\\\x00-\x1f]'
+
+
+def json_string(e: pl.Expr, escape: bool = True) -> pl.Expr:
+    """A String expression as JSON string literals (quoted and escaped); ``escape=False``
+    for a column known to hold no character that needs it (quoted only)."""
+    if escape:
+        patterns = ['"', "\\", *_CONTROL]
+        repl = ['\\"', "\\\\", *[_ESCAPES.get(c, f"\\u{ord(c):04x}") for c in _CONTROL]]
+        e = e.str.replace_many(patterns, repl)
+    return pl.concat_str([pl.lit('"'), e, pl.lit('"')])
 
 
 def _bare(f: TargetField) -> bool:
     return f.kind in (Kind.INTEGER, Kind.DECIMAL, Kind.BOOLEAN) or f.format == UNIX
 
 
-def fragment(f: TargetField, omit_null: bool = True) -> pl.Expr:
+def fragment(f: TargetField, omit_null: bool = True, escape: bool = True) -> pl.Expr:
     """``"name":value`` for the field (null, so left out, where the value is null)."""
     text = pl.col(out(f.name))
-    token = text if _bare(f) else json_string(text)
+    token = text if _bare(f) else json_string(text, escape)
     if not omit_null:
         token = token.fill_null(pl.lit("null"))
     return pl.concat_str([pl.lit(json.dumps(f.name) + ":"), token]).alias(f.name)
@@ -80,10 +88,18 @@ def encode_records(frame: pl.DataFrame, target: Target) -> pl.DataFrame:
     """
     names = [f.name for f in target.fields]
     omit = bool(target.options.get("omit_null", True))
-    frame = frame.select(LINE, SEQ, *[fragment(f, omit) for f in target.fields])
+    texts = [f for f in target.fields if not _bare(f)]
+    # escaping runs only on the text columns that hold a character needing it (rare)
+    needs = dict(zip([f.name for f in texts], frame.select(
+        pl.col(out(f.name)).str.contains(_SPECIAL).any().alias(f.name) for f in texts
+    ).row(0), strict=True)) if texts and frame.height else {}
+    # rows arrive in __seq order: a stable sort by record keeps it within each record
+    in_seq = frame[SEQ].is_sorted()
+    frame = frame.select(LINE, SEQ, *[fragment(f, omit, needs.get(f.name, True) is not False)
+                                      for f in target.fields])
     group = target.group
     if group is None:
-        return frame.sort(SEQ).select(
+        return (frame if in_seq else frame.sort(SEQ)).select(
             LINE, pl.lit(True).alias(_FIRST), pl.lit(True).alias(_LAST),
             _object([pl.col(n) for n in names]).alias(_JSON))
     items = [n for n in names if n not in group.record]
@@ -93,7 +109,11 @@ def encode_records(frame: pl.DataFrame, target: Target) -> pl.DataFrame:
     head = pl.concat_str([pl.lit("{"), pl.concat_str(
         [*[pl.col(n) for n in group.record], pl.lit(json.dumps(group.items) + ":[")],
         separator=",", ignore_nulls=True)])
-    return (frame.sort([LINE, SEQ])
+    if not in_seq:
+        frame = frame.sort([LINE, SEQ])
+    elif not frame[LINE].is_sorted():
+        frame = frame.sort(LINE, maintain_order=True)
+    return (frame
             .with_columns(first.alias(_FIRST), last.alias(_LAST))
             .select(LINE, _FIRST, _LAST, pl.concat_str([
                 pl.when(pl.col(_FIRST)).then(head).otherwise(pl.lit("")),
@@ -114,8 +134,8 @@ class _Buffered(AtomicWriter):
     end reads one bucket at a time (bounded memory, each row read once) to hand the pieces
     to ``_emit`` in record order."""
 
-    #: records (output lines) per bucket
-    chunk_records = 250_000
+    #: records (output lines) per bucket: about 256 bytes a record of the memory budget
+    chunk_records: int | None = None
 
     def __init__(self, path: Path, target: Target) -> None:
         super().__init__(path, target)
@@ -123,6 +143,7 @@ class _Buffered(AtomicWriter):
         self._dir = Path(tempfile.mkdtemp(prefix=f"{temp_prefix()}{self.path.name}.",
                                           dir=self.path.parent))
         self._buckets: dict[int, list[Path]] = {}
+        self._per_bucket = self.chunk_records or max(16, memory_budget() // 256)
         self._rejected: list[pl.Series] = []
         self.paths: list[Path] = []
 
@@ -130,7 +151,7 @@ class _Buffered(AtomicWriter):
         frame = batch.select(LINE, SEQ, *self._texts())
         if frame.height == 0:
             return
-        bucket = ((pl.col(LINE) - 2) // self.chunk_records).alias(_REC)
+        bucket = ((pl.col(LINE) - 2) // self._per_bucket).alias(_REC)
         for part in frame.with_columns(bucket).partition_by(_REC, maintain_order=True):
             number = int(part[_REC][0])
             files = self._buckets.setdefault(number, [])
@@ -240,14 +261,15 @@ class JsonWriter(_Buffered):
         self._temps: list[Path] = []
         self._fh: BinaryIO | None = None
         self._done = 0  # records emitted so far
+        self._prefix = f"{temp_prefix()}{self.path.name}."  # once: it reads /proc
 
     def _open(self) -> BinaryIO:
         if self._fh is not None:
             self._fh.write(b"\n]}\n")
             self._fh.close()
         if self._temps:
-            fd, name = tempfile.mkstemp(prefix=f"{temp_prefix()}{self.path.name}.",
-                                        suffix=".tmp", dir=self.path.parent)
+            fd, name = tempfile.mkstemp(prefix=self._prefix, suffix=".tmp",
+                                        dir=self.path.parent)
             os.close(fd)
         tmp = Path(name) if self._temps else self.tmp
         self._temps.append(tmp)
@@ -285,8 +307,9 @@ class JsonWriter(_Buffered):
         """Payloads into place, and payloads of an earlier run of the same name removed
         (numbered without ceiling): the folder then holds exactly this run's payloads."""
         earlier = OutputSet(self.path.parent, self.path.stem, self.path.suffix).members()
+        ours = set(self.paths)
         for old in earlier:
-            if old not in self.paths and not old.name.endswith(".report.json"):
+            if old not in ours and not old.name.endswith(".report.json"):
                 old.unlink(missing_ok=True)
         return list(zip(self._temps, self.paths, strict=True))
 
