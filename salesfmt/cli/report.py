@@ -33,13 +33,15 @@ __all__ = ["report"]
                    "operator (+ rule-file and command-line hints, muted counts).")
 @click.option("--force", is_flag=True, help="Overwrite an existing report file.")
 def report(file: str, rules: str, target: str, output: str, fmt: str | None, max_errors: int,
-           with_source: bool, max_lines: int, audience: str, force: bool, **kw: Any) -> None:
+           with_source: bool, max_lines: int, audience: str, force: bool, lang: str | None,
+           **kw: Any) -> None:
     """Check FILE and write a report a partner can read (HTML by default)."""
     refuse_existing(Path(output), force=force, protect=Path(file))
     result = _run(file, rules, target, **kw)
     chosen = ReportFormat(fmt) if fmt else ReportFormat.for_path(output)
     path = write_report(chosen, result, output, force=force, cap=max_errors,
-                        with_source=with_source, max_lines=max_lines, audience=audience)
+                        with_source=with_source, max_lines=max_lines, audience=audience,
+                        lang=lang)
     click.echo(render(ReportFormat.TEXT, result, color=sys.stderr.isatty(),
-                      report=path).rstrip("\n"), err=True)
+                      report=path, lang=lang).rstrip("\n"), err=True)
     _exit(result)

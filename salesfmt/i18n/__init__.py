@@ -11,6 +11,7 @@ from __future__ import annotations
 import gettext
 import io
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
@@ -85,9 +86,10 @@ def translations(lang: Language) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buf)
 
 
-def number(n: int | float, lang: Language, fmt: str | None = None) -> str:
-    """A number the way ``lang`` writes it (``1,234`` / ``1.234`` / ``1 234``)."""
-    return format_decimal(n, format=fmt, locale=lang.value)
+def number(n: int | float | Decimal, lang: Language, fmt: str | None = None) -> str:
+    """A number the way ``lang`` writes it (``1,234.5`` / ``1.234,5`` / ``1 234,5``); every
+    decimal kept unless ``fmt`` (a CLDR pattern) says otherwise."""
+    return format_decimal(n, format=fmt, locale=lang.value, decimal_quantization=fmt is not None)
 
 
 def day(d: date, lang: Language) -> str:

@@ -13,15 +13,16 @@ from __future__ import annotations
 import re
 import string
 from datetime import date
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
 import polars as pl
 
 from salesfmt.checks import all_checks, get_check
-from salesfmt.i18n import Language, N_, day, number, translations
+from salesfmt.i18n import N_, Language, day, number, translations
 
-__all__ = ["FILE_MESSAGES", "NOUNS", "templates", "localize", "translate_template", "hint",
+__all__ = ["FILE_MESSAGES", "WORDS", "templates", "localize", "translate_template", "hint",
            "noun"]
 
 #: Messages of file-level problems found while reading (readers/_source.py, csv.py,
@@ -45,8 +46,12 @@ FILE_MESSAGES: tuple[str, ...] = (
        "an unquoted value); it was read leniently, keeping such characters as text"),
 )
 
-#: What a grouped target calls a record (its declaration's ``noun:``), in messages.
-NOUNS: tuple[str, ...] = (N_("sale"), N_("transaction"), N_("record"), N_("group"))
+#: Words salesfmt itself puts into messages as parameters (a record's noun from a
+#: declaration's ``noun:``, a line's sign). A partner's value is always quoted ('…') in a
+#: template; an unquoted parameter holding one of these words is translated.
+WORDS: tuple[str, ...] = (N_("sale"), N_("transaction"), N_("record"), N_("group"),
+                          N_("sold"), N_("returned"))
+_OR = N_("or")
 
 #: Parameters that are numbers salesfmt formats itself: written the partner's way.
 _NUMBERS = frozenset({"max_length", "min", "max", "decimals", "count", "score", "forbidden"})
@@ -59,6 +64,7 @@ _CODE_PREFIX = "{server_code}: "
 def templates(target: Any | None = None) -> list[str]:
     """Every English template a run (against ``target``) may fill: the checks' own, the
     target's wording (top level and per field) and the readers' file-level messages."""
+    from salesfmt.targets import checks  # noqa: F401  (registers the targets' checks)
     from salesfmt.targets.safety import ESCAPED
 
     found = [c.message for c in all_checks()] + [ESCAPED, *FILE_MESSAGES]
@@ -84,7 +90,7 @@ def hint(code: str, lang: Language) -> str:
 
 def noun(word: str, lang: Language) -> str:
     """A record's noun (``sale``) in ``lang``; a declaration's own noun stays as it is."""
-    return translate_template(word, lang) if word in NOUNS else word
+    return translate_template(word, lang) if word in WORDS else word
 
 
 def _escape(literal: str) -> str:
@@ -121,26 +127,38 @@ def _pairs(target: Any | None, lang: Language) -> list[tuple[str, str]]:
     return sorted(pairs, key=lambda p: -len(_pattern(p[0])[0]))
 
 
-def _local(name: str, values: pl.Series, lang: Language) -> pl.Series:
-    """Numbers (and ISO dates) salesfmt formatted itself, written the way ``lang`` does."""
-    if name == "record":
-        return values.replace(list(NOUNS), [noun(w, lang) for w in NOUNS])
-    if name not in _NUMBERS:
+def _quoted(template: str) -> frozenset[str]:
+    """Placeholders the template quotes ('{value}'): the partner's own text."""
+    return frozenset(re.findall(r"'\{(\w+)\}'", template))
+
+
+def _local(name: str, values: pl.Series, lang: Language, quoted: frozenset[str]) -> pl.Series:
+    """Numbers (and ISO dates) salesfmt formatted itself, and its own words, the way
+    ``lang`` writes them; the partner's quoted values are left as they are."""
+    values = values.cast(pl.String)
+    if name in quoted:
         return values
+    if name == "expected":  # date formats: 'dd-mm-yyyy or dd-mm-yyyy HH:MM'
+        return values.str.replace_all(" or ", f" {translate_template('or', lang)} ",
+                                      literal=True)
+    if name not in _NUMBERS:
+        return values.replace(list(WORDS), [noun(w, lang) for w in WORDS])
     table = {}
     for v in values.drop_nulls().unique().to_list():
         if _ISO_DAY.match(v):
             table[v] = day(date.fromisoformat(v), lang)
         elif _NUMBER.match(v):
-            table[v] = number(float(v) if "." in v else int(v), lang)
+            table[v] = number(Decimal(v), lang)
     if not table:
         return values
     return values.replace(list(table), list(table.values()))
 
 
-def _fill(groups: pl.DataFrame, translated: str, lang: Language) -> pl.Series:
-    """``translated`` filled with ``groups`` (one column per placeholder)."""
-    groups = groups.with_columns(_local(n, groups.get_column(n), lang) for n in groups.columns)
+def _fill(groups: pl.DataFrame, english: str, translated: str, lang: Language) -> pl.Series:
+    """``translated`` filled with ``groups`` (one column per placeholder of ``english``)."""
+    quoted = _quoted(english)
+    groups = groups.with_columns(_local(n, groups.get_column(n), lang, quoted)
+                                 for n in groups.columns)
     parts: list[pl.Expr] = []
     for literal, name, _, _ in string.Formatter().parse(translated):
         if literal:
@@ -171,7 +189,7 @@ def localize(problems: pl.DataFrame, lang: Language, target: Any | None = None) 
         groups = (matched.select(pl.col("message").str.extract_groups(regex)).unnest("message")
                   if names else matched.select(pl.lit(None).alias("_")))
         old.append(matched.get_column("message"))
-        new.append(_fill(groups.select(names) if names else groups, translated, lang))
+        new.append(_fill(groups.select(names) if names else groups, english, translated, lang))
     if not old:
         return problems
     return problems.with_columns(pl.col("message").replace(pl.concat(old), pl.concat(new)))

@@ -154,7 +154,8 @@ def _file_facts(result: Any, lang: Language) -> dict[str, Any]:
     return {
         "name": path.name, "size": size, "size_text": _size(size, lang),
         "format": src.format, "encoding": src.encoding,
-        "delimiter": _DELIMITERS.get(src.delimiter or "", src.delimiter),
+        "delimiter": gettext(_DELIMITERS[src.delimiter]) if src.delimiter in _DELIMITERS
+        else src.delimiter,
         "sheet": src.sheet, "header_row": src.header_row,
         "rules": result.rules.name, "rules_description": result.rules.description,
         "target": result.target.name, "target_description": result.target.description,
