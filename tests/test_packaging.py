@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import zipfile
@@ -23,3 +24,18 @@ def test_wheel_contains_bundled_data(tmp_path: Path) -> None:
     for template in (ROOT / "templates").iterdir():
         assert f"salesfmt/_data/templates/{template.name}" in names
     assert "salesfmt/_data/rules/schema/rules.schema.json" in names
+    # the catalogs: .po sources, compiled at first use (an installed wheel translates)
+    for lang in ("nl", "de", "fr"):
+        assert f"salesfmt/i18n/locale/{lang}/LC_MESSAGES/salesfmt.po" in names
+    site = tmp_path / "site"
+    proc = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q",
+                           "--target", str(site), str(wheel)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    probe = ("import salesfmt; from salesfmt.i18n import Language, translations; "
+             "print(salesfmt.__file__); "
+             "print(translations(Language.NL).gettext('{column} is required'))")
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(site)}, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    where, text = proc.stdout.splitlines()
+    assert where.startswith(str(site)) and text == "{column} is verplicht"
