@@ -146,3 +146,31 @@ def test_language_key_is_validated_and_shown(tmp_path) -> None:
     res = run_cli("rules", "validate", bad)
     assert res.code == 1
     assert f"{bad}:3:1: language: 'es' is not one of ['en', 'nl', 'de', 'fr']" in res.out
+
+
+SAMPLE_RUNS = [  # one per target, and a workbook with merged title cells
+    ("kassa-export-nl.csv", "kassa-nl", "bulk-csv"),
+    ("weekly-sales-uk.xlsx", "tillpoint-uk", "bulk-csv"),
+    ("event-ticketing.csv", "ticketline-events", "sales-template"),
+    ("pos-lines-returns.csv", "pos-lines", "wallie"),
+    ("loyalty-partner-sales.csv", "loyalty-partner", "thalamus-partner-sale"),
+    ("party-transactions-amsterdam.csv", "party-pos-amsterdam", "thalamus-party-sale"),
+]
+
+
+@pytest.mark.parametrize(("name", "rules", "target"), SAMPLE_RUNS)
+def test_no_sample_message_stays_english(name: str, rules: str, target: str) -> None:
+    """Every message of the bundled samples has a template in the catalogs."""
+    from datetime import date
+
+    from salesfmt.pipeline import run
+    from salesfmt.rules import load_rules
+
+    res = run(SAMPLES / name, load_rules(rules), load_target(target),
+              today=date.fromisoformat(TODAY))
+    assert res.problems.height
+    for lang in TRANSLATED:
+        shown = localize(res.problems, lang, res.target)
+        same = [m for m, t in zip(res.problems["message"], shown["message"], strict=True)
+                if m == t]
+        assert not same, f"{lang}: {same}"
