@@ -147,8 +147,9 @@ def _local(name: str, values: pl.Series, lang: Language, quoted: frozenset[str])
     for v in values.drop_nulls().unique().to_list():
         if _ISO_DAY.match(v):
             table[v] = day(date.fromisoformat(v), lang)
-        elif _NUMBER.match(v):
-            table[v] = number(Decimal(v), lang)
+        elif _NUMBER.match(v):  # as many decimals as written: 563.50 → 563,50
+            places = len(v.partition(".")[2])
+            table[v] = number(Decimal(v), lang, "#,##0" + ("." + "0" * places if places else ""))
     if not table:
         return values
     return values.replace(list(table), list(table.values()))
