@@ -26,7 +26,8 @@ __all__ = ["FILE_MESSAGES", "WORDS", "templates", "localize", "translate_templat
            "noun"]
 
 #: Messages of file-level problems found while reading (readers/_source.py, csv.py,
-#: workbook.py), as templates: their wording is pinned by tests/test_i18n.py.
+#: workbook.py), as templates. The readers write them with f-strings: tests/test_i18n.py
+#: runs files that raise them and fails on one that stays English.
 FILE_MESSAGES: tuple[str, ...] = (
     N_("column {letter} has no header; it is named '{name}'"),
     N_("header '{text}' is a name salesfmt uses itself; column {letter} is named '{name}'"),
@@ -51,6 +52,7 @@ FILE_MESSAGES: tuple[str, ...] = (
 #: template; an unquoted parameter holding one of these words is translated.
 WORDS: tuple[str, ...] = (N_("sale"), N_("transaction"), N_("record"), N_("group"),
                           N_("sold"), N_("returned"))
+#: joins the date formats a not_a_date message expects
 _OR = N_("or")
 
 #: Parameters that are numbers salesfmt formats itself: written the partner's way.
@@ -139,7 +141,7 @@ def _local(name: str, values: pl.Series, lang: Language, quoted: frozenset[str])
     if name in quoted:
         return values
     if name == "expected":  # date formats: 'dd-mm-yyyy or dd-mm-yyyy HH:MM'
-        return values.str.replace_all(" or ", f" {translate_template('or', lang)} ",
+        return values.str.replace_all(" or ", f" {translate_template(_OR, lang)} ",
                                       literal=True)
     if name not in _NUMBERS:
         return values.replace(list(WORDS), [noun(w, lang) for w in WORDS])
