@@ -24,6 +24,10 @@ def test_wheel_contains_bundled_data(tmp_path: Path) -> None:
     for template in (ROOT / "templates").iterdir():
         assert f"salesfmt/_data/templates/{template.name}" in names
     assert "salesfmt/_data/rules/schema/rules.schema.json" in names
+    assert "salesfmt/py.typed" in names  # type checkers read the package's annotations
+    meta = next(n for n in names if n.endswith(".dist-info/METADATA"))
+    from salesfmt import __version__
+    assert f"Version: {__version__}\n" in zipfile.ZipFile(wheel).read(meta).decode()
     # the catalogs: .po sources, compiled at first use (an installed wheel translates)
     for lang in ("nl", "de", "fr"):
         assert f"salesfmt/i18n/locale/{lang}/LC_MESSAGES/salesfmt.po" in names

@@ -66,7 +66,6 @@ _CODE_PREFIX = "{server_code}: "
 def templates(target: Any | None = None) -> list[str]:
     """Every English template a run (against ``target``) may fill: the checks' own, the
     target's wording (top level and per field) and the readers' file-level messages."""
-    from salesfmt.targets import checks  # noqa: F401  (registers the targets' checks)
     from salesfmt.targets.safety import ESCAPED
 
     found = [c.message for c in all_checks()] + [ESCAPED, *FILE_MESSAGES]

@@ -12,18 +12,22 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import polars as pl
 from markupsafe import Markup, escape
 
+from salesfmt._version import __version__
 from salesfmt.checks import get_check
 from salesfmt.i18n import N_, Language, number, translations
 from salesfmt.i18n.messages import hint, localize, noun
 from salesfmt.problems import Severity
 from salesfmt.readers._source import ROW
 from salesfmt.resources import templates_dir
+
+if TYPE_CHECKING:
+    from salesfmt.result import Result
 
 __all__ = ["Audience", "MAX_LINES", "MAX_BARS", "MAX_COLUMNS", "WARNING_EXAMPLES",
            "html_report", "report_context"]
@@ -85,7 +89,7 @@ def inline_code(text: str | None) -> Markup:
     return Markup(_CODE.sub(lambda m: f"<code>{m.group(1)}</code>", str(escape(text or ""))))
 
 
-def html_report(result: Any, *, max_lines: int = MAX_LINES,
+def html_report(result: Result, *, max_lines: int = MAX_LINES,
                 audience: Audience = Audience.PARTNER, lang: Language = Language.EN) -> str:
     """Render ``templates/report.html.j2`` for ``result`` in ``lang`` (autoescaped,
     self-contained; the operator's section stays English)."""
@@ -100,12 +104,10 @@ def _span(key: str, n: int, lang: Language, cls: str | None = None) -> Markup:
     return Markup('<span{} data-value="{}">{}</span>').format(attr, n, number(n, lang))
 
 
-def report_context(result: Any, *, max_lines: int = MAX_LINES,
+def report_context(result: Result, *, max_lines: int = MAX_LINES,
                    audience: Audience = Audience.PARTNER,
                    lang: Language = Language.EN) -> dict[str, Any]:
     """Everything the template shows, computed from the problem table and the run."""
-    from salesfmt import __version__
-
     gettext = translations(lang).gettext
     p = result.problems
     lined = p.filter(pl.col("line").is_not_null())
@@ -144,7 +146,7 @@ def report_context(result: Any, *, max_lines: int = MAX_LINES,
     }
 
 
-def _file_facts(result: Any, lang: Language) -> dict[str, Any]:
+def _file_facts(result: Result, lang: Language) -> dict[str, Any]:
     gettext = translations(lang).gettext
     src, path = result.source, result.path
     try:
@@ -185,7 +187,7 @@ def _clip(text: str | None) -> str | None:
     return f"{text[:MAX_TEXT]}… ({len(text) - MAX_TEXT:,} more characters)"
 
 
-def _counts(result: Any, p: pl.DataFrame) -> dict[str, int]:
+def _counts(result: Result, p: pl.DataFrame) -> dict[str, int]:
     line_err = _ERR & pl.col("line").is_not_null()
     row = p.select(
         problems=pl.len(),
@@ -225,14 +227,14 @@ def _chart(title: str, p: pl.DataFrame, label: pl.Expr, lang: Language) -> dict[
     return {"title": title, "bars": bars, "height": max(len(bars) * 26, 26)}
 
 
-def _hints(result: Any, lang: Language) -> dict[str, str]:
+def _hints(result: Result, lang: Language) -> dict[str, str]:
     """Code as shown (targets may rename it) → the check's explanation (the fix hint)."""
     renamed = {shown: own for own, shown in result.target.codes.items()}
     return {code: hint(renamed.get(code, code), lang)
             for code in result.problems.get_column("code").unique().to_list()}
 
 
-def _operator_hints(result: Any) -> list[dict[str, str]]:
+def _operator_hints(result: Result) -> list[dict[str, str]]:
     """(code, operator hint) for the codes of this run whose check has one."""
     renamed = {shown: own for own, shown in result.target.codes.items()}
     out = []
@@ -246,7 +248,7 @@ def _operator_hints(result: Any) -> list[dict[str, str]]:
     return out
 
 
-def _operator(result: Any) -> dict[str, Any]:
+def _operator(result: Result) -> dict[str, Any]:
     """The operator's section: rule-file and command-line hints, and what was muted."""
     muted = getattr(result, "muted", None) or {}
     return {"hints": _operator_hints(result), "rules": result.rules.name,
@@ -254,7 +256,7 @@ def _operator(result: Any) -> dict[str, Any]:
             "muted_total": sum(muted.values())}
 
 
-def _warning_codes(result: Any, warnings: pl.DataFrame,
+def _warning_codes(result: Result, warnings: pl.DataFrame,
                    lang: Language) -> list[dict[str, Any]]:
     """Warnings per code, most frequent first: count, fix hint and the first examples."""
     counts = (warnings.group_by("code", maintain_order=True).len()
@@ -269,14 +271,14 @@ def _warning_codes(result: Any, warnings: pl.DataFrame,
              "more": n - len(examples[code])} for code, n in counts.iter_rows()]
 
 
-def _with_hints(result: Any, problems: list[dict[str, Any]],
+def _with_hints(result: Result, problems: list[dict[str, Any]],
                 lang: Language) -> list[dict[str, Any]]:
     hints = _hints(result, lang)
     return [{**pr, "hint": hints.get(pr["code"], ""), "value": _clip(pr["value"]),
              "message": _clip(pr["message"])} for pr in problems]
 
 
-def _groups(result: Any, shown: pl.DataFrame, lang: Language) -> list[dict[str, Any]]:
+def _groups(result: Result, shown: pl.DataFrame, lang: Language) -> list[dict[str, Any]]:
     """The shown problem lines as one card per source row, in the partner's row order, with
     the partner's original cells; for grouped targets also the good rows of those lines,
     rejected with their record (a sale, a transaction)."""

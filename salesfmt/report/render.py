@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from salesfmt.errors import OutputError
 from salesfmt.i18n import Language, language
@@ -14,6 +14,9 @@ from salesfmt.report._escape import json_safe
 from salesfmt.report.envelope import envelope
 from salesfmt.report.html import MAX_LINES, Audience, html_report
 from salesfmt.report.terminal import summary
+
+if TYPE_CHECKING:
+    from salesfmt.result import Result
 
 __all__ = ["ReportFormat", "RENDERERS", "render", "write_report", "report_language"]
 
@@ -33,24 +36,24 @@ class ReportFormat(StrEnum):
                 "txt": cls.TEXT}.get(suffix, default or cls.HTML)
 
 
-def report_language(result: Any, lang: str | Language | None = None) -> Language:
+def report_language(result: Result, lang: str | Language | None = None) -> Language:
     """The language of ``result``'s partner-facing text: ``lang`` (``--lang``), else the
     rule file's ``language:``, else English."""
     return language(lang or getattr(getattr(result, "rules", None), "language", None))
 
 
-def _json(result: Any, **opts: Any) -> str:
+def _json(result: Result, **opts: Any) -> str:
     return json_safe(json.dumps(envelope(result, cap=opts.get("cap", 100),
                                          with_source=opts.get("with_source", False)),
                                 ensure_ascii=False, indent=2, default=str)) + "\n"
 
 
-def _text(result: Any, **opts: Any) -> str:
+def _text(result: Result, **opts: Any) -> str:
     return summary(result, color=opts.get("color", False), report=opts.get("report"),
                    lang=report_language(result, opts.get("lang"))) + "\n"
 
 
-def _html(result: Any, **opts: Any) -> str:
+def _html(result: Result, **opts: Any) -> str:
     return html_report(result, max_lines=opts.get("max_lines", MAX_LINES),
                        audience=Audience(opts.get("audience", Audience.PARTNER)),
                        lang=report_language(result, opts.get("lang")))
@@ -63,12 +66,12 @@ RENDERERS: dict[ReportFormat, Callable[..., str]] = {
 }
 
 
-def render(fmt: ReportFormat, result: Any, **opts: Any) -> str:
+def render(fmt: ReportFormat, result: Result, **opts: Any) -> str:
     """Render ``result`` in ``fmt``."""
     return RENDERERS[fmt](result, **opts)
 
 
-def write_report(fmt: ReportFormat, result: Any, path: str | Path, *, force: bool = False,
+def write_report(fmt: ReportFormat, result: Result, path: str | Path, *, force: bool = False,
                  **opts: Any) -> Path:
     """Render ``result`` in ``fmt`` and write it to ``path`` atomically: never over the input
     file, nor over an existing file unless ``force``."""

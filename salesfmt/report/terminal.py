@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import polars as pl
 
@@ -13,6 +13,9 @@ from salesfmt.i18n import Language, number, translations
 from salesfmt.i18n.messages import localize, noun
 from salesfmt.problems import Severity
 from salesfmt.report._escape import terminal_safe
+
+if TYPE_CHECKING:
+    from salesfmt.result import Result
 
 __all__ = ["summary", "Progress", "terminal_safe"]
 
@@ -65,7 +68,7 @@ def _problem(row: dict[str, Any], label: str, _: Any) -> str:
     return f"  {_where(row, _):>22} {label}: {terminal_safe(row['message'])}{value}"
 
 
-def summary(result: Any, *, color: bool = False, report: str | Path | None = None,
+def summary(result: Result, *, color: bool = False, report: str | Path | None = None,
             lang: Language = Language.EN) -> str:
     """Counts, the errors first, the warnings grouped by code, and where the full report is,
     in ``lang`` (the muted count, an operator's note, stays English).
