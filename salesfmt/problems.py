@@ -7,7 +7,13 @@ from enum import StrEnum
 import polars as pl
 
 __all__ = ["Severity", "PROBLEM_SCHEMA", "empty_problems", "concat_problems", "file_problem",
-           "column_letter"]
+           "column_letter", "N_"]
+
+
+def N_(text: str) -> str:
+    """Mark a message template for translation (``pybabel extract``); returns it unchanged.
+    Lives here, not in :mod:`salesfmt.i18n`, so any stage can mark its messages."""
+    return text
 
 
 class Severity(StrEnum):

@@ -22,6 +22,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
 from salesfmt.errors import SalesfmtError
+from salesfmt.problems import N_
 
 __all__ = ["Language", "DEFAULT", "LOCALE_DIR", "DOMAIN", "N_", "language", "translations",
            "number", "day", "catalog_path"]
@@ -41,11 +42,6 @@ class Language(StrEnum):
 
 
 DEFAULT = Language.EN
-
-
-def N_(text: str) -> str:
-    """Mark ``text`` for extraction (``pybabel extract``) without translating it here."""
-    return text
 
 
 def language(code: str | Language | None) -> Language:

@@ -11,7 +11,7 @@ import polars as pl
 from salesfmt._series import fields, where
 from salesfmt.canonical import Kind
 from salesfmt.errors import TargetError
-from salesfmt.i18n import N_
+from salesfmt.problems import N_
 from salesfmt.targets.spec import Target, TargetField
 
 __all__ = ["ESCAPED", "formula_policy", "sent_text"]
