@@ -28,6 +28,8 @@ def test_wheel_contains_bundled_data(tmp_path: Path) -> None:
     meta = next(n for n in names if n.endswith(".dist-info/METADATA"))
     from salesfmt import __version__
     assert f"Version: {__version__}\n" in zipfile.ZipFile(wheel).read(meta).decode()
+    for data in ("lexicon.yaml", "synonyms.yaml"):  # what `salesfmt init` maps with
+        assert f"salesfmt/onboard/{data}" in names
     # the catalogs: .po sources, compiled at first use (an installed wheel translates)
     for lang in ("nl", "de", "fr"):
         assert f"salesfmt/i18n/locale/{lang}/LC_MESSAGES/salesfmt.po" in names
