@@ -73,7 +73,7 @@ def register(code: str, message: str, *, bad: str, good: str,
 
 def get_check(code: str) -> Check:
     """The registered check ``code``; KeyError lists the known codes."""
-    from salesfmt.checks import builtin, crossrow, dates, lines  # noqa: F401  (they register)
+    from salesfmt.checks import builtin, crossrow, dates, deliveries, lines  # noqa: F401
 
     try:
         return REGISTRY[code]
@@ -83,7 +83,7 @@ def get_check(code: str) -> Check:
 
 def all_checks() -> list[Check]:
     """Every registered check, sorted by code."""
-    from salesfmt.checks import builtin, crossrow, dates, lines  # noqa: F401  (they register)
+    from salesfmt.checks import builtin, crossrow, dates, deliveries, lines  # noqa: F401
 
     return [REGISTRY[code] for code in sorted(REGISTRY)]
 
