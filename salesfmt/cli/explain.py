@@ -9,6 +9,7 @@ import textwrap
 import click
 
 from salesfmt.checks import Check, all_checks
+from salesfmt.checks.examples import examples, fields_text
 from salesfmt.cli import cli
 from salesfmt.targets import list_targets, load_target
 
@@ -34,7 +35,8 @@ def _wrap(text: str, first: str = "  ") -> list[str]:
 
 
 def _full(check: Check) -> str:
-    kind = "cross-row " if check.cross_row else ""
+    kind = {"row": "", "lines": "cross-row ", "rules": "rule-raised ",
+            "file": "file-level "}[check.context.value]
     operator = ["", *_wrap(check.operator, "  for the operator: ")] if check.operator else []
     return "\n".join([
         f"{check.code} ({kind}{check.severity.value})",
@@ -45,7 +47,15 @@ def _full(check: Check) -> str:
         "",
         f"  bad:  {check.bad}",
         f"  good: {check.good}",
+        *_wrap(_declared(check), "  with target fields "),
     ])
+
+
+def _declared(check: Check) -> str:
+    """The example's target fields, and its note."""
+    ex = examples()[check.code]
+    note = f" ({' '.join(ex.note.split())})" if ex.note else ""
+    return fields_text(ex) + note
 
 
 @cli.command()
