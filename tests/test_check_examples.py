@@ -13,7 +13,7 @@ import pytest
 import yaml
 from conftest import run_cli
 
-from salesfmt.checks import all_checks
+from salesfmt.checks import Context, all_checks
 from salesfmt.checks.examples import Example, examples, lines_text
 from salesfmt.pipeline import run
 from salesfmt.rules import load_rules
@@ -58,6 +58,8 @@ CASES = [pytest.param(code, side, id=f"{code}-{side}")
 @pytest.mark.parametrize(("code", "side"), CASES)
 def test_example(code: str, side: str, tmp_path: Path) -> None:
     ex = examples()[code]
+    if ex.earlier:
+        pytest.skip(f"{code} compares two deliveries: run by tests/test_batch.py")
     problems = _problems(ex, getattr(ex, side), tmp_path)
     if side == "bad":
         assert problems, f"{code}: the bad example raises nothing"
@@ -77,3 +79,9 @@ def test_explain_shows_the_examples() -> None:
     assert res.code == 0
     assert f"bad:  {lines_text(ex.bad)}" in res.out and f"good: {lines_text(ex.good)}" in res.out
     assert "AMOUNT: decimal, decimals: 2" in res.out
+
+
+def test_delivery_checks_have_an_earlier_delivery() -> None:
+    """Checks across deliveries show the earlier delivery their example compares with."""
+    for check in all_checks():
+        assert bool(examples()[check.code].earlier) == (check.context is Context.DELIVERIES)

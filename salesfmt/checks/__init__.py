@@ -36,6 +36,8 @@ class Context(StrEnum):
     RULES = "rules"
     #: about the file as a whole (its headers, how its times were read)
     FILE = "file"
+    #: across deliveries: raised by ``salesfmt batch`` against the ledger's earlier ones
+    DELIVERIES = "deliveries"
 
 
 @dataclass(frozen=True)

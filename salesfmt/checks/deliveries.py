@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from salesfmt.checks import register
+from salesfmt.checks import Context, register
 from salesfmt.problems import Severity
 
 __all__ = ["already_sent", "sent_again", "near_duplicate", "drift"]
@@ -14,9 +14,7 @@ __all__ = ["already_sent", "sent_again", "near_duplicate", "drift"]
 
 @register("already_sent", "{column} '{value}' was already sent in {first_file}, line "
           "{first_line}{under}: ids must be unique across all uploads, give it a new one or "
-          "leave the line out",
-          bad="ORDER_ID 710040 in this week's file, also in last week's",
-          good="ORDER_ID 710140 (new)", cross_row=True)
+          "leave the line out", context=Context.DELIVERIES)
 def already_sent(value: pl.Expr, raw: pl.Expr, sent: pl.Expr) -> pl.Expr:
     """This id went out in an earlier upload, and the server takes each id once (bulk-csv
     ORDER_ID per channel, Thalamus transactionId, a Wallie salesLineId under another
@@ -30,8 +28,7 @@ def already_sent(value: pl.Expr, raw: pl.Expr, sent: pl.Expr) -> pl.Expr:
 
 @register("sent_again", "{column} '{value}' was already sent in {first_file}, line "
           "{first_line}: this sale replaces it (an update)",
-          bad="salesId R1001 sent last week and again now", good="salesId R1101 (new)",
-          severity=Severity.WARNING, cross_row=True)
+          severity=Severity.WARNING, context=Context.DELIVERIES)
 def sent_again(value: pl.Expr, raw: pl.Expr, sent: pl.Expr) -> pl.Expr:
     """A sale with this id went out before: sending it again updates that sale (Wallie).
     Check that an update is meant, not a second copy of last week's sale."""
@@ -40,8 +37,7 @@ def sent_again(value: pl.Expr, raw: pl.Expr, sent: pl.Expr) -> pl.Expr:
 
 @register("near_duplicate", "{share}% of the records in this file were already sent in "
           "{first_file}: is this a delivery sent twice?",
-          bad="95 of 100 ids already in last week's file", good="a file of new sales",
-          severity=Severity.WARNING)
+          severity=Severity.WARNING, context=Context.DELIVERIES)
 def near_duplicate(value: pl.Expr, raw: pl.Expr, share: pl.Expr) -> pl.Expr:
     """90% or more of the file's records carry ids an earlier delivery had already: most
     likely the same delivery again, edited a little. Send only the new sales.
@@ -52,8 +48,7 @@ def near_duplicate(value: pl.Expr, raw: pl.Expr, share: pl.Expr) -> pl.Expr:
 
 
 @register("drift", "since your previous delivery ({first_file}): {change}",
-          bad="the column Betaalwijze is gone since last week", good="the same columns",
-          severity=Severity.WARNING)
+          severity=Severity.WARNING, context=Context.DELIVERIES)
 def drift(value: pl.Expr, raw: pl.Expr, changed: pl.Expr) -> pl.Expr:
     """The file differs from the partner's previous delivery in a way that often means
     an export changed: columns added, removed or renamed, new values in a mapped column,

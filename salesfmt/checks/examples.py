@@ -28,6 +28,8 @@ class Example:
     rules: dict[str, Any] = field(default_factory=dict)
     declaration: dict[str, Any] = field(default_factory=dict)
     note: str = ""
+    #: lines of the earlier delivery (checks across deliveries only)
+    earlier: list[dict[str, str]] = field(default_factory=list)
 
 
 @cache

@@ -9,7 +9,7 @@ import textwrap
 import click
 
 from salesfmt.checks import Check, all_checks
-from salesfmt.checks.examples import examples, fields_text
+from salesfmt.checks.examples import examples, fields_text, lines_text
 from salesfmt.cli import cli
 from salesfmt.targets import list_targets, load_target
 
@@ -36,7 +36,8 @@ def _wrap(text: str, first: str = "  ") -> list[str]:
 
 def _full(check: Check) -> str:
     kind = {"row": "", "lines": "cross-row ", "rules": "rule-raised ",
-            "file": "file-level "}[check.context.value]
+            "file": "file-level ",
+            "deliveries": "cross-delivery "}[check.context.value]
     operator = ["", *_wrap(check.operator, "  for the operator: ")] if check.operator else []
     return "\n".join([
         f"{check.code} ({kind}{check.severity.value})",
@@ -45,10 +46,17 @@ def _full(check: Check) -> str:
         *_wrap(check.partner),
         *operator,
         "",
+        *_earlier(check),
         f"  bad:  {check.bad}",
         f"  good: {check.good}",
         *_wrap(_declared(check), "  with target fields "),
     ])
+
+
+def _earlier(check: Check) -> list[str]:
+    """The earlier delivery a check across deliveries compares with (none for others)."""
+    earlier = examples()[check.code].earlier
+    return [f"  earlier delivery: {lines_text(earlier)}"] if earlier else []
 
 
 def _declared(check: Check) -> str:
