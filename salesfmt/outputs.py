@@ -164,6 +164,8 @@ class OutputSet:
     folder: Path
     stem: str
     ext: str | None  # None: the set is the report alone (no output was written)
+    #: Other members named in full (the rejects file), placed after the outputs
+    extras: tuple[str, ...] = ()
 
     @property
     def report(self) -> Path:
@@ -185,8 +187,9 @@ class OutputSet:
                             self.ext == ".json" and numbered.match(entry.name)):
                         found[entry.name] = folder / entry.name
         names = sorted(found, key=lambda n: (len(n), n))
+        extras = [folder / n for n in self.extras if (folder / n).is_file()]
         report = folder / f"{stem}.report.json"
-        return [found[n] for n in names] + ([report] if report.is_file() else [])
+        return [found[n] for n in names] + extras + ([report] if report.is_file() else [])
 
 
 class Stage:
@@ -213,10 +216,12 @@ class Stage:
 
     def publish(self, staged: list[Path], stem: str, target: OutputSet, *, force: bool,
                 protect: Path | None = None) -> list[Path]:
-        """Move ``staged`` (outputs in order, the report last; names starting with ``stem``)
-        to ``target``'s names as one unit; returns the final paths. An existing member of
+        """Move ``staged`` (outputs in order, the report last; names starting with ``stem``,
+        or one of ``target.extras``, kept as it is) to ``target``'s names as one unit;
+        returns the final paths. An existing member of
         ``target`` is refused unless ``force``, and then the whole earlier set goes first."""
-        finals = [target.folder / (target.stem + p.name[len(stem):]) for p in staged]
+        finals = [target.folder / (p.name if p.name in target.extras
+                                   else target.stem + p.name[len(stem):]) for p in staged]
         with folder_lock(target.folder):
             old = target.members()
             if protect is not None and protect.exists():

@@ -25,6 +25,7 @@ from salesfmt.result import Result
 from salesfmt.rules import CompiledRules, RuleSet, compile_rules, header_scorer, read_options
 from salesfmt.rules.expr import to_text
 from salesfmt.rules.instants import local_date
+from salesfmt.rules.totals import ControlTotals
 from salesfmt.targets import Target, TargetPlan, plan_target
 from salesfmt.targets.records import RecordLines, RecordWarnings
 from salesfmt.targets.serializers import AtomicWriter, open_writer
@@ -122,6 +123,9 @@ def _run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None
             raise InputError(f"sheet {source.sheet!r} has no cells" if source.sheet
                              else "no header row", where=str(path))
         compiled = compile_rules(rules, source)
+        totals = ControlTotals.plan(rules, source.headers, source.column_letters, compiled)
+        if totals is not None and totals.row is not None:  # the totals row is no line
+            compiled.skip = compiled.skip | totals.row
         plan = plan_target(target, compiled, today=today)
         result = Result(path=path, rules=rules, target=target, source=source)
         writer: AtomicWriter | None = open_writer(output, target) if output else None
@@ -129,7 +133,9 @@ def _run(path: str | Path, rules: RuleSet, target: Target, *, today: date | None
             frames = [*compiled.problems,
                       *_missing_column_problems(plan, compiled, source.sheet)]
             placed = _run_batches(source, compiled, plan, result, frames, writer,
-                                  progress)
+                                  progress, totals)
+            if totals is not None:
+                frames.extend(totals.problems(source.sheet, rules.severity))
             frames.extend(utc_warnings(target, compiled))  # known once every row is read
             result.problems = concat_problems([_place(source.problems, placed), *frames])
             if rules.muted:
@@ -218,7 +224,8 @@ def _queries(source: Source, compiled: CompiledRules, plan: TargetPlan, kept: li
 
 def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, result: Result,
                  frames: list[pl.DataFrame], writer: AtomicWriter | None,
-                 progress: Callable[[int], None] | None = None) -> list[pl.DataFrame]:
+                 progress: Callable[[int], None] | None = None,
+                 totals: ControlTotals | None = None) -> list[pl.DataFrame]:
     """Returns (source row, output line) for the rows the reader reported problems on."""
     cross = CrossRowState({c.index: c.cross for c in plan.checks if c.cross is not None})
     records = RecordLines(plan.target)
@@ -230,6 +237,7 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
     day = typed("sold_at")  # kept for the upload file name's date
     if "sold_at" in compiled.mapped and day not in kept:
         kept.append(day)
+    kept += [c for c in (totals.columns() if totals is not None else []) if c not in kept]
     written = [ROW, LINE, SEQ, *reads]
     next_line = 2
     placed: list[pl.DataFrame] = []
@@ -239,6 +247,8 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
         result.rows_read += batch.height
         df = df.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + next_line).alias(SEQ))
         result.rows_skipped += batch.height - df.height
+        if totals is not None:
+            totals.observe(batch, df)
         next_line += df.height
         df = records.assign(df)
         df = cross.apply(df, ok("{}"))

@@ -57,10 +57,12 @@ class Case:
     make: Callable[[Path], Path]
     extra: tuple[str, ...] = ()
     named: bool = False  # --upload-name: every run gets a new name, nothing to --force
+    rejects: str | None = None  # --rejects OUT/NAME: a member of the set too
 
 
 CASES = {
-    "bulk-csv": Case("bulk-csv", BENCH / "bench-partner.yaml", _generated(20_000)),
+    "bulk-csv": Case("bulk-csv", BENCH / "bench-partner.yaml", _generated(20_000),
+                     rejects="partner.rejects.csv"),
     "sales-template": Case("sales-template", BENCH / "bench-events.yaml", _generated(5_000)),
     "wallie-split": Case("wallie", BENCH / "bench-wallie.yaml", _generated(6_000),
                          ("--payload-size", "500")),
@@ -83,7 +85,9 @@ def _sets(folder: Path) -> dict[str, dict[str, bytes]]:
         if p.name.startswith("."):
             continue
         stem, suffix = (p.name[:-len(".report.json")], ".report.json") \
-            if p.name.endswith(".report.json") else (
+            if p.name.endswith(".report.json") else \
+            (p.name.split(".rejects.")[0], ".rejects." + p.name.split(".rejects.")[1]) \
+            if ".rejects." in p.name else (
             _SET.match(p.name).group(1), p.name[len(_SET.match(p.name).group(1)):])
         sets.setdefault(stem, {})[suffix] = p.read_bytes()
     return sets
@@ -92,6 +96,8 @@ def _sets(folder: Path) -> dict[str, dict[str, bytes]]:
 def _command(case: Case, src: Path, out: Path, ledger: Path) -> list[str]:
     args = [sys.executable, "-m", "salesfmt", "convert", str(src), "-r", str(case.rules),
             "-t", case.target, "-o", f"{out}/", "--today", TODAY, *case.extra]
+    if case.rejects:
+        args += ["--rejects", str(out / case.rejects)]
     return [*args, "--ledger", str(ledger)] if case.named else args
 
 
@@ -122,6 +128,7 @@ def test_kill_at_random_moments_leaves_whole_sets_or_nothing(tmp_path: Path, nam
     took = time.monotonic() - began
     assert ref_run.returncode in (0, 1), ref_run.stderr
     (reference,) = _sets(ref_dir).values()
+    assert not case.rejects or ".rejects.csv" in reference  # the rejects file is a member
 
     out, ledger = tmp_path / "out", tmp_path / "ledger.sqlite"
     out.mkdir()

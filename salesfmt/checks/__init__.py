@@ -114,7 +114,7 @@ def register(code: str, message: str, *, severity: Severity = Severity.ERROR, co
 
 def get_check(code: str) -> Check:
     """The registered check ``code``; KeyError lists the known codes."""
-    from salesfmt.checks import builtin, crossrow, dates, deliveries, lines  # noqa: F401
+    from salesfmt.checks import builtin, crossrow, dates, deliveries, lines, totals  # noqa: F401
 
     try:
         return REGISTRY[code]
@@ -124,7 +124,7 @@ def get_check(code: str) -> Check:
 
 def all_checks() -> list[Check]:
     """Every registered check, sorted by code."""
-    from salesfmt.checks import builtin, crossrow, dates, deliveries, lines  # noqa: F401
+    from salesfmt.checks import builtin, crossrow, dates, deliveries, lines, totals  # noqa: F401
 
     return [REGISTRY[code] for code in sorted(REGISTRY)]
 

@@ -10,8 +10,9 @@ import click
 
 from salesfmt.cli import cli
 from salesfmt.cli._options import source_options
-from salesfmt.cli.run import _exit, _run
-from salesfmt.outputs import refuse_existing
+from salesfmt.cli.run import _exit, _run, rejects_path
+from salesfmt.outputs import refuse_existing, write_file
+from salesfmt.rejects import rejects_bytes
 from salesfmt.report import ReportFormat, render, write_report
 from salesfmt.report.html import MAX_LINES, Audience
 
@@ -31,17 +32,28 @@ __all__ = ["report"]
               default=Audience.PARTNER.value, show_default=True,
               help="HTML for the partner (what to change in their file), or for the "
                    "operator (+ rule-file and command-line hints, muted counts).")
+@click.option("--rejects", default=None, metavar="PATH",
+              help="Also write the rejected lines in the partner's own layout (CSV → CSV, "
+                   "workbook → XLSX) with a Problems column, to fix and resend.")
 @click.option("--force", is_flag=True, help="Overwrite an existing report file.")
 def report(file: str, rules: str, target: str, output: str, fmt: str | None, max_errors: int,
-           with_source: bool, max_lines: int, audience: str, force: bool, lang: str | None,
-           **kw: Any) -> None:
+           with_source: bool, max_lines: int, audience: str, rejects: str | None, force: bool,
+           lang: str | None, **kw: Any) -> None:
     """Check FILE and write a report a partner can read (HTML by default)."""
-    refuse_existing(Path(output), force=force, protect=Path(file))
+    extra = rejects_path(rejects, file)
+    for path in (Path(output), *([extra] if extra else [])):
+        refuse_existing(path, force=force, protect=Path(file))
+    if extra is not None and extra.resolve() == Path(output).resolve():
+        raise click.UsageError(f"--rejects {rejects}: that is the report's name")
     result = _run(file, rules, target, **kw)
+    if extra is not None:  # written first: the report names a finished rejects file
+        write_file(extra, rejects_bytes(result), force=force, protect=Path(file))
     chosen = ReportFormat(fmt) if fmt else ReportFormat.for_path(output)
     path = write_report(chosen, result, output, force=force, cap=max_errors,
                         with_source=with_source, max_lines=max_lines, audience=audience,
                         lang=lang)
     click.echo(render(ReportFormat.TEXT, result, color=sys.stderr.isatty(),
                       report=path, lang=lang).rstrip("\n"), err=True)
+    if extra is not None:
+        click.echo(f"rejects: {extra} ({result.rows_rejected} line(s))", err=True)
     _exit(result)

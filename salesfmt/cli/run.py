@@ -23,12 +23,13 @@ from salesfmt.outputs import (
     sweep,
 )
 from salesfmt.pipeline import Result, run
+from salesfmt.rejects import RejectsFormat, rejects_bytes
 from salesfmt.report import Progress, ReportFormat, envelope, render, write_report
 from salesfmt.rules import load_rules
 from salesfmt.targets import load_target, with_options
 from salesfmt.targets.serializers import extension
 
-__all__ = ["check", "convert"]
+__all__ = ["check", "convert", "rejects_path"]
 
 #: errors that mean the output could not be written, whichever file met them
 _WRITE_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS}
@@ -103,15 +104,22 @@ def _convert_staged(stage: Stage, file: str, rules: str, target: str, owned: Out
     result = _run(file, rules, target, output=stage.path / (stem + owned.ext), strict=strict,
                   **kw)
     produced = OutputSet(stage.path, stem, owned.ext).members() if result.output else []
+    if owned.extras:  # the rejects file, in its own folder: any name is free there
+        (stage.path / "rejects").mkdir()
+        rejects = stage.path / "rejects" / owned.extras[0]
+        rejects.write_bytes(rejects_bytes(result))
+        produced_extra = [rejects]
+    else:
+        produced_extra = []
     staged_report = stage.path / f"{stem}.report.json"
     staged_report.write_text(json.dumps(envelope(result, **report), ensure_ascii=False,
                                         indent=2, default=str) + "\n", encoding="utf-8")
-    staged = [*produced, staged_report]
+    staged = [*produced, *produced_extra, staged_report]
     source = Path(file)
 
     def publish(final: str, ext: str | None = owned.ext) -> list[Path]:
-        return stage.publish(staged, stem, OutputSet(owned.folder, final, ext), force=force,
-                             protect=source)
+        return stage.publish(staged, stem, OutputSet(owned.folder, final, ext, owned.extras),
+                             force=force, protect=source)
 
     if named and produced:
         finals, notes = named.finish(result, produced, publish)
@@ -138,6 +146,22 @@ def _output_path(file: str, target: str, output: str) -> Path:
     return out
 
 
+def rejects_path(rejects: str | None, file: str, folder: Path | None = None) -> Path | None:
+    """``--rejects PATH``: the extension the partner file's format gives it (CSV stays
+    CSV, workbooks → .xlsx) and, for ``convert``, a file in the output folder."""
+    if rejects is None:
+        return None
+    path = Path(rejects)
+    fmt = RejectsFormat.for_input(file)
+    if path.suffix.lower() not in fmt.suffixes:
+        raise click.UsageError(f"--rejects {rejects}: the rejects of this file are "
+                               f"{fmt.value.upper()}, name it *{fmt.suffixes[0]}")
+    if folder is not None and path.parent.resolve() != folder.resolve():
+        raise click.UsageError(f"--rejects {rejects}: the rejects file is part of the output "
+                               f"set, name a file in the output folder {folder}")
+    return path
+
+
 @cli.command()
 @source_options
 @click.option("-o", "--output", "output", required=True,
@@ -150,6 +174,10 @@ def _output_path(file: str, target: str, output: str) -> Path:
               help="With -o DIR: name the output {channel}_{dd-mm-yyyy}_{batch} (SPEC §4), "
                    "channel from --channel or the rule file's channel:.")
 @click.option("--channel", default=None, help="Channel key for --upload-name (implies it).")
+@click.option("--rejects", default=None, metavar="PATH",
+              help="Also write the rejected lines in the partner's own layout (CSV → CSV, "
+                   "workbook → XLSX) with a Problems column, to fix and resend; a file in "
+                   "the output folder, part of the output set.")
 @click.option("--date", "day", callback=parse_day, default=None, metavar="DD-MM-YYYY",
               help="Date in the output name [default: the file's one sales day, else today].")
 @click.option("--ledger", default=None, metavar="PATH",
@@ -159,9 +187,14 @@ def _output_path(file: str, target: str, output: str) -> Path:
               help="No progress bar on stderr (shown on a terminal for runs over 1 s).")
 def convert(file: str, rules: str, target: str, output: str, strict: bool, force: bool,
             max_errors: int, with_source: bool, upload_name: bool, channel: str | None,
-            day: Any, ledger: str | None, lang: str | None, **kw: Any) -> None:
+            day: Any, ledger: str | None, rejects: str | None, lang: str | None,
+            **kw: Any) -> None:
     """Convert FILE for a target: good lines to the output, the JSON report beside it."""
     out = _output_path(file, target, output)
+    extra = rejects_path(rejects, file, out.parent)
+    if extra is not None and extra.name in (out.name, f"{out.stem}.report.json"):
+        raise click.UsageError(f"--rejects {rejects}: that name is the output's or the "
+                               "report's")
     named = None
     if upload_name or channel:
         channel = channel or load_rules(rules).channel
@@ -170,7 +203,7 @@ def convert(file: str, rules: str, target: str, output: str, strict: bool, force
                                    "with channel:")
         named = NamedOutput(out.parent, channel, ext=out.suffix, ledger=ledger, day=day,
                             today=kw.get("today"))
-    owned = OutputSet(out.parent, out.stem, out.suffix)
+    owned = OutputSet(out.parent, out.stem, out.suffix, (extra.name,) if extra else ())
     try:
         sweep(out.parent)  # a dead run's half-published set must not block this one
         if not named:
@@ -188,5 +221,8 @@ def convert(file: str, rules: str, target: str, output: str, strict: bool, force
                       lang=lang).rstrip("\n"), err=True)
     if result.output is None and strict:
         click.echo("no output written (--strict and the file has errors)", err=True)
+    if extra is not None:
+        click.echo(f"rejects: {out.parent / extra.name} ({result.rows_rejected} line(s))",
+                   err=True)
     click.echo(f"report: {report_path}", err=True)
     _exit(result)

@@ -14,11 +14,14 @@ __all__ = ["comment_warnings"]
 
 
 def _is_alias(location: tuple[Any, ...]) -> bool:
-    """Whether a place in a rule file holds a header alias (a field's or a skip's column)."""
+    """Whether a place in a rule file holds a header alias (a field's, a skip's or the
+    control total's column)."""
     if location[:1] == ("fields",):
         rest = location[2:]
         return rest in ((), ("column",)) or len(rest) == 1 and isinstance(rest[0], int) \
             or len(rest) == 2 and rest[0] == "column"
+    if location[:1] == ("control_total",):
+        return location[1:] in (("row", "column"), ("amount",), ("count",))
     return location[:1] == ("skip",) and location[2:] == ("column",)
 
 

@@ -18,6 +18,7 @@ from salesfmt.rules.expr import ExprError, check_expr, regex_problem
 from salesfmt.rules.model import DEFAULT_FUZZY_THRESHOLD, FieldRule, RuleSet, SkipRule
 from salesfmt.rules.parsers import ParseOptions
 from salesfmt.rules.ruleschema import schema_errors, schema_path
+from salesfmt.rules.totals import control_total
 from salesfmt.rules.yamlpos import Document, read_yaml
 
 __all__ = ["load_rules", "list_rules", "resolve_rule_path", "schema_path", "validate_file"]
@@ -305,6 +306,7 @@ def _build(path: Path, errors: list[str] | None) -> RuleSet:
     skip = _attempt(errors, _skip_rules, m, known)
     cross = _attempt(errors, _cross, m, known)
     severity = _attempt(errors, _severity, m)
+    totals = _attempt(errors, control_total, data.get("control_total"), m.where)
     inp = data.get("input", {})
     header_row = inp.get("header_row")
     headers = data.get("headers", {})
@@ -330,6 +332,7 @@ def _build(path: Path, errors: list[str] | None) -> RuleSet:
         formulas=data.get("formulas"),
         muted=_muted(m),
         parse=base,
+        control_total=totals,
     )
     if errors is None or not errors:  # cycles between derived fields
         _attempt(errors, derived_order, rules)

@@ -10,7 +10,7 @@ from salesfmt.checks.crossrow import CrossRowDecl
 from salesfmt.problems import Severity
 from salesfmt.rules.parsers import ParseOptions
 
-__all__ = ["FieldRule", "SkipRule", "RuleSet", "DEFAULT_FUZZY_THRESHOLD"]
+__all__ = ["FieldRule", "SkipRule", "ControlTotal", "RuleSet", "DEFAULT_FUZZY_THRESHOLD"]
 
 #: Similarity (0-100) a header needs to be taken by a fuzzy match when the rule gives none.
 DEFAULT_FUZZY_THRESHOLD = 85.0
@@ -31,6 +31,7 @@ class FieldRule:
     unmapped: str = "keep"
     map_default: Any = None
     parse: ParseOptions = field(default_factory=ParseOptions)
+    control_total: ControlTotal | None = None
     where: str = ""
 
     @property
@@ -49,6 +50,19 @@ class SkipRule:
     equals: str | None = None
     empty: bool | None = None
     when: str | None = None
+
+
+@dataclass(frozen=True)
+class ControlTotal:
+    """The partner's own totals row (``control_total:``): the row whose ``column`` cell
+    matches ``matches`` is skipped, and its ``amount`` cell must equal the sum of that
+    column over the lines read (its ``count`` cell, if given, the number of lines)."""
+
+    column: str
+    matches: str
+    amount: str
+    count: str | None = None
+    where: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,3 +93,4 @@ class RuleSet:
     #: Codes set to ``off``: their warnings are dropped and only counted (errors never are).
     muted: frozenset[str] = frozenset()
     parse: ParseOptions = field(default_factory=ParseOptions)
+    control_total: ControlTotal | None = None

@@ -14,6 +14,7 @@ from salesfmt.rules.compiler import compile_rules
 from salesfmt.rules.model import FieldRule, RuleSet
 from salesfmt.rules.parsers import ParseOptions
 from salesfmt.rules.reading import header_scorer, read_options
+from salesfmt.rules.totals import describe as describe_total
 
 __all__ = ["source_text", "describe", "resolved_headers"]
 
@@ -69,6 +70,8 @@ def describe(rules: RuleSet) -> list[str]:
                 f"equals {skip.equals!r}" if skip.equals is not None else "",
                 ("is empty" if skip.empty else "is not empty") if skip.empty is not None else ""]
         lines.append(f"skip: {what} {' '.join(c for c in cond if c)}".rstrip())
+    if rules.control_total is not None:
+        lines.append(describe_total(rules.control_total))
     for decl in rules.cross:
         keys = " + ".join(decl.keys)
         lines.append(f"{decl.kind}: {keys}" + (f" → {', '.join(decl.fields)}"
