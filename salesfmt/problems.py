@@ -11,7 +11,13 @@ import polars as pl
 from salesfmt.spill import SpillDir, memory_budget
 
 __all__ = ["Severity", "PROBLEM_SCHEMA", "empty_problems", "concat_problems", "file_problem",
-           "column_letter", "ProblemRows"]
+           "column_letter", "ProblemRows", "N_"]
+
+
+def N_(text: str) -> str:
+    """Mark a message template for translation (``pybabel extract``); returns it unchanged.
+    Lives here, not in :mod:`salesfmt.i18n`, so any stage can mark its messages."""
+    return text
 
 
 class Severity(StrEnum):

@@ -124,7 +124,7 @@ def test_workbook_float_cells_are_exact(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("sample", "rules"), SAMPLE_RULES)
 def test_rows_in_equal_rows_out_plus_rejected(sample: str, rules: str, tmp_path: Path) -> None:
     res = run_cli("convert", SAMPLES / sample, "--rules", rules, "--to", "bulk-csv",
-                  "--today", TODAY, "-o", tmp_path)
+                  "--today", TODAY, "-o", tmp_path, "--lang", "en")
     assert res.code == 1
     line = next(x for x in res.err.splitlines() if x.startswith("rows:"))
     # "rows: N read = A converted + B rejected + C skipped"

@@ -12,7 +12,8 @@ SAMPLE = SAMPLES / "kassa-dagtotaal-nl.csv"
 
 def test_control_total_sample_report_is_golden() -> None:
     res = run_cli("check", SAMPLE.relative_to(ROOT), "--rules", "kassa-dagtotaal-nl", "--to",
-                  "bulk-csv", "--today", TODAY, "--format", "json", "--with-source", cwd=ROOT)
+                  "bulk-csv", "--today", TODAY, "--format", "json", "--with-source", "--lang", "en",
+                  cwd=ROOT)
     assert res.code == 1, res.err
     others = res.json()["error"]["extended"]["other_problems"]
     assert [(p["code"], p["header"], p["row"]) for p in others] == [

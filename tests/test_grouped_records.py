@@ -243,7 +243,7 @@ def test_rows_rejected_with_their_sale_are_counted_and_named(batch_size: int) ->
 
 def test_summary_says_good_lines_were_rejected_with_their_sale(cli) -> None:
     res = cli("check", SAMPLES / "kassa-bonregels-nl.csv", "--rules", "kassa-bonregels-nl",
-              "--to", "wallie", "--today", TODAY)
+              "--to", "wallie", "--today", TODAY, "--lang", "en")
     assert res.code == 1
     assert ("2 of the rejected line(s) have no error of their own, rejected with their sale: "
             "row(s) 6, 8") in res.err

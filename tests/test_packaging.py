@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import zipfile
@@ -31,3 +32,18 @@ def test_wheel_contains_bundled_data(tmp_path: Path) -> None:
     assert f"Version: {__version__}\n" in zipfile.ZipFile(wheel).read(meta).decode()
     for data in ("lexicon.yaml", "synonyms.yaml"):  # what `salesfmt init` maps with
         assert f"salesfmt/onboard/{data}" in names
+    # the catalogs: .po sources, compiled at first use (an installed wheel translates)
+    for lang in ("nl", "de", "fr"):
+        assert f"salesfmt/i18n/locale/{lang}/LC_MESSAGES/salesfmt.po" in names
+    site = tmp_path / "site"
+    proc = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q",
+                           "--target", str(site), str(wheel)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    probe = ("import salesfmt; from salesfmt.i18n import Language, translations; "
+             "print(salesfmt.__file__); "
+             "print(translations(Language.NL).gettext('{column} is required'))")
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(site)}, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    where, text = proc.stdout.splitlines()
+    assert where.startswith(str(site)) and text == "{column} is verplicht"

@@ -116,7 +116,7 @@ def test_ragged_rows_reach_the_report_on_their_output_line(tmp_path: Path) -> No
     lines[3] += b";extra"                                 # file line 4 → output line 4
     path.write_bytes(b"\r\n".join(lines))
     run = run_cli("check", path, "-r", "kassa-nl", "-t", "bulk-csv", "--today", TODAY,
-                  "--format", "json", "--with-source")
+                  "--format", "json", "--with-source", "--lang", "en")
     assert run.code == 1, run.err
     errors = {e["line"]: e for e in run.json()["error"]["extended"]["errors"]}
     assert any("17 cells but the header has 16" in m for m in errors[4]["messages"])

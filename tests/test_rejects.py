@@ -47,7 +47,7 @@ def _fix_kassa(text: str) -> str:
 
 def _convert(src: Path, rules: str, out: Path, ledger: Path, *extra: str):
     return run_cli("convert", src, "--rules", rules, "--to", "bulk-csv", "-o", f"{out}/",
-                   "--today", TODAY, "--upload-name", "--ledger", ledger, *extra)
+                   "--today", TODAY, "--upload-name", "--ledger", ledger, "--lang", "en", *extra)
 
 
 def _records(folder: Path) -> list[tuple[str, ...]]:

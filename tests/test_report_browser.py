@@ -63,7 +63,8 @@ def _count(driver, key: str) -> int:
 
 def _report(tmp_path: Path, src: Path, rules: str) -> tuple[Path, dict]:
     html = tmp_path / f"{src.stem}.html"
-    made = run_cli("report", src, "-r", rules, "-t", "bulk-csv", "--today", TODAY, "-o", html)
+    made = run_cli("report", src, "-r", rules, "-t", "bulk-csv", "--today", TODAY, "-o", html,
+                   "--lang", "en")
     assert made.code in (0, 1), made.err
     assert f"full report: {html}" in made.err
     checked = run_cli("check", src, "-r", rules, "-t", "bulk-csv", "--today", TODAY,

@@ -28,7 +28,7 @@ def _result(name: str, rules: str, path: Path | None = None):
 @pytest.mark.parametrize(("name", "rules"), SAMPLE_CASES)
 def test_report_is_self_contained_and_shows_every_problem_line(name: str, rules: str) -> None:
     result = _result(name, rules)
-    html = render(ReportFormat.HTML, result)
+    html = render(ReportFormat.HTML, result, lang="en")  # the messages as in the table
     assert html.startswith("<!DOCTYPE html>")
     assert not re.search(r"<script|<link(?![^>]*href=\"data:)|@import|url\(|https?://", html)
     assert "<svg" in html

@@ -111,7 +111,7 @@ def test_extends_chain_of_1000_files_works(tmp_path: Path) -> None:
     rules = _deep_extends(tmp_path, 1000)
     assert validate_file(rules) == []
     res = run_cli("check", SAMPLES / "kassa-export-nl.csv", "-r", rules, "-t", "bulk-csv",
-                  "--today", TODAY)
+                  "--today", TODAY, "--lang", "en")
     assert res.code in (0, 1), res.err
     assert "rules c0" in res.err
 
@@ -129,7 +129,7 @@ def test_kiosk_without_its_bon_column_is_a_missing_column_report(tmp_path: Path)
     data = tmp_path / "no-bon.csv"
     data.write_text(text.replace("Bon;", "Nummer;", 1), encoding="utf-8")
     res = run_cli("check", data, "-r", "kiosk-kassa-nl", "-t", "bulk-csv", "--today", TODAY,
-                  "--format", "json")
+                  "--format", "json", "--lang", "en")
     assert res.code == 1, res.err
     assert "no column for ORDER_ID in the file (looked for: Bon)" in res.err
 
@@ -143,7 +143,8 @@ def test_a_missing_column_read_only_by_consistent_or_skip_rules_is_reported(
     data.write_text(text.replace(";Kassa;", ";Till;", 1), encoding="utf-8")
     rules = tmp_path / "k.yaml"
     rules.write_text(f"name: k\nextends: kiosk-kassa-nl\n{skip}", encoding="utf-8")
-    res = run_cli("check", data, "-r", rules, "-t", "bulk-csv", "--today", TODAY)
+    res = run_cli("check", data, "-r", rules, "-t", "bulk-csv", "--today", TODAY,
+                  "--lang", "en")
     assert res.code == 1, res.err
     assert "warning: no column for location_id in the file (looked for: Kassa)" in res.err
 

@@ -137,7 +137,7 @@ def test_rules_list_shows_parents() -> None:
 
 def test_kiosk_variant_converts_to_bulk_csv(tmp_path: Path) -> None:
     res = run_cli("convert", SAMPLES / "kiosk-kassa-nl.csv", "-r", "kiosk-kassa-nl",
-                  "-t", "bulk-csv", "--today", TODAY, "-o", tmp_path)
+                  "-t", "bulk-csv", "--today", TODAY, "-o", tmp_path, "--lang", "en")
     assert res.code == 1, res.err  # two bad lines, reported
     assert "18 read = 13 converted + 2 rejected + 3 skipped" in res.err
     with (tmp_path / "kiosk-kassa-nl.csv").open(encoding="utf-8") as fh:

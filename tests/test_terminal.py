@@ -13,7 +13,7 @@ from conftest import ROOT, SAMPLES, TODAY, run_cli
 
 from salesfmt.report import Progress
 
-ARGS = ["-r", "kassa-nl", "-t", "bulk-csv", "--today", TODAY]
+ARGS = ["-r", "kassa-nl", "-t", "bulk-csv", "--today", TODAY, "--lang", "en"]  # kassa-nl: nl
 
 
 class _Tty(io.StringIO):

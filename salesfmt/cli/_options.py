@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from salesfmt.i18n import Language
 from salesfmt.report import DEFAULT_CAP
 
 __all__ = ["source_options", "parse_today", "parse_day", "parse_char"]
@@ -74,6 +75,10 @@ def source_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                      show_default=True, help="Lines listed in the JSON report's errors."),
         click.option("--with-source", is_flag=True,
                      help="Add partner-file coordinates (sheet, row, column, value) per error."),
+        click.option("--lang", "lang", type=click.Choice([x.value for x in Language]),
+                     default=None, help="Language of the HTML report and the summary "
+                     "[default: the rule file's language:, else en]. The JSON report keeps "
+                     "the server's wording."),
     ]
     for deco in reversed(decorators):
         fn = deco(fn)

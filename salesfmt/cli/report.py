@@ -38,7 +38,7 @@ __all__ = ["report"]
 @click.option("--force", is_flag=True, help="Overwrite an existing report file.")
 def report(file: str, rules: str, target: str, output: str, fmt: str | None, max_errors: int,
            with_source: bool, max_lines: int, audience: str, rejects: str | None, force: bool,
-           **kw: Any) -> None:
+           lang: str | None, **kw: Any) -> None:
     """Check FILE and write a report a partner can read (HTML by default)."""
     extra = rejects_path(rejects, file)
     for path in (Path(output), *([extra] if extra else [])):
@@ -50,9 +50,10 @@ def report(file: str, rules: str, target: str, output: str, fmt: str | None, max
         write_file(extra, rejects_bytes(result), force=force, protect=Path(file))
     chosen = ReportFormat(fmt) if fmt else ReportFormat.for_path(output)
     path = write_report(chosen, result, output, force=force, cap=max_errors,
-                        with_source=with_source, max_lines=max_lines, audience=audience)
+                        with_source=with_source, max_lines=max_lines, audience=audience,
+                        lang=lang)
     click.echo(render(ReportFormat.TEXT, result, color=sys.stderr.isatty(),
-                      report=path).rstrip("\n"), err=True)
+                      report=path, lang=lang).rstrip("\n"), err=True)
     if extra is not None:
         click.echo(f"rejects: {extra} ({result.rows_rejected} line(s))", err=True)
     _exit(result)

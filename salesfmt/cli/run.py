@@ -60,20 +60,21 @@ def _exit(result: Result) -> None:
                                       "operator's rule-file and command-line hints).")
 @click.option("--force", is_flag=True, help="Overwrite an existing --html file.")
 def check(file: str, rules: str, target: str, fmt: str, max_errors: int, with_source: bool,
-          html: str | None, audience: str, force: bool, **kw: Any) -> None:
+          html: str | None, audience: str, force: bool, lang: str | None, **kw: Any) -> None:
     """Pre-flight FILE against a target: summary on stderr, report on stdout."""
     if html:
         refuse_existing(Path(html), force=force, protect=Path(file))
     result = _run(file, rules, target, show_progress=ReportFormat(fmt) is ReportFormat.TEXT,
                   **kw)
     if html:
-        write_report(ReportFormat.HTML, result, html, force=force, audience=audience)
+        write_report(ReportFormat.HTML, result, html, force=force, audience=audience,
+                     lang=lang)
     color = sys.stderr.isatty()
-    click.echo(render(ReportFormat.TEXT, result, color=color, report=html).rstrip("\n"),
-               err=True)
+    click.echo(render(ReportFormat.TEXT, result, color=color, report=html,
+                      lang=lang).rstrip("\n"), err=True)
     if ReportFormat(fmt) is not ReportFormat.TEXT:
         click.echo(render(ReportFormat(fmt), result, cap=max_errors, with_source=with_source,
-                          audience=audience), nl=False)
+                          audience=audience, lang=lang), nl=False)
     _exit(result)
 
 
@@ -186,7 +187,8 @@ def rejects_path(rejects: str | None, file: str, folder: Path | None = None) -> 
               help="No progress bar on stderr (shown on a terminal for runs over 1 s).")
 def convert(file: str, rules: str, target: str, output: str, strict: bool, force: bool,
             max_errors: int, with_source: bool, upload_name: bool, channel: str | None,
-            day: Any, ledger: str | None, rejects: str | None, **kw: Any) -> None:
+            day: Any, ledger: str | None, rejects: str | None, lang: str | None,
+            **kw: Any) -> None:
     """Convert FILE for a target: good lines to the output, the JSON report beside it."""
     out = _output_path(file, target, output)
     extra = rejects_path(rejects, file, out.parent)
@@ -215,8 +217,8 @@ def convert(file: str, rules: str, target: str, output: str, strict: bool, force
         if not _writing(exc, out.parent):
             raise
         raise output_error(exc, out) from None
-    click.echo(render(ReportFormat.TEXT, result, color=sys.stderr.isatty()).rstrip("\n"),
-               err=True)
+    click.echo(render(ReportFormat.TEXT, result, color=sys.stderr.isatty(),
+                      lang=lang).rstrip("\n"), err=True)
     if result.output is None and strict:
         click.echo("no output written (--strict and the file has errors)", err=True)
     if extra is not None:

@@ -20,6 +20,8 @@ from markupsafe import Markup, escape
 
 from salesfmt._version import __version__
 from salesfmt.checks import get_check
+from salesfmt.i18n import N_, Language, number, translations
+from salesfmt.i18n.messages import hint, localize, noun
 from salesfmt.problems import Severity
 from salesfmt.readers._source import ROW
 from salesfmt.resources import templates_dir
@@ -50,16 +52,32 @@ MAX_COLUMNS = 60
 MAX_TEXT = 300
 
 _ERR = pl.col("severity") == Severity.ERROR.value
-_DELIMITERS = {",": "comma (,)", ";": "semicolon (;)", "\t": "tab", "|": "pipe (|)"}
+_DELIMITERS = {",": N_("comma (,)"), ";": N_("semicolon (;)"), "\t": N_("tab"),
+               "|": N_("pipe (|)")}
+_SEVERITIES = {Severity.ERROR.value: N_("error"), Severity.WARNING.value: N_("warning")}
+_CSS_UNSAFE = re.compile(r'["\\<>&\n]')
+
+
+def _css(text: str) -> Markup:
+    """Text for a CSS string in the page's <style> (no HTML escapes there: CSS escapes)."""
+    return Markup(_CSS_UNSAFE.sub(lambda m: f"\\{ord(m.group()):x} ", str(text)))
+
+
+def _code(text: str) -> Markup:
+    return Markup("<code>{}</code>").format(text)
 
 
 @cache
-def _environment() -> jinja2.Environment:
+def _environment(lang: Language = Language.EN) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir())),
                              autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True)
-    env.filters["num"] = lambda n: f"{int(n):,}"
+                             trim_blocks=True, lstrip_blocks=True,
+                             extensions=["jinja2.ext.i18n"])
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["num"] = lambda n: number(int(n), lang)
     env.filters["inline"] = inline_code
+    env.filters["css"] = _css
+    env.globals["code"] = _code
     return env
 
 
@@ -72,15 +90,25 @@ def inline_code(text: str | None) -> Markup:
 
 
 def html_report(result: Result, *, max_lines: int = MAX_LINES,
-                audience: Audience = Audience.PARTNER) -> str:
-    """Render ``templates/report.html.j2`` for ``result`` (autoescaped, self-contained)."""
-    template = _environment().get_template("report.html.j2")
-    return template.render(**report_context(result, max_lines=max_lines, audience=audience))
+                audience: Audience = Audience.PARTNER, lang: Language = Language.EN) -> str:
+    """Render ``templates/report.html.j2`` for ``result`` in ``lang`` (autoescaped,
+    self-contained; the operator's section stays English)."""
+    template = _environment(lang).get_template("report.html.j2")
+    return template.render(**report_context(result, max_lines=max_lines, audience=audience,
+                                            lang=lang))
+
+
+def _span(key: str, n: int, lang: Language, cls: str | None = None) -> Markup:
+    """A count the page's readers (and tests) find by id or class, with its data-value."""
+    attr = Markup(' class="{}"').format(cls) if cls else Markup(' id="{}"').format(key)
+    return Markup('<span{} data-value="{}">{}</span>').format(attr, n, number(n, lang))
 
 
 def report_context(result: Result, *, max_lines: int = MAX_LINES,
-                   audience: Audience = Audience.PARTNER) -> dict[str, Any]:
+                   audience: Audience = Audience.PARTNER,
+                   lang: Language = Language.EN) -> dict[str, Any]:
     """Everything the template shows, computed from the problem table and the run."""
+    gettext = translations(lang).gettext
     p = result.problems
     lined = p.filter(pl.col("line").is_not_null())
     lines = lined.filter(_ERR).get_column("line").unique(maintain_order=True)
@@ -88,56 +116,68 @@ def report_context(result: Result, *, max_lines: int = MAX_LINES,
     shown = lined.filter(pl.col("line").is_in(shown_lines.implode()))
     hidden = lined.filter(pl.col("line").is_in(lines.implode())).height - shown.height
     file_level = p.filter(pl.col("line").is_null() & _ERR)
+    counts = _counts(result, p)
+    hidden_lines = lines.len() - shown_lines.len()
     return {
         "version": __version__,
-        "file": _file_facts(result),
-        "counts": _counts(result, p),
+        "lang": lang.value,
+        "severities": {k: gettext(v) for k, v in _SEVERITIES.items()},
+        "file": _file_facts(result, lang),
+        "counts": counts,
+        "with_record_count": _span("n-rejected-with-record", counts["rejected_with_record"],
+                                   lang),
+        "hidden_lines": _span("n-hidden-lines", hidden_lines, lang),
+        "hidden_problems": _span("n-hidden-problems", hidden, lang),
         "charts": [
-            _chart("Problems per column", p, pl.coalesce(
+            _chart(gettext("Problems per column"), p, pl.coalesce(
                 pl.concat_str([pl.col("header"), pl.lit(" ("), pl.col("column"), pl.lit(")")]),
-                pl.col("field"), pl.lit("(whole file)"))),
-            _chart("Problems per code", p, pl.col("code")),
+                pl.col("field"), pl.lit(gettext("(whole file)"))), lang),
+            _chart(gettext("Problems per code"), p, pl.col("code"), lang),
         ],
-        "groups": _groups(result, shown),
-        "hidden": {"lines": lines.len() - shown_lines.len(),
-                   "problems": hidden, "max_lines": max_lines},
-        "warning_codes": _warning_codes(result, p.filter(~_ERR)),
+        "groups": _groups(result, localize(shown, lang, result.target), lang),
+        "hidden": {"lines": hidden_lines, "problems": hidden, "max_lines": max_lines},
+        "warning_codes": _warning_codes(result, p.filter(~_ERR), lang),
         "operator": _operator(result) if audience is Audience.OPERATOR else None,
-        "file_problems": _with_hints(result, file_level.head(max_lines).to_dicts()),
+        "file_problems": _with_hints(result, localize(file_level.head(max_lines), lang,
+                                                      result.target).to_dicts(), lang),
         "file_problems_hidden": max(file_level.height - max_lines, 0),
         "columns_cut": max(len(result.source.headers) - MAX_COLUMNS, 0),
         "max_columns": MAX_COLUMNS,
     }
 
 
-def _file_facts(result: Result) -> dict[str, Any]:
+def _file_facts(result: Result, lang: Language) -> dict[str, Any]:
+    gettext = translations(lang).gettext
     src, path = result.source, result.path
     try:
         size = path.stat().st_size
     except OSError:
         size = None
     return {
-        "name": path.name, "size": size, "size_text": _size(size),
+        "name": path.name, "size": size, "size_text": _size(size, lang),
         "format": src.format, "encoding": src.encoding,
-        "delimiter": _DELIMITERS.get(src.delimiter or "", src.delimiter),
+        "delimiter": gettext(_DELIMITERS[src.delimiter]) if src.delimiter in _DELIMITERS
+        else src.delimiter,
         "sheet": src.sheet, "header_row": src.header_row,
         "rules": result.rules.name, "rules_description": result.rules.description,
         "target": result.target.name, "target_description": result.target.description,
-        "noun": result.target.group.noun if result.target.group is not None else "record",
+        "noun": noun(result.target.group.noun if result.target.group is not None
+                     else "record", lang),
     }
 
 
-def _size(n: int | None) -> str:
+def _size(n: int | None, lang: Language) -> str:
+    gettext = translations(lang).gettext
     if n is None:
-        return "unknown"
+        return gettext("unknown")
     if n < 1024:
-        return f"{n:,} bytes"
+        return gettext("%(n)s bytes") % {"n": number(n, lang)}
     value, unit = n / 1024, "KB"
     for bigger in ("MB", "GB"):
         if value < 1024:
             break
         value, unit = value / 1024, bigger
-    return f"{value:,.1f} {unit}"
+    return f"{number(value, lang, '#,##0.0')} {unit}"
 
 
 def _clip(text: str | None) -> str | None:
@@ -167,7 +207,7 @@ def _height(frame: pl.DataFrame | None) -> int:
     return 0 if frame is None else frame.height
 
 
-def _chart(title: str, p: pl.DataFrame, label: pl.Expr) -> dict[str, Any]:
+def _chart(title: str, p: pl.DataFrame, label: pl.Expr, lang: Language) -> dict[str, Any]:
     """Bars (label, count, errors) for an inline SVG, largest first, the tail added up."""
     table = (p.group_by(label.alias("label"))
              .agg(pl.len().alias("n"), _ERR.sum().alias("errors"))
@@ -175,7 +215,8 @@ def _chart(title: str, p: pl.DataFrame, label: pl.Expr) -> dict[str, Any]:
     bars = table.head(MAX_BARS).to_dicts()
     rest = table.slice(MAX_BARS)
     if rest.height:
-        bars.append({"label": f"{rest.height} other kinds", "n": int(rest["n"].sum()),
+        other = translations(lang).gettext("%(n)s other kinds") % {"n": number(rest.height, lang)}
+        bars.append({"label": other, "n": int(rest["n"].sum()),
                      "errors": int(rest["errors"].sum())})
     top = max((b["n"] for b in bars), default=1)
     for i, b in enumerate(bars):
@@ -186,16 +227,11 @@ def _chart(title: str, p: pl.DataFrame, label: pl.Expr) -> dict[str, Any]:
     return {"title": title, "bars": bars, "height": max(len(bars) * 26, 26)}
 
 
-def _hints(result: Result) -> dict[str, str]:
+def _hints(result: Result, lang: Language) -> dict[str, str]:
     """Code as shown (targets may rename it) → the check's explanation (the fix hint)."""
     renamed = {shown: own for own, shown in result.target.codes.items()}
-    hints = {}
-    for code in result.problems.get_column("code").unique().to_list():
-        try:
-            hints[code] = get_check(renamed.get(code, code)).partner
-        except KeyError:
-            hints[code] = ""
-    return hints
+    return {code: hint(renamed.get(code, code), lang)
+            for code in result.problems.get_column("code").unique().to_list()}
 
 
 def _operator_hints(result: Result) -> list[dict[str, str]]:
@@ -220,26 +256,29 @@ def _operator(result: Result) -> dict[str, Any]:
             "muted_total": sum(muted.values())}
 
 
-def _warning_codes(result: Result, warnings: pl.DataFrame) -> list[dict[str, Any]]:
+def _warning_codes(result: Result, warnings: pl.DataFrame,
+                   lang: Language) -> list[dict[str, Any]]:
     """Warnings per code, most frequent first: count, fix hint and the first examples."""
     counts = (warnings.group_by("code", maintain_order=True).len()
               .sort("len", descending=True, maintain_order=True))
     firsts = warnings.filter(pl.int_range(pl.len()).over("code") < WARNING_EXAMPLES)
     examples: dict[str, list[dict[str, Any]]] = {}
-    for pr in _with_hints(result, firsts.to_dicts()):
+    for pr in _with_hints(result, localize(firsts, lang, result.target).to_dicts(), lang):
         examples.setdefault(pr["code"], []).append(pr)
-    hints = _hints(result)
-    return [{"code": code, "n": n, "hint": hints.get(code, ""), "examples": examples[code],
+    hints = _hints(result, lang)
+    return [{"code": code, "n": n, "count": _span("", n, lang, cls="n"),
+             "hint": hints.get(code, ""), "examples": examples[code],
              "more": n - len(examples[code])} for code, n in counts.iter_rows()]
 
 
-def _with_hints(result: Result, problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    hints = _hints(result)
+def _with_hints(result: Result, problems: list[dict[str, Any]],
+                lang: Language) -> list[dict[str, Any]]:
+    hints = _hints(result, lang)
     return [{**pr, "hint": hints.get(pr["code"], ""), "value": _clip(pr["value"]),
              "message": _clip(pr["message"])} for pr in problems]
 
 
-def _groups(result: Result, shown: pl.DataFrame) -> list[dict[str, Any]]:
+def _groups(result: Result, shown: pl.DataFrame, lang: Language) -> list[dict[str, Any]]:
     """The shown problem lines as one card per source row, in the partner's row order, with
     the partner's original cells; for grouped targets also the good rows of those lines,
     rejected with their record (a sale, a transaction)."""
@@ -260,7 +299,7 @@ def _groups(result: Result, shown: pl.DataFrame) -> list[dict[str, Any]]:
             originals[rec[0]] = list(rec[1:])
     groups: list[dict[str, Any]] = []
     by_row: dict[tuple[int, int | None], dict[str, Any]] = {}
-    for pr in _with_hints(result, shown.to_dicts()):
+    for pr in _with_hints(result, shown.to_dicts(), lang):
         g = by_row.get((pr["line"], pr["row"]))
         if g is None:
             g = {"line": pr["line"], "row": pr["row"], "sheet": pr["sheet"], "problems": [],
@@ -271,10 +310,10 @@ def _groups(result: Result, shown: pl.DataFrame) -> list[dict[str, Any]]:
         g["errors"] += pr["severity"] == Severity.ERROR.value
         if pr["column"]:
             g["bad"].add(pr["column"])
-    noun = result.target.group.noun if result.target.group is not None else "record"
+    kind = noun(result.target.group.noun if result.target.group is not None else "record", lang)
     for row, line in with_record.iter_rows():
         groups.append({"line": line, "row": row, "sheet": src.sheet, "problems": [],
-                       "bad": set(), "errors": 0, "with_record": noun})
+                       "bad": set(), "errors": 0, "with_record": kind})
     groups.sort(key=lambda g: (g["row"] is None, g["row"] or 0, g["line"]))
     seen: set[int] = set()
     for g in groups:

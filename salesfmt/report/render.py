@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from salesfmt.errors import OutputError
+from salesfmt.i18n import Language, language
 from salesfmt.report._escape import json_safe
 from salesfmt.report.envelope import envelope
 from salesfmt.report.html import MAX_LINES, Audience, html_report
@@ -17,7 +18,7 @@ from salesfmt.report.terminal import summary
 if TYPE_CHECKING:
     from salesfmt.result import Result
 
-__all__ = ["ReportFormat", "RENDERERS", "render", "write_report"]
+__all__ = ["ReportFormat", "RENDERERS", "render", "write_report", "report_language"]
 
 
 class ReportFormat(StrEnum):
@@ -35,6 +36,12 @@ class ReportFormat(StrEnum):
                 "txt": cls.TEXT}.get(suffix, default or cls.HTML)
 
 
+def report_language(result: Result, lang: str | Language | None = None) -> Language:
+    """The language of ``result``'s partner-facing text: ``lang`` (``--lang``), else the
+    rule file's ``language:``, else English."""
+    return language(lang or getattr(getattr(result, "rules", None), "language", None))
+
+
 def _json(result: Result, **opts: Any) -> str:
     return json_safe(json.dumps(envelope(result, cap=opts.get("cap", 100),
                                          with_source=opts.get("with_source", False)),
@@ -42,12 +49,14 @@ def _json(result: Result, **opts: Any) -> str:
 
 
 def _text(result: Result, **opts: Any) -> str:
-    return summary(result, color=opts.get("color", False), report=opts.get("report")) + "\n"
+    return summary(result, color=opts.get("color", False), report=opts.get("report"),
+                   lang=report_language(result, opts.get("lang"))) + "\n"
 
 
 def _html(result: Result, **opts: Any) -> str:
     return html_report(result, max_lines=opts.get("max_lines", MAX_LINES),
-                       audience=Audience(opts.get("audience", Audience.PARTNER)))
+                       audience=Audience(opts.get("audience", Audience.PARTNER)),
+                       lang=report_language(result, opts.get("lang")))
 
 
 RENDERERS: dict[ReportFormat, Callable[..., str]] = {

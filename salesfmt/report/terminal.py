@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import polars as pl
 
+from salesfmt.i18n import Language, number, translations
+from salesfmt.i18n.messages import localize, noun
 from salesfmt.problems import Severity
 from salesfmt.report._escape import terminal_safe
 
@@ -39,34 +41,41 @@ def _top(errors: pl.DataFrame) -> pl.DataFrame:
             .sort("n", descending=True, maintain_order=True).head(TOP))
 
 
-def _by_code(warnings: pl.DataFrame) -> list[tuple[str, int, list[dict[str, Any]]]]:
-    """(code, count, first EXAMPLES problems) per warning code, most frequent first."""
+def _by_code(examples_from: pl.DataFrame,
+             warnings: pl.DataFrame) -> list[tuple[str, int, list[dict[str, Any]]]]:
+    """(code, count, first EXAMPLES problems) per warning code, most frequent first; the
+    examples are read from ``examples_from`` (the first examples, in the report's language)."""
     counts = (warnings.group_by("code", maintain_order=True).len()
               .sort("len", descending=True, maintain_order=True))
-    firsts = warnings.filter(pl.int_range(pl.len()).over("code") < EXAMPLES)
+    firsts = examples_from.filter(pl.int_range(pl.len()).over("code") < EXAMPLES)
     examples: dict[str, list[dict[str, Any]]] = {}
     for row in firsts.iter_rows(named=True):
         examples.setdefault(row["code"], []).append(row)
     return [(code, n, examples[code]) for code, n in counts.iter_rows()]
 
 
-def _where(row: dict[str, Any]) -> str:
-    at = f"line {row['line']}" if row["line"] is not None else "file"
-    origin = f"row {row['row']}" if row.get("row") is not None else ""
+def _where(row: dict[str, Any], _: Any) -> str:
+    at = _("line %(line)s") % {"line": row["line"]} if row["line"] is not None else _("file")
+    origin = _("row %(row)s") % {"row": row["row"]} if row.get("row") is not None else ""
     if row.get("column"):
-        origin += f" col {row['column']}"
+        origin += " " + _("col %(column)s") % {"column": row["column"]}
     return f"{at} ({origin.strip() or '-'})"
 
 
-def _problem(row: dict[str, Any], label: str) -> str:
-    value = f" [value: {terminal_safe(repr(row['value']))}]" if row["value"] is not None else ""
-    return f"  {_where(row):>22} {label}: {terminal_safe(row['message'])}{value}"
+def _problem(row: dict[str, Any], label: str, _: Any) -> str:
+    value = (" [" + _("value: %(value)s") % {"value": terminal_safe(repr(row["value"]))} + "]"
+             if row["value"] is not None else "")
+    return f"  {_where(row, _):>22} {label}: {terminal_safe(row['message'])}{value}"
 
 
-def summary(result: Result, *, color: bool = False, report: str | Path | None = None) -> str:
-    """Counts, the errors first, the warnings grouped by code, and where the full report is.
+def summary(result: Result, *, color: bool = False, report: str | Path | None = None,
+            lang: Language = Language.EN) -> str:
+    """Counts, the errors first, the warnings grouped by code, and where the full report is,
+    in ``lang`` (the muted count, an operator's note, stays English).
 
     Every name and value from the partner's file is escaped (:func:`terminal_safe`)."""
+    _ = translations(lang).gettext
+    num = str if lang is Language.EN else (lambda n: number(n, lang))  # English: plain digits
     paint = _paint(color)
     p = result.problems
     errors = p.filter(_ERR)
@@ -75,60 +84,74 @@ def summary(result: Result, *, color: bool = False, report: str | Path | None = 
     err_lines = errors["line"].drop_nulls().n_unique()
     src = result.source
     chosen = f" ({src.sheet_choice})" if src.sheet_choice else ""
-    where = f" sheet {terminal_safe(repr(src.sheet))}{chosen}," if src.sheet else ""
+    where = (" " + _("sheet %(sheet)s") % {"sheet": terminal_safe(repr(src.sheet))}
+             + f"{chosen}," if src.sheet else "")
     lines = [
         f"{terminal_safe(result.path)} → {terminal_safe(result.target.name)} "
-        f"(rules {terminal_safe(result.rules.name)}):{where} header on row {src.header_row}",
-        f"rows: {result.rows_read} read = {result.rows_out} converted + "
-        f"{result.rows_rejected} rejected + {result.rows_skipped} skipped",
+        + _("(rules %(rules)s):") % {"rules": terminal_safe(result.rules.name)}
+        + f"{where} " + _("header on row %(row)s") % {"row": src.header_row},
+        _("rows: %(read)s read = %(out)s converted + %(rejected)s rejected + %(skipped)s "
+          "skipped") % {"read": num(result.rows_read), "out": num(result.rows_out),
+                        "rejected": num(result.rows_rejected),
+                        "skipped": num(result.rows_skipped)},
     ]
     with_record = getattr(result, "rejected_with_record", None)
     if with_record is not None and with_record.height:  # grouped targets: sent whole or not
-        noun = result.target.group.noun if result.target.group else "record"
+        kind = noun(result.target.group.noun if result.target.group else "record", lang)
         rows = ", ".join(map(str, with_record["row"].head(TOP)))
         more = ", …" if with_record.height > TOP else ""
-        lines.append(f"  {with_record.height} of the rejected line(s) have no error of their "
-                     f"own, rejected with their {noun}: row(s) {rows}{more}")
-    status = (paint("clean", "32") if n_err == 0
-              else paint(f"{n_err} error(s) on {err_lines} line(s)", "31"))
-    lines.append(f"problems: {status}, {paint(str(n_warn), '33') if n_warn else 0} warning(s)")
-    hint = f"see {terminal_safe(report)}" if report else "use --html PATH or --format json"
+        lines.append("  " + _("%(n)s of the rejected line(s) have no error of their own, "
+                              "rejected with their %(noun)s: row(s) %(rows)s")
+                     % {"n": num(with_record.height), "noun": kind, "rows": rows + more})
+    status = (paint(_("clean"), "32") if n_err == 0
+              else paint(_("%(n)s error(s) on %(lines)s line(s)")
+                         % {"n": num(n_err), "lines": num(err_lines)}, "31"))
+    warned = paint(num(n_warn), "33") if n_warn else "0"
+    lines.append(_("problems: %(status)s, %(n)s warning(s)") % {"status": status, "n": warned})
+    hint = (_("see %(path)s") % {"path": terminal_safe(report)} if report
+            else _("use --html PATH or --format json"))
     if n_err:
         top = _top(errors) if n_err > TOP else errors.clear()
         if top.height and int(top["n"].max()) > 1:
-            lines.append("top errors:")
+            lines.append(_("top errors:"))
             for row in top.iter_rows(named=True):
-                count = paint(f"{row['n']:>7}×", "31")
-                first = f"line {row['line']}" if row["line"] is not None else "file"
+                count = paint(f"{num(row['n']):>7}×", "31")
+                first = (_("line %(line)s") % {"line": row["line"]} if row["line"] is not None
+                         else _("file"))
                 lines.append(f"  {count} {terminal_safe(row['field'])} {row['code']} "
-                             f"(first on {first})")
-        lines.append("errors:")
-        label = paint("error", "31")
-        lines.extend(_problem(row, label) for row in errors.head(TOP).iter_rows(named=True))
+                             + _("(first on %(where)s)") % {"where": first})
+        lines.append(_("errors:"))
+        label = paint(_("error"), "31")
+        shown = localize(errors.head(TOP), lang, result.target)
+        lines.extend(_problem(row, label, _) for row in shown.iter_rows(named=True))
         if n_err > TOP:
-            lines.append(f"  … and {n_err - TOP} more error(s) ({hint})")
+            lines.append("  " + _("… and %(n)s more error(s) (%(hint)s)")
+                         % {"n": num(n_err - TOP), "hint": hint})
     if n_warn:
-        lines.append("warnings by code:")
-        label = paint("warning", "33")
-        groups = _by_code(warnings)
+        lines.append(_("warnings by code:"))
+        label = paint(_("warning"), "33")
+        groups = _by_code(localize(warnings.filter(
+            pl.int_range(pl.len()).over("code") < EXAMPLES), lang, result.target)
+            if warnings.height > EXAMPLES else localize(warnings, lang, result.target),
+            warnings)
         for code, n, examples in groups[:TOP]:
-            lines.append(f"  {paint(f'{n:>7}×', '33')} {code}")
-            lines.extend(_problem(row, label) for row in examples)
+            lines.append(f"  {paint(f'{num(n):>7}×', '33')} {code}")
+            lines.extend(_problem(row, label, _) for row in examples)
             if n > len(examples):
-                lines.append(f"  {'':>22} … and {n - len(examples)} more")
+                lines.append(f"  {'':>22} " + _("… and %(n)s more") % {"n": num(n - len(examples))})
         if len(groups) > TOP:
-            rest = sum(n for _, n, _ in groups[TOP:])
-            lines.append(f"  … and {rest} warning(s) of {len(groups) - TOP} other code(s) "
-                         f"({hint})")
+            rest = sum(n for _n, n, _e in groups[TOP:])
+            lines.append("  " + _("… and %(n)s warning(s) of %(codes)s other code(s) (%(hint)s)")
+                         % {"n": num(rest), "codes": num(len(groups) - TOP), "hint": hint})
     muted = getattr(result, "muted", None) or {}
     if muted:
         listed = ", ".join(f"{code} {n}" for code, n in sorted(muted.items()))
         lines.append(f"muted: {sum(muted.values())} warning(s) not reported, by the rule "
                      f"file's severity: off ({listed})")
     if result.output is not None:
-        lines.append(f"output: {terminal_safe(result.output)}")
+        lines.append(_("output: %(path)s") % {"path": terminal_safe(result.output)})
     if report is not None:
-        lines.append(f"full report: {terminal_safe(report)}")
+        lines.append(_("full report: %(path)s") % {"path": terminal_safe(report)})
     return "\n".join(lines)
 
 

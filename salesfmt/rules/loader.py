@@ -315,6 +315,7 @@ def _build(path: Path, errors: list[str] | None) -> RuleSet:
         path=path,
         description=data.get("description", ""),
         channel=data.get("channel"),
+        language=data.get("language"),
         encoding=inp.get("encoding"),
         delimiter=inp.get("delimiter"),
         quote_char=inp.get("quote_char", '"'),

@@ -73,6 +73,8 @@ class RuleSet:
     path: Path | None
     description: str = ""
     channel: str | None = None
+    #: language of the partner-facing text (``en``, ``nl``, ``de``, ``fr``); None: English
+    language: str | None = None
     encoding: str | None = None
     delimiter: str | None = None
     quote_char: str = '"'

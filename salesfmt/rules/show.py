@@ -54,6 +54,7 @@ def describe(rules: RuleSet) -> list[str]:
         lines.append(f"  {rules.description}")
     for parent in reversed(rules.extends):
         lines.append(f"extends {parent.stem} ({parent})")
+    lines.append(f"language: {rules.language or 'en (default)'} (partner-facing text)")
     read = [f"encoding {rules.encoding or 'detected'}",
             f"delimiter {rules.delimiter or 'detected'!r}",
             f"header row {rules.header_row or 'auto'}"]

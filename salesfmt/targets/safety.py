@@ -11,13 +11,14 @@ import polars as pl
 from salesfmt._series import fields, where
 from salesfmt.canonical import Kind
 from salesfmt.errors import TargetError
+from salesfmt.problems import N_
 from salesfmt.targets.spec import Target, TargetField
 
 __all__ = ["ESCAPED", "formula_policy", "sent_text"]
 
 #: the formula_like message under the escape policy (a warning)
-ESCAPED = ("{column} starts like a spreadsheet formula (=, +, -, @): written with a "
-           "leading ' so that a spreadsheet shows it as text")
+ESCAPED = N_("{column} starts like a spreadsheet formula (=, +, -, @): written with a "
+             "leading ' so that a spreadsheet shows it as text")
 _POLICIES = ("reject", "warn", "escape")
 
 

@@ -72,7 +72,7 @@ class Case:
 
     def argv(self, path: Path, outdir: Path) -> list[str]:
         args = [self.command, str(path), "-r", self.rules, "-t", self.target, "--today", TODAY,
-                "--with-source", *self.extra]
+                "--with-source", "--lang", "en", *self.extra]  # the oracle reads English
         return args + (["--format", "json"] if self.command == "check"
                        else ["-o", f"{outdir}{os.sep}"])
 
