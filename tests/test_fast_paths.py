@@ -46,3 +46,11 @@ def test_precision_gate_on_random_numbers(cells: list[str], dec: str) -> None:
     opts = ParseOptions(decimal_separator=dec)
     s = pl.Series("v", cells, dtype=pl.String)
     assert precision._lost(s, opts).to_list() == _lost_everywhere(s, opts).to_list()
+
+
+def test_shipped_country_table_is_what_babel_gives() -> None:
+    from salesfmt.checks.countries import country_names, names_from_babel
+
+    assert country_names() == names_from_babel(), (
+        "babel's CLDR names changed: python -c \"from salesfmt.checks.countries import "
+        "write_table; write_table()\" rewrites salesfmt/checks/country_names.json")

@@ -23,3 +23,4 @@ def test_wheel_contains_bundled_data(tmp_path: Path) -> None:
     for template in (ROOT / "templates").iterdir():
         assert f"salesfmt/_data/templates/{template.name}" in names
     assert "salesfmt/_data/rules/schema/rules.schema.json" in names
+    assert "salesfmt/checks/country_names.json" in names  # built from babel, not per run
