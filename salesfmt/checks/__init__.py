@@ -71,9 +71,15 @@ def register(code: str, message: str, *, bad: str, good: str,
     return wrap
 
 
+def _load_all() -> None:
+    """Import every module that registers checks (a command imports only what it uses)."""
+    from salesfmt.checks import builtin, crossrow, dates  # noqa: F401
+    from salesfmt.targets import checks  # noqa: F401
+
+
 def get_check(code: str) -> Check:
     """The registered check ``code``; KeyError lists the known codes."""
-    from salesfmt.checks import builtin, dates  # noqa: F401  (registers the built-in checks)
+    _load_all()
 
     try:
         return REGISTRY[code]
@@ -83,7 +89,7 @@ def get_check(code: str) -> Check:
 
 def all_checks() -> list[Check]:
     """Every registered check, sorted by code."""
-    from salesfmt.checks import builtin, dates  # noqa: F401  (registers the built-in checks)
+    _load_all()
 
     return [REGISTRY[code] for code in sorted(REGISTRY)]
 
