@@ -11,7 +11,6 @@ from typing import Any
 from salesfmt.errors import OutputError
 from salesfmt.report._escape import json_safe
 from salesfmt.report.envelope import envelope
-from salesfmt.report.html import MAX_LINES, Audience, html_report
 from salesfmt.report.terminal import summary
 
 __all__ = ["ReportFormat", "RENDERERS", "render", "write_report"]
@@ -43,6 +42,8 @@ def _text(result: Any, **opts: Any) -> str:
 
 
 def _html(result: Any, **opts: Any) -> str:
+    from salesfmt.report.html import MAX_LINES, Audience, html_report  # jinja2: HTML only
+
     return html_report(result, max_lines=opts.get("max_lines", MAX_LINES),
                        audience=Audience(opts.get("audience", Audience.PARTNER)))
 
