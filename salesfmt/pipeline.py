@@ -243,10 +243,24 @@ def _kept_columns(plan: TargetPlan, compiled: CompiledRules, written: list[str]
 #: one batch's serial steps (uniqueness, problems, writing) overlap the next one's query.
 IN_FLIGHT = 2
 
+#: Columns the query adds: a row has an error / any problem in a check within the row
+#: (cross-row checks and reader problems are added after it, on the main thread).
+_BAD, _FLAG = "__bad", "__flag"
+
+
+def _masks(plan: TargetPlan) -> list[pl.Expr]:
+    """``_BAD`` and ``_FLAG`` over the row checks (computed in the query, not after it)."""
+    inrow = [c for c in plan.checks if c.cross is None]
+    errors = [pl.col(ok(c.index)) for c in inrow if c.severity is Severity.ERROR]
+    return [(~pl.all_horizontal(errors) if errors else pl.repeat(False, pl.len())).alias(_BAD),
+            (~pl.all_horizontal(pl.col(ok(c.index)) for c in inrow) if inrow
+             else pl.repeat(False, pl.len())).alias(_FLAG)]
+
 
 def _queries(source: Source, compiled: CompiledRules, plan: TargetPlan, kept: list[str]
              ) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
     """(batch, its parsed and checked rows) in file order; ``kept`` columns only."""
+    masks = _masks(plan)
 
     def query(batch: pl.DataFrame) -> pl.DataFrame:
         lf = batch.lazy().filter(~compiled.skip)
@@ -256,7 +270,7 @@ def _queries(source: Source, compiled: CompiledRules, plan: TargetPlan, kept: li
             lf = lf.filter(~compiled.skip_fields)
         return (lf.with_columns(plan.values).with_columns(plan.row_checks)  # outputs read
                 .with_columns(plan.outputs)  # the checks: a failed one may rewrite the text
-                .select(kept).collect(engine="in-memory"))
+                .select(*kept, *masks).collect(engine="in-memory"))
 
     pending: deque[tuple[pl.DataFrame, Future[pl.DataFrame]]] = deque()
     with ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix="salesfmt-batch") as pool:
@@ -274,67 +288,111 @@ def _queries(source: Source, compiled: CompiledRules, plan: TargetPlan, kept: li
                 future.cancel()
 
 
+class _BatchLoop:
+    """The serial steps of each checked batch, in order: number its lines, cross-row
+    checks, the rows' masks, problems, the report's raw cells, counts and writing."""
+
+    def __init__(self, source: Source, compiled: CompiledRules, plan: TargetPlan,
+                 result: Result, frames: list[pl.DataFrame], writer: AtomicWriter | None,
+                 kept: list[str]) -> None:
+        self.source, self.compiled, self.plan = source, compiled, plan
+        self.result, self.frames, self.writer = result, frames, writer
+        self.cross = CrossRowState({c.index: c.cross for c in plan.checks
+                                    if c.cross is not None})
+        self.records = RecordLines(plan.target)
+        self.warnings = RecordWarnings(plan.checks, compiled)
+        crossed = [c for c in plan.checks if c.cross is not None]
+        self.cross_errors = [pl.col(ok(c.index)) for c in crossed
+                             if c.severity is Severity.ERROR]
+        self.cross_every = [pl.col(ok(c.index)) for c in crossed]
+        self.day = typed("sold_at") if typed("sold_at") in kept else None
+        self.written = [ROW, LINE, SEQ, *(writer.columns() if writer is not None else [])]
+        self.next_line = 2
+        self.placed: list[pl.DataFrame] = []  # (source row, output line) of marked rows
+
+    def step(self, batch: pl.DataFrame, df: pl.DataFrame) -> None:
+        """All serial steps of one batch (``df``: its query's result)."""
+        marked = self.source.problems.filter(pl.col("row").is_not_null())  # grows: per batch
+        df = self._number(batch, df)
+        if marked.height:
+            self.placed.append(df.select(ROW, LINE)
+                               .filter(pl.col(ROW).is_in(marked["row"].implode())))
+        bad, flag = self._bad_and_flagged(df, marked)
+        flagged = bool(flag.any())
+        if flagged:
+            self.frames.extend(_extract(df, self.plan, self.compiled, self.source.sheet))
+            self.warnings.add(df)
+        lines = self.records.track(df, bad)
+        with_sale = self.records.rejected_so_far(df, bad)  # cells shown: "rejected with its sale"
+        if flagged or marked.height or with_sale.len():
+            # the report shows the cells of lines with errors (warnings: examples only) and
+            # of the good lines rejected with their record
+            _keep_raw(self.result, batch,
+                      pl.concat([df[ROW].filter(bad), marked["row"], with_sale]))
+        if self.writer is not None and lines is not None:
+            self.writer.reject(lines)
+        self._count_and_write(df, bad)
+
+    def _number(self, batch: pl.DataFrame, df: pl.DataFrame) -> pl.DataFrame:
+        """Output line numbers (skipped rows have none), records, cross-row checks."""
+        self.result.rows_read += batch.height
+        self.result.rows_skipped += batch.height - df.height
+        df = df.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + self.next_line)
+                             .alias(SEQ))
+        self.next_line += df.height
+        return self.cross.apply(self.records.assign(df), ok("{}"))
+
+    def _bad_and_flagged(self, df: pl.DataFrame, marked: pl.DataFrame
+                         ) -> tuple[pl.Series, pl.Series]:
+        """Rows with an error (rejected) and rows with any problem: the query's masks, with
+        the cross-row checks and the reader's errors added (none: no query at all)."""
+        rejects = marked.filter(pl.col("severity") == Severity.ERROR.value)["row"]
+        if not self.cross_every and not rejects.len():
+            return df[_BAD], df[_FLAG]
+        extra = [*self.cross_errors, pl.col(ROW).is_in(rejects.implode()).not_()]
+        masks = df.select((pl.col(_BAD) | ~pl.all_horizontal(extra)).alias("bad"),
+                          (pl.col(_FLAG) | ~pl.all_horizontal(self.cross_every or [pl.lit(True)]))
+                          .alias("flag"))
+        return masks["bad"], masks["flag"]
+
+    def _count_and_write(self, df: pl.DataFrame, bad: pl.Series) -> None:
+        """Rows out and rejected, the sale days, the good rows to the writer."""
+        rejected = int(bad.sum())
+        self.result.rows_rejected += rejected
+        self.result.rows_out += df.height - rejected
+        if self.day is not None:
+            _track_sale_dates(self.result, df[self.day].filter(~bad) if rejected
+                              else df[self.day])
+        if self.writer is not None:
+            good = df.select(self.written)
+            self.writer.write(good.filter(~bad) if rejected else good)
+
+    def finish(self) -> list[pl.DataFrame]:
+        """Problems known once every row is read; returns (source row, output line) pairs."""
+        self.frames.extend(self.warnings.problems(self.source.sheet))
+        result = self.result
+        result.rejected_with_record = self.records.good_lines_rejected()  # sent or rejected whole
+        moved = result.rejected_with_record.height
+        result.rows_out -= moved
+        result.rows_rejected += moved
+        return self.placed
+
+
 def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, result: Result,
                  frames: list[pl.DataFrame], writer: AtomicWriter | None,
                  progress: Callable[[int], None] | None = None) -> list[pl.DataFrame]:
     """Returns (source row, output line) for the rows the reader reported problems on."""
-    cross = CrossRowState({c.index: c.cross for c in plan.checks if c.cross is not None})
-    records = RecordLines(plan.target)
-    warnings = RecordWarnings(plan.checks, compiled)
-    errors = [pl.col(ok(c.index)) for c in plan.checks if c.severity is Severity.ERROR]
-    every = [pl.col(ok(c.index)) for c in plan.checks]
     reads = writer.columns() if writer is not None else []
     kept = [c for c in _kept_columns(plan, compiled, reads) if c != SEQ]  # numbered later
     day = typed("sold_at")  # kept for the upload file name's date
     if "sold_at" in compiled.mapped and day not in kept:
         kept.append(day)
-    written = [ROW, LINE, SEQ, *reads]
-    next_line = 2
-    placed: list[pl.DataFrame] = []
+    loop = _BatchLoop(source, compiled, plan, result, frames, writer, kept)
     for batch, df in _queries(source, compiled, plan, kept):
-        marked = source.problems.filter(pl.col("row").is_not_null())  # read per batch: grows
-        rejects = marked.filter(pl.col("severity") == Severity.ERROR.value)["row"]
-        result.rows_read += batch.height
-        df = df.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + next_line).alias(SEQ))
-        result.rows_skipped += batch.height - df.height
-        next_line += df.height
-        df = records.assign(df)
-        df = cross.apply(df, ok("{}"))
-        if marked.height:
-            placed.append(df.select(ROW, LINE).filter(pl.col(ROW).is_in(marked["row"].implode())))
-        masks = df.select(
-            ((~pl.all_horizontal(errors) if errors else pl.repeat(False, pl.len()))
-             | pl.col(ROW).is_in(rejects.implode())).alias("bad"),
-            (~pl.all_horizontal(every) if every else pl.repeat(False, pl.len())).alias("flag"))
-        bad, flag = masks["bad"], masks["flag"]
-        flagged = bool(flag.any())
-        if flagged:
-            frames.extend(_extract(df, plan, compiled, source.sheet))
-            warnings.add(df)
-        lines = records.track(df, bad)
-        with_sale = records.rejected_so_far(df, bad)  # cells shown as "rejected with its sale"
-        if flagged or marked.height or with_sale.len():
-            # the report shows the cells of lines with errors (warnings: examples only) and
-            # of the good lines rejected with their record
-            _keep_raw(result, batch, pl.concat([df[ROW].filter(bad), marked["row"], with_sale]))
-        if writer is not None and lines is not None:
-            writer.reject(lines)
-        rejected = int(bad.sum())
-        result.rows_rejected += rejected
-        result.rows_out += df.height - rejected
-        if day in df.columns:
-            _track_sale_dates(result, df[day].filter(~bad) if rejected else df[day])
-        if writer is not None:
-            good = df.select(written)
-            writer.write(good.filter(~bad) if rejected else good)
+        loop.step(batch, df)
         if progress is not None:
             progress(result.rows_read)
-    frames.extend(warnings.problems(source.sheet))
-    result.rejected_with_record = records.good_lines_rejected()  # sent or rejected whole
-    moved = result.rejected_with_record.height
-    result.rows_out -= moved
-    result.rows_rejected += moved
-    return placed
+    return loop.finish()
 
 
 def _keep_raw(result: Result, batch: pl.DataFrame, rows: pl.Series) -> None:
