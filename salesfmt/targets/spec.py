@@ -260,6 +260,10 @@ def list_targets() -> list[Path]:
     return sorted(targets_dir().glob("*.yaml"))
 
 
+#: libyaml's safe loader where installed (8x faster: a run loads its target every time)
+_YAML = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @cache
 def load_target(name_or_path: str, variant: str | None = None) -> Target:
     """Load a bundled target by name, or a declaration file by path (optionally a variant)."""
@@ -270,7 +274,7 @@ def load_target(name_or_path: str, variant: str | None = None) -> Target:
             names = ", ".join(p.stem for p in list_targets())
             raise TargetError(f"unknown target {name_or_path!r}; targets: {names}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML)
     except yaml.YAMLError as exc:
         raise TargetError(f"invalid YAML: {exc}", where=str(path)) from None
     if not isinstance(data, dict):
