@@ -54,3 +54,15 @@ def test_shipped_country_table_is_what_babel_gives() -> None:
     assert country_names() == names_from_babel(), (
         "babel's CLDR names changed: python -c \"from salesfmt.checks.countries import "
         "write_table; write_table()\" rewrites salesfmt/checks/country_names.json")
+
+
+def test_country_codes_looked_up_only_for_non_codes_give_the_full_lookup() -> None:
+    from salesfmt.checks.countries import country_code, country_names
+
+    names = country_names()
+    full = pl.coalesce(pl.col("c").str.to_lowercase().replace_strict(
+        list(names), list(names.values()), default=None, return_dtype=pl.String), pl.col("c"))
+    cells = [*names, *(k.upper() for k in names), *(k.title() for k in names),
+             " NL", "xx", "", None, "Nederland ", "U.K."]
+    frame = pl.DataFrame({"c": cells}, schema={"c": pl.String})
+    assert frame.select(country_code(pl.col("c"))).equals(frame.select(full))

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import polars as pl
 
+from salesfmt._series import where
+
 __all__ = ["LANGUAGES", "ISO_COUNTRIES", "TABLE", "country_names", "names_from_babel",
            "write_table", "country_code"]
 
@@ -88,7 +90,19 @@ def write_table(path: Path = TABLE) -> None:
 def country_code(value: pl.Expr) -> pl.Expr:
     """The ISO code for a country name or code in any case; other text unchanged."""
     names = country_names()
-    key = value.str.to_lowercase()
-    return pl.coalesce(key.replace_strict(list(names), list(names.values()), default=None,
-                                          return_dtype=pl.String), value)
+    keys, codes = pl.Series(list(names), dtype=pl.String), pl.Series(list(names.values()))
+    iso = pl.Series(sorted(ISO_COUNTRIES), dtype=pl.String)
 
+    def lookup(s: pl.Series) -> pl.Series:
+        # a cell that is already a code (NL) is its own code: only the others are
+        # lower-cased and looked up (the table maps every lower-case code to itself)
+        todo = ~s.is_in(iso.implode()) & s.is_not_null()
+        if not todo.any():
+            return s
+        at = where(todo)
+        sub = s.gather(at)
+        found = sub.str.to_lowercase().replace_strict(keys, codes, default=None,
+                                                      return_dtype=pl.String)
+        return s.scatter(at, pl.select(pl.coalesce(found, sub)).to_series())
+
+    return value.map_batches(lookup, return_dtype=pl.String, is_elementwise=False)
