@@ -10,8 +10,6 @@ import sys
 import click
 import pytest
 
-from salesfmt.cli import COMMANDS, _register, cli
-
 HEAVY = ("polars", "pandera", "babel", "openpyxl", "fastexcel", "jinja2", "rapidfuzz",
          "jsonschema", "yaml", "salesfmt.pipeline")
 
@@ -44,6 +42,8 @@ def test_version_and_help_import_nothing_heavy(args: tuple[str, ...]) -> None:
 
 
 def test_help_lists_every_command_with_its_own_first_line() -> None:
+    from salesfmt.cli import COMMANDS, _register, cli
+
     out, _ = _probe("--help")
     _register()  # every command module, as running each command would
     ctx = click.Context(cli)
