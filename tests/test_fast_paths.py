@@ -66,3 +66,11 @@ def test_country_codes_looked_up_only_for_non_codes_give_the_full_lookup() -> No
              " NL", "xx", "", None, "Nederland ", "U.K."]
     frame = pl.DataFrame({"c": cells}, schema={"c": pl.String})
     assert frame.select(country_code(pl.col("c"))).equals(frame.select(full))
+
+
+def test_a_constant_country_is_looked_up_for_every_row() -> None:
+    from salesfmt.checks.countries import country_code
+
+    frame = pl.DataFrame({"x": [1, 2, 3]})
+    out = frame.with_columns(country_code(pl.lit("Nederland")).alias("c"))
+    assert out["c"].to_list() == ["NL"] * 3

@@ -91,6 +91,9 @@ def country_code(value: pl.Expr) -> pl.Expr:
     """The ISO code for a country name or code in any case; other text unchanged."""
     names = country_names()
     keys, codes = pl.Series(list(names), dtype=pl.String), pl.Series(list(names.values()))
+    if not value.meta.root_names():  # a constant: looked up as is (a UDF would not broadcast)
+        return pl.coalesce(value.str.to_lowercase().replace_strict(
+            keys, codes, default=None, return_dtype=pl.String), value)
     iso = pl.Series(sorted(ISO_COUNTRIES), dtype=pl.String)
 
     def lookup(s: pl.Series) -> pl.Series:
