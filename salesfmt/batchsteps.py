@@ -9,21 +9,20 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from salesfmt.canonical import Kind, polars_type
-from salesfmt.checks.crossrow import SEQ, CrossRowState, first_line, first_row, first_value
+from salesfmt.checks.crossrow import CrossRowState, first_line, first_row, first_value
+from salesfmt.columns import LINE, ROW, SEQ, ok, typed
 from salesfmt.problems import Severity
 from salesfmt.readers import Source
-from salesfmt.readers._source import ROW
 from salesfmt.rules import CompiledRules
-from salesfmt.rules.compiler import typed
 from salesfmt.rules.expr import to_text
 from salesfmt.rules.instants import local_date
 from salesfmt.targets import TargetPlan
 from salesfmt.targets.records import RecordLines, RecordWarnings
 from salesfmt.targets.serializers import AtomicWriter
-from salesfmt.targets.validate import LINE, message_expr, ok, value_expr
+from salesfmt.targets.validate import message_expr, value_expr
 
 if TYPE_CHECKING:
-    from salesfmt.pipeline import Result
+    from salesfmt.result import Result
 
 __all__ = ["BatchLoop", "batch_masks", "RAW_ROWS"]
 

@@ -15,6 +15,7 @@ __all__ = [
     "RuleError",
     "TargetError",
     "OutputError",
+    "OptionError",
 ]
 
 
@@ -50,3 +51,7 @@ class TargetError(SalesfmtError):
 
 class OutputError(SalesfmtError):
     """An output cannot be written (exists without --force, would overwrite the input)."""
+
+
+class OptionError(SalesfmtError):
+    """A library call got an invalid option value (e.g. a two-character delimiter)."""

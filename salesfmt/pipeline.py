@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -16,77 +15,18 @@ import polars as pl
 
 from salesfmt.batchsteps import RAW_ROWS, BatchLoop, batch_masks
 from salesfmt.checks import render_message
-from salesfmt.checks.crossrow import SEQ
+from salesfmt.columns import LINE, ROW, SEQ, raw, typed, value
 from salesfmt.errors import InputError
-from salesfmt.problems import Severity, concat_problems, empty_problems, file_problem
-from salesfmt.readers import ReadOptions, Source, open_source
+from salesfmt.problems import Severity, concat_problems, file_problem
+from salesfmt.readers import Source, open_source
 from salesfmt.readers._encoding import EncodingRetry
-from salesfmt.readers._source import ROW
-from salesfmt.rules import CompiledRules, RuleSet, compile_rules, header_scorer
-from salesfmt.rules.compiler import raw, typed
+from salesfmt.result import Result
+from salesfmt.rules import CompiledRules, RuleSet, compile_rules, header_scorer, read_options
 from salesfmt.targets import Target, TargetPlan, plan_target
 from salesfmt.targets.serializers import AtomicWriter, open_writer
 from salesfmt.targets.times import utc_warnings
-from salesfmt.targets.validate import LINE, value
 
 __all__ = ["Result", "run", "read_options", "RAW_ROWS"]
-
-
-@dataclass
-class Result:
-    """What a run did: counts, the problem table, where the output went."""
-
-    path: Path
-    rules: RuleSet
-    target: Target
-    source: Source
-    rows_read: int = 0
-    rows_skipped: int = 0
-    rows_out: int = 0
-    rows_rejected: int = 0
-    problems: pl.DataFrame = field(default_factory=empty_problems)
-    output: Path | None = None
-    #: ``__row`` + the partner's columns (as text) of the first RAW_ROWS flagged rows.
-    raw_rows: pl.DataFrame = field(default_factory=pl.DataFrame)
-    #: First and last sale day of the converted rows (None when there is no sale date).
-    sale_dates: tuple[date, date] | None = None
-    #: Grouped targets: good lines rejected because another line of their record (sale,
-    #: transaction) has an error: ``row`` and ``line``, in the partner's row order.
-    rejected_with_record: pl.DataFrame = field(
-        default_factory=lambda: pl.DataFrame(schema={"row": pl.Int64, "line": pl.Int64}))
-    #: Warnings left out of ``problems`` by the rule file's ``severity: {code: off}``.
-    muted: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def errors(self) -> pl.DataFrame:
-        """Problems of severity error."""
-        return self.problems.filter(pl.col("severity") == Severity.ERROR.value)
-
-    @property
-    def clean(self) -> bool:
-        """True when no problem of severity error was found."""
-        return self.errors.height == 0
-
-    def check_balance(self) -> None:
-        """Nothing lost: rows in = rows out + rows rejected + rows skipped."""
-        total = self.rows_out + self.rows_rejected + self.rows_skipped
-        if total != self.rows_read:
-            raise AssertionError(f"row accounting broken: {self.rows_read} read but "
-                                 f"{self.rows_out} out + {self.rows_rejected} rejected + "
-                                 f"{self.rows_skipped} skipped = {total}")
-
-
-def read_options(rules: RuleSet, **overrides: object) -> ReadOptions:
-    """Reader options: command-line overrides first, then the rule file, else detection."""
-    opts = ReadOptions(encoding=rules.encoding, delimiter=rules.delimiter,
-                       quote_char=rules.quote_char, escape_char=rules.escape_char,
-                       sheet=rules.sheet,
-                       header_row=rules.header_row,
-                       decimal_separator=rules.parse.decimal_separator)
-    for key, val in overrides.items():
-        if val is not None:
-            setattr(opts, key, val)
-    return opts
 
 
 def _missing_column_problems(plan: TargetPlan, compiled: CompiledRules,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +30,39 @@ def _shared() -> Path:
 SHARED = _shared()
 CORPUS = SHARED / "corpus"
 TODAY = "2026-11-01"
+GOLDEN = ROOT / "tests" / "golden"
+#: The one switch that rewrites every golden file from what the code produces now.
+REGEN_GOLDEN = "SALESFMT_REGEN_GOLDEN"
+#: Set by CI (.ci/run): a missing headless Chromium fails the browser tests, not skips them.
+REQUIRE_BROWSER = "SALESFMT_REQUIRE_BROWSER"
+
+
+def golden_file(path: Path, write: Callable[[Path], object]) -> Path:
+    """The golden file ``path`` to compare with; ``SALESFMT_REGEN_GOLDEN=1`` first rewrites
+    it with ``write(path)``. A missing golden file fails the test (it is never made up)."""
+    if os.environ.get(REGEN_GOLDEN):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write(path)
+    if not path.is_file():
+        pytest.fail(f"missing golden file {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}"
+                    f" (write it deliberately: {REGEN_GOLDEN}=1 pytest ...)", pytrace=False)
+    return path
+
+
+def browser_paths() -> tuple[str, str]:
+    """(chromium, chromedriver) for the browser tests: found on PATH ($SALESFMT_CHROMIUM and
+    $SALESFMT_CHROMEDRIVER win); without them the tests skip, or fail under CI's
+    ``SALESFMT_REQUIRE_BROWSER=1``."""
+    found = (os.environ.get("SALESFMT_CHROMIUM") or shutil.which("chromium")
+             or shutil.which("chromium-browser"),
+             os.environ.get("SALESFMT_CHROMEDRIVER") or shutil.which("chromedriver"))
+    if all(p and Path(p).exists() for p in found):
+        return found[0], found[1]  # type: ignore[return-value]
+    why = ("headless Chromium not found (apt-get install chromium chromium-driver, or set "
+           "SALESFMT_CHROMIUM/SALESFMT_CHROMEDRIVER)")
+    if os.environ.get(REQUIRE_BROWSER):
+        pytest.fail(f"{why}; {REQUIRE_BROWSER} is set", pytrace=False)
+    pytest.skip(why)
 
 
 @dataclass

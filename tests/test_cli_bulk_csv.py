@@ -9,11 +9,10 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLES, TODAY, run_cli
+from conftest import ROOT, SAMPLES, TODAY, golden_file, run_cli
 
 GOLDEN = ROOT / "tests" / "golden"
 DATA = ROOT / "tests" / "data"
-UPDATE = bool(os.environ.get("SALESFMT_UPDATE_GOLDEN"))
 
 SAMPLE_RULES = [
     ("kassa-export-nl.csv", "kassa-nl"),
@@ -24,11 +23,8 @@ SAMPLE_RULES = [
 
 
 def golden(name: str, text: str) -> None:
-    """Compare ``text`` with tests/golden/``name`` (SALESFMT_UPDATE_GOLDEN=1 rewrites it)."""
-    path = GOLDEN / name
-    if UPDATE or not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    """Compare ``text`` with tests/golden/``name`` (SALESFMT_REGEN_GOLDEN=1 rewrites it)."""
+    path = golden_file(GOLDEN / name, lambda p: p.write_text(text, encoding="utf-8"))
     assert text == path.read_text(encoding="utf-8"), f"differs from golden file {path}"
 
 

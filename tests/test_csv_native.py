@@ -13,7 +13,8 @@ import pytest
 from salesfmt.canonical import Kind
 from salesfmt.rules.expr import date_text
 from salesfmt.targets.spec import TargetField, load_target
-from salesfmt.targets.validate import UNIX, _output_text, csv_native, out, value
+from salesfmt.targets.validate import UNIX, csv_native, out, value
+from salesfmt.targets.values import output_text as _output_text
 
 _DEC = pl.Decimal(38, 6)
 CASES = [

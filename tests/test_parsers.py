@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from salesfmt.canonical import Kind
-from salesfmt.rules import parsers
+from salesfmt.rules import cascade, parsers
 from salesfmt.rules.parsers import ParseOptions, parse
 
 COMMA = ParseOptions(decimal_separator=",", date_formats=("%d-%m-%Y",))
@@ -94,18 +94,18 @@ def test_parsing_by_value_equals_parsing_every_cell(kind: Kind, seed: int,
     column = pl.concat([pl.DataFrame({"c": cells[i:i + 7_000]}, schema={"c": pl.String})
                         for i in range(0, len(cells), 7_000)], rechunk=False)
     opts = ParseOptions(decimal_separator=",", date_formats=("%d-%m-%Y",))
-    assert parsers._repeats(column["c"])
+    assert cascade.repeats(column["c"])
     got = column.select(parse(kind, pl.col("c"), opts))["c"]
-    monkeypatch.setattr(parsers, "_repeats", lambda s: False)
+    monkeypatch.setattr(cascade, "repeats", lambda s: False)
     want = column.select(parse(kind, pl.col("c"), opts))["c"]
     assert got.dtype == want.dtype and got.to_list() == want.to_list()
     assert got.null_count() < len(got)
 
 
 def test_distinct_values_are_parsed_cell_by_cell() -> None:
-    assert not parsers._repeats(pl.Series([str(i) for i in range(100_000)]))
-    assert not parsers._repeats(pl.Series(["1", "2"] * 100))  # too short to be worth it
-    assert parsers._repeats(pl.Series([str(i % 20_000) for i in range(250_000)]))
+    assert not cascade.repeats(pl.Series([str(i) for i in range(100_000)]))
+    assert not cascade.repeats(pl.Series(["1", "2"] * 100))  # too short to be worth it
+    assert cascade.repeats(pl.Series([str(i % 20_000) for i in range(250_000)]))
 
 
 @pytest.mark.parametrize("zone", ["Europe/Amsterdam", "America/New_York", "Australia/Lord_Howe"])

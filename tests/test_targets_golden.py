@@ -3,17 +3,17 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import zipfile
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, SAMPLES, TODAY, run_cli
+from conftest import GOLDEN as GOLDEN_ROOT
+from conftest import ROOT, SAMPLES, TODAY, golden_file, run_cli
 
 CASES = yaml.safe_load((Path(__file__).parent / "cases" / "targets.yaml").read_text())
-GOLDEN = Path(__file__).parent / "golden" / "targets"
+GOLDEN = GOLDEN_ROOT / "targets"
 
 
 def _convert(case: dict, out: Path) -> list[Path]:
@@ -32,11 +32,8 @@ def test_golden(case: dict, tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == sorted(p.name for p in produced)
     for first, second in zip(produced, again, strict=True):
         assert first.read_bytes() == second.read_bytes(), f"{first.name} not deterministic"
-        golden = GOLDEN / f"{case['name']}__{first.name}"
-        if os.environ.get("SALESFMT_REGOLD"):
-            GOLDEN.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(first, golden)
-        assert golden.is_file(), f"missing golden file {golden.name}"
+        golden = golden_file(GOLDEN / f"{case['name']}__{first.name}",
+                             lambda p, first=first: shutil.copyfile(first, p))
         assert _content(first) == _content(golden), f"{first.name} differs from golden"
 
 

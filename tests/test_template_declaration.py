@@ -8,9 +8,9 @@ import openpyxl
 from openpyxl.utils import get_column_letter
 
 from salesfmt.canonical import Kind
+from salesfmt.checks.lines import ISO_CURRENCIES
 from salesfmt.resources import templates_dir
 from salesfmt.targets import load_target
-from salesfmt.targets.checks import ISO_CURRENCIES
 from salesfmt.targets.spec import CheckUse
 
 STYLE = {"stop": "error", "warning": "warning", "information": "warning", None: "error"}

@@ -14,16 +14,12 @@ import polars as pl
 
 from salesfmt._series import constant
 from salesfmt.checks import register
+from salesfmt.columns import LINE, ROW, SEQ, ok
 from salesfmt.problems import Severity
-from salesfmt.readers._source import ROW
 
 __all__ = ["CrossRowDecl", "CrossRowSpec", "CrossRowState", "first_line", "first_row", "ROW",
            "first_value", "LINE", "SEQ"]
 
-LINE = "__line"
-#: Row identity (1 per partner line kept). Equals ``LINE`` for flat targets; for grouped
-#: targets several rows share a record's LINE, so first occurrences are found by SEQ.
-SEQ = "__seq"
 
 
 def first_line(index: int) -> str:
@@ -83,7 +79,7 @@ class CrossRowState:
             self.by_keys.setdefault(spec.keys, []).append(index)
         self.seen: dict[tuple[str, ...], pl.DataFrame] = {}
 
-    def apply(self, df: pl.DataFrame, ok_column: str = "ok:{}") -> pl.DataFrame:
+    def apply(self, df: pl.DataFrame, ok_column: str = ok("{}")) -> pl.DataFrame:
         """Add ``ok:i``, ``first:i`` (and ``firstval:i``) for every cross-row check.
 
         ``first:i`` is the line where the key was first seen; for pure uniqueness checks

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import click
 
-from salesfmt import __version__
+from salesfmt._version import __version__
 from salesfmt.cli._guard import library_noise_off, native_stderr_sink, one_line, panic_line
 from salesfmt.errors import ExitCode, SalesfmtError
 

@@ -15,6 +15,7 @@ import polars as pl
 
 from salesfmt.cli import cli
 from salesfmt.cli._options import parse_char
+from salesfmt.columns import ROW
 from salesfmt.readers import ReadOptions, Source, open_source
 from salesfmt.readers._encoding import EncodingRetry
 from salesfmt.report._escape import json_safe
@@ -156,7 +157,7 @@ def inspect_file(source: Source, samples: int = 3, *, values: tuple[str, ...] = 
         rows += batch.height
         counter.add(batch)
         if sample.height < _SAMPLE_ROWS:
-            sample = pl.concat([sample, batch.drop("__row").head(_SAMPLE_ROWS - sample.height)])
+            sample = pl.concat([sample, batch.drop(ROW).head(_SAMPLE_ROWS - sample.height)])
     for column, n in counter.counts.group_by("column").agg(pl.col("count").sum()).iter_rows():
         filled[column] = int(n)
     types = _column_types(sample, source.headers)

@@ -12,16 +12,9 @@ from salesfmt.rules import list_rules, load_rules
 from salesfmt.rules.lint import comment_warnings
 from salesfmt.rules.loader import schema_path, validate_file
 from salesfmt.rules.model import RuleSet
-from salesfmt.rules.show import (
-    allowed_values,
-    describe,
-    feeds,
-    record_lines,
-    resolved_headers,
-    source_text,
-    unfed_required,
-)
+from salesfmt.rules.show import describe, resolved_headers, source_text
 from salesfmt.targets import Target, load_target
+from salesfmt.targets.feeds import allowed_values, feeds, record_lines, unfed_required
 
 __all__ = ["rules"]
 

@@ -9,14 +9,13 @@ from pathlib import Path
 
 import polars as pl
 
+from salesfmt.columns import ROW
 from salesfmt.errors import InputError
 from salesfmt.problems import PROBLEM_SCHEMA, Severity, empty_problems
 
 __all__ = ["ReadOptions", "Source", "HeaderScorer", "ROW", "detect_header", "unique_headers",
            "header_problems", "header_index"]
 
-#: Name of the source-row column every batch carries.
-ROW = "__row"
 
 #: Scores a candidate header row (list of cell texts); the best-scoring row is the header.
 HeaderScorer = Callable[[list[str]], float]

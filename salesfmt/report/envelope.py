@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from salesfmt.problems import Severity
+
+if TYPE_CHECKING:
+    from salesfmt.result import Result
 
 __all__ = ["envelope", "DEFAULT_CAP"]
 
@@ -14,7 +17,7 @@ DEFAULT_CAP = 100
 _SOURCE_KEYS = ["sheet", "row", "column", "header", "field", "code", "value"]
 
 
-def _success(result: Any) -> dict[str, Any]:
+def _success(result: Result) -> dict[str, Any]:
     shape = result.target.success
     records = result.rows_out
 
@@ -28,7 +31,7 @@ def _success(result: Any) -> dict[str, Any]:
     return fill(shape)
 
 
-def envelope(result: Any, *, cap: int = DEFAULT_CAP, with_source: bool = False) -> dict[str, Any]:
+def envelope(result: Result, *, cap: int = DEFAULT_CAP, with_source: bool = False) -> dict[str, Any]:
     """The server's answer to this file: success shape if clean, else the error envelope.
 
     ``error_fields`` counts every message, ``error_lines`` every line with one; ``errors``

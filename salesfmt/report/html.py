@@ -12,16 +12,20 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import polars as pl
 from markupsafe import Markup, escape
 
+from salesfmt._version import __version__
 from salesfmt.checks import get_check
 from salesfmt.problems import Severity
 from salesfmt.readers._source import ROW
 from salesfmt.resources import templates_dir
+
+if TYPE_CHECKING:
+    from salesfmt.result import Result
 
 __all__ = ["Audience", "MAX_LINES", "MAX_BARS", "MAX_COLUMNS", "WARNING_EXAMPLES",
            "html_report", "report_context"]
@@ -67,18 +71,16 @@ def inline_code(text: str | None) -> Markup:
     return Markup(_CODE.sub(lambda m: f"<code>{m.group(1)}</code>", str(escape(text or ""))))
 
 
-def html_report(result: Any, *, max_lines: int = MAX_LINES,
+def html_report(result: Result, *, max_lines: int = MAX_LINES,
                 audience: Audience = Audience.PARTNER) -> str:
     """Render ``templates/report.html.j2`` for ``result`` (autoescaped, self-contained)."""
     template = _environment().get_template("report.html.j2")
     return template.render(**report_context(result, max_lines=max_lines, audience=audience))
 
 
-def report_context(result: Any, *, max_lines: int = MAX_LINES,
+def report_context(result: Result, *, max_lines: int = MAX_LINES,
                    audience: Audience = Audience.PARTNER) -> dict[str, Any]:
     """Everything the template shows, computed from the problem table and the run."""
-    from salesfmt import __version__
-
     p = result.problems
     lined = p.filter(pl.col("line").is_not_null())
     lines = lined.filter(_ERR).get_column("line").unique(maintain_order=True)
@@ -108,7 +110,7 @@ def report_context(result: Any, *, max_lines: int = MAX_LINES,
     }
 
 
-def _file_facts(result: Any) -> dict[str, Any]:
+def _file_facts(result: Result) -> dict[str, Any]:
     src, path = result.source, result.path
     try:
         size = path.stat().st_size
@@ -145,7 +147,7 @@ def _clip(text: str | None) -> str | None:
     return f"{text[:MAX_TEXT]}… ({len(text) - MAX_TEXT:,} more characters)"
 
 
-def _counts(result: Any, p: pl.DataFrame) -> dict[str, int]:
+def _counts(result: Result, p: pl.DataFrame) -> dict[str, int]:
     line_err = _ERR & pl.col("line").is_not_null()
     row = p.select(
         problems=pl.len(),
@@ -184,7 +186,7 @@ def _chart(title: str, p: pl.DataFrame, label: pl.Expr) -> dict[str, Any]:
     return {"title": title, "bars": bars, "height": max(len(bars) * 26, 26)}
 
 
-def _hints(result: Any) -> dict[str, str]:
+def _hints(result: Result) -> dict[str, str]:
     """Code as shown (targets may rename it) → the check's explanation (the fix hint)."""
     renamed = {shown: own for own, shown in result.target.codes.items()}
     hints = {}
@@ -196,7 +198,7 @@ def _hints(result: Any) -> dict[str, str]:
     return hints
 
 
-def _operator_hints(result: Any) -> list[dict[str, str]]:
+def _operator_hints(result: Result) -> list[dict[str, str]]:
     """(code, operator hint) for the codes of this run whose check has one."""
     renamed = {shown: own for own, shown in result.target.codes.items()}
     out = []
@@ -210,7 +212,7 @@ def _operator_hints(result: Any) -> list[dict[str, str]]:
     return out
 
 
-def _operator(result: Any) -> dict[str, Any]:
+def _operator(result: Result) -> dict[str, Any]:
     """The operator's section: rule-file and command-line hints, and what was muted."""
     muted = getattr(result, "muted", None) or {}
     return {"hints": _operator_hints(result), "rules": result.rules.name,
@@ -218,7 +220,7 @@ def _operator(result: Any) -> dict[str, Any]:
             "muted_total": sum(muted.values())}
 
 
-def _warning_codes(result: Any, warnings: pl.DataFrame) -> list[dict[str, Any]]:
+def _warning_codes(result: Result, warnings: pl.DataFrame) -> list[dict[str, Any]]:
     """Warnings per code, most frequent first: count, fix hint and the first examples."""
     counts = (warnings.group_by("code", maintain_order=True).len()
               .sort("len", descending=True, maintain_order=True))
@@ -231,13 +233,13 @@ def _warning_codes(result: Any, warnings: pl.DataFrame) -> list[dict[str, Any]]:
              "more": n - len(examples[code])} for code, n in counts.iter_rows()]
 
 
-def _with_hints(result: Any, problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _with_hints(result: Result, problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
     hints = _hints(result)
     return [{**pr, "hint": hints.get(pr["code"], ""), "value": _clip(pr["value"]),
              "message": _clip(pr["message"])} for pr in problems]
 
 
-def _groups(result: Any, shown: pl.DataFrame) -> list[dict[str, Any]]:
+def _groups(result: Result, shown: pl.DataFrame) -> list[dict[str, Any]]:
     """The shown problem lines as one card per source row, in the partner's row order, with
     the partner's original cells; for grouped targets also the good rows of those lines,
     rejected with their record (a sale, a transaction)."""

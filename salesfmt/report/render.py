@@ -6,12 +6,15 @@ import json
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from salesfmt.errors import OutputError
 from salesfmt.report._escape import json_safe
 from salesfmt.report.envelope import envelope
 from salesfmt.report.terminal import summary
+
+if TYPE_CHECKING:
+    from salesfmt.result import Result
 
 __all__ = ["ReportFormat", "RENDERERS", "render", "write_report"]
 
@@ -31,17 +34,17 @@ class ReportFormat(StrEnum):
                 "txt": cls.TEXT}.get(suffix, default or cls.HTML)
 
 
-def _json(result: Any, **opts: Any) -> str:
+def _json(result: Result, **opts: Any) -> str:
     return json_safe(json.dumps(envelope(result, cap=opts.get("cap", 100),
                                          with_source=opts.get("with_source", False)),
                                 ensure_ascii=False, indent=2, default=str)) + "\n"
 
 
-def _text(result: Any, **opts: Any) -> str:
+def _text(result: Result, **opts: Any) -> str:
     return summary(result, color=opts.get("color", False), report=opts.get("report")) + "\n"
 
 
-def _html(result: Any, **opts: Any) -> str:
+def _html(result: Result, **opts: Any) -> str:
     from salesfmt.report.html import MAX_LINES, Audience, html_report  # jinja2: HTML only
 
     return html_report(result, max_lines=opts.get("max_lines", MAX_LINES),
@@ -55,12 +58,12 @@ RENDERERS: dict[ReportFormat, Callable[..., str]] = {
 }
 
 
-def render(fmt: ReportFormat, result: Any, **opts: Any) -> str:
+def render(fmt: ReportFormat, result: Result, **opts: Any) -> str:
     """Render ``result`` in ``fmt``."""
     return RENDERERS[fmt](result, **opts)
 
 
-def write_report(fmt: ReportFormat, result: Any, path: str | Path, *, force: bool = False,
+def write_report(fmt: ReportFormat, result: Result, path: str | Path, *, force: bool = False,
                  **opts: Any) -> Path:
     """Render ``result`` in ``fmt`` and write it to ``path`` atomically: never over the input
     file, nor over an existing file unless ``force``."""

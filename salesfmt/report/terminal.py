@@ -5,12 +5,15 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import polars as pl
 
 from salesfmt.problems import Severity
 from salesfmt.report._escape import terminal_safe
+
+if TYPE_CHECKING:
+    from salesfmt.result import Result
 
 __all__ = ["summary", "Progress", "terminal_safe"]
 
@@ -60,7 +63,7 @@ def _problem(row: dict[str, Any], label: str) -> str:
     return f"  {_where(row):>22} {label}: {terminal_safe(row['message'])}{value}"
 
 
-def summary(result: Any, *, color: bool = False, report: str | Path | None = None) -> str:
+def summary(result: Result, *, color: bool = False, report: str | Path | None = None) -> str:
     """Counts, the errors first, the warnings grouped by code, and where the full report is.
 
     Every name and value from the partner's file is escaped (:func:`terminal_safe`)."""

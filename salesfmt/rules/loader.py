@@ -3,24 +3,21 @@ the canonical model, build RuleSets. Every mistake is one RuleError naming file:
 
 from __future__ import annotations
 
-import json
 import string
-from functools import cache
 from pathlib import Path
 from typing import Any
-
-import jsonschema
 
 from salesfmt.canonical import FIELDS
 from salesfmt.checks import get_check
 from salesfmt.checks.crossrow import CrossRowDecl
 from salesfmt.errors import RuleError
 from salesfmt.problems import Severity
-from salesfmt.resources import data_dir, rules_dir
+from salesfmt.resources import rules_dir
+from salesfmt.rules.deps import derived_order
 from salesfmt.rules.expr import ExprError, check_expr, regex_problem
-from salesfmt.rules.instants import timezone_problem
 from salesfmt.rules.model import DEFAULT_FUZZY_THRESHOLD, FieldRule, RuleSet, SkipRule
 from salesfmt.rules.parsers import ParseOptions
+from salesfmt.rules.ruleschema import schema_errors, schema_path
 from salesfmt.rules.yamlpos import Document, read_yaml
 
 __all__ = ["load_rules", "list_rules", "resolve_rule_path", "schema_path", "validate_file"]
@@ -30,16 +27,6 @@ _DICTS = ("input", "parse", "headers", "severity")
 _OPTION_KEYS = ("decimal_separator", "thousands_separator", "date_order", "date_system",
                 "timezone")
 _TUPLE_KEYS = ("date_formats", "true_values", "false_values")
-
-
-def schema_path() -> Path:
-    """The rule-file JSON Schema (``rules/schema/`` in a checkout, ``_data/rules/`` in a wheel)."""
-    return data_dir("rules") / "schema" / "rules.schema.json"
-
-
-@cache
-def _validator() -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(json.loads(schema_path().read_text(encoding="utf-8")))
 
 
 def list_rules() -> list[Path]:
@@ -64,50 +51,6 @@ def resolve_rule_path(name_or_path: str | Path, base: Path | None = None) -> Pat
         return bundled
     names = ", ".join(p.stem for p in list_rules())
     raise RuleError(f"no rule file named {text!r}; bundled rules: {names}")
-
-
-def _message(err: jsonschema.ValidationError) -> tuple[list[Any], str]:
-    """A schema error as (location, one-line message), unknown keys named."""
-    location = list(err.absolute_path)
-    if err.validator == "oneOf" and location[:1] == ["skip"]:
-        return location, "a skip rule needs exactly one of column, field, when"
-    if err.validator in ("oneOf", "anyOf") and err.context:
-        # the branch of the right type says what is wrong; type mismatches of the others don't
-        relevant = [e for e in err.context if e.validator not in ("type", "required")]
-        if relevant:
-            return _message(jsonschema.exceptions.best_match(relevant))
-        if err.validator == "anyOf" and not location:
-            return location, "a rule file needs 'fields' or 'extends'"
-        if location[-1:] == ["column"]:
-            return location, "must be a header text or a list of aliases"
-        return location, f"{err.instance!r} is not valid here (see the schema's description)"
-    if err.validator == "additionalProperties":
-        extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
-        return location + extra[:1], f"unknown key {extra[0]!r}"
-    return location, err.message
-
-
-def _schema_errors(doc: Document) -> list[tuple[str, str]]:
-    """(where, message) for every schema violation, in file order."""
-    errors = sorted(_validator().iter_errors(doc.data),
-                    key=lambda e: doc.marks.get(tuple(e.absolute_path), (0, 0)))
-    out = []
-    for err in errors:
-        location, message = _message(err)
-        out.append((doc.where(location), message))
-    if not out:  # a zone name the schema cannot list: checked against the zone database
-        out += [(doc.where(loc), problem) for loc, problem in _zone_problems(doc.data)]
-    return out
-
-
-def _zone_problems(data: Any) -> list[tuple[tuple[Any, ...], str]]:
-    """(location, message) of every ``timezone`` that is not an IANA zone name."""
-    spots = [(("parse", "timezone"), (data.get("parse") or {}).get("timezone"))]
-    for name, spec in (data.get("fields") or {}).items():
-        if isinstance(spec, dict):
-            spots.append((("fields", name, "timezone"), spec.get("timezone")))
-    return [(loc, problem) for loc, zone in spots if zone is not None
-            and (problem := timezone_problem(zone)) is not None]
 
 
 class _Merged:
@@ -176,7 +119,7 @@ def _read(path: Path, merged: _Merged) -> None:
     current = path
     while True:
         doc = _rule_doc(current)
-        errors = _schema_errors(doc)
+        errors = schema_errors(doc)
         if errors:
             raise RuleError(errors[0][1], where=errors[0][0])
         docs.append(doc)
@@ -387,9 +330,7 @@ def _build(path: Path, errors: list[str] | None) -> RuleSet:
         muted=_muted(m),
         parse=base,
     )
-    if errors is None or not errors:
-        from salesfmt.rules.compiler import derived_order  # cycles between derived fields
-
+    if errors is None or not errors:  # cycles between derived fields
         _attempt(errors, derived_order, rules)
     return rules
 
@@ -402,7 +343,7 @@ def validate_file(path: str | Path) -> list[str]:
         doc = _rule_doc(resolved)
     except RuleError as exc:
         return [str(exc)]
-    errors = _schema_errors(doc)
+    errors = schema_errors(doc)
     if errors:
         return [f"{where}: {message}" for where, message in errors]
     found: list[str] = []

@@ -13,8 +13,9 @@ from datetime import datetime
 
 import polars as pl
 
-from salesfmt._series import fields, nulled, where
+from salesfmt._series import nulled, where
 from salesfmt.canonical import DECIMAL_SCALE, Kind
+from salesfmt.rules.cascade import Step, cascade, on, per_value
 
 __all__ = ["ParseOptions", "parse", "localize", "PARSERS", "ISO_DATE_FORMATS",
            "ISO_DATETIME_FORMATS", "TRUE_VALUES", "FALSE_VALUES"]
@@ -64,80 +65,7 @@ class ParseOptions:
     false_values: tuple[str, ...] = field(default_factory=lambda: tuple(FALSE_VALUES))
 
 
-Step = Callable[[pl.Series], pl.Series]
 _DECIMAL = pl.Decimal(38, DECIMAL_SCALE)
-
-
-def _on(series: pl.Series, expr: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
-    """Apply an expression builder to a Series (vectorised, no Python per row)."""
-    return series.to_frame("v").select(expr(pl.col("v"))).to_series()
-
-
-#: Cells sampled to judge whether a column's values repeat (see _repeats).
-_SAMPLE = 4096
-
-
-def _repeats(s: pl.Series) -> bool:
-    """True when fewer than a third of the cells are distinct values, judged from a
-    seeded random sample: c collisions among m sampled cells suggest m²/2c distinct."""
-    if len(s) < 4 * _SAMPLE:
-        return False
-    sample = s.sample(_SAMPLE, seed=0)
-    collisions = len(sample) - sample.n_unique()
-    return 2 * collisions * len(s) > 3 * len(sample) ** 2
-
-
-def _by_value(s: pl.Series, step: Step) -> pl.Series:
-    """``step`` over a column; where values repeat (amounts, quantities, dates, accented
-    product names) each distinct value goes through it once and the cells look their
-    result up: the same result, for a hash and a lookup per cell instead of a parse."""
-    if not _repeats(s):
-        return step(s)
-    distinct = s.unique().drop_nulls()
-    parsed = step(distinct)
-    return s.replace_strict(distinct, parsed, default=None, return_dtype=parsed.dtype)
-
-
-def _cascade(raw: pl.Expr, fast: Callable[[pl.Expr], pl.Expr], slow: list[Step],
-             dtype: pl.DataType, finish: Step | None = None,
-             out_dtype: pl.DataType | None = None, keep: Step | None = None,
-             by_value: bool = False) -> pl.Expr:
-    """``fast`` over the whole column; the ``slow`` steps, in order, only over the cells
-    it left unparsed; then ``finish``.
-
-    Same result as ``finish(coalesce(fast, slow1, slow2, …))``, but a clean column costs
-    one native pass and Python only sees the cells that need the full, locale-aware
-    parse. ``fast`` runs as a polars expression over the column: outside the UDF
-    (parallel, no GIL), or with ``by_value`` inside it, once per distinct value where
-    the column repeats (costly parses). All in one UDF: polars does not share a UDF's
-    result between uses, so nothing here is referenced twice.
-    """
-    if not slow and finish is None and not by_value:
-        return fast(raw).cast(dtype)
-
-    def run(out: pl.Series, s: pl.Series) -> pl.Series:
-        if keep is not None:  # the fast result's own validity, as a Series step (no re-parse)
-            out = keep(out)
-        # a null cell never parses: more nulls out than in means cells left to parse
-        if slow and out.null_count() > s.null_count():
-            idx = where(out.is_null() & s.is_not_null())
-            sub = s.gather(idx)
-            got = slow[0](sub).cast(dtype)
-            for step in slow[1:]:
-                if not got.null_count():
-                    break
-                at = where(got.is_null())
-                got = got.scatter(at, step(sub.gather(at)).cast(dtype))
-            out = out.scatter(idx, got)
-        return finish(out) if finish is not None else out
-
-    if by_value:
-        parse: Step = lambda s: _on(s, lambda v: fast(v).cast(dtype))  # noqa: E731
-        return raw.map_batches(lambda s: run(_by_value(s, parse), s),
-                               return_dtype=out_dtype or dtype, is_elementwise=False)
-    return pl.struct(fast(raw).cast(dtype).alias("f"), raw.alias("r")).map_batches(
-        lambda both: run(*fields(both)), return_dtype=out_dtype or dtype,
-        is_elementwise=False)
 
 
 def _clean(raw: pl.Expr) -> pl.Expr:
@@ -152,7 +80,7 @@ def _tidy(s: pl.Series) -> pl.Series:
     wide = size != s.str.len_chars()
     if wide.any():
         idx = where(wide)
-        s = s.scatter(idx, _by_value(s.gather(idx), _tidy_wide))
+        s = s.scatter(idx, per_value(s.gather(idx), _tidy_wide))
         size = s.str.len_bytes()
     return nulled(s, size == 0)
 
@@ -225,16 +153,16 @@ def _plain_decimal(v: pl.Expr, opts: ParseOptions) -> pl.Expr:
 
 
 def _decimal(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
-    full: Step = lambda s: _on(_decimal_text(s, opts), _to_decimal)  # noqa: E731
-    return _cascade(raw, lambda v: _plain_decimal(v, opts), [full], _DECIMAL, by_value=True)
+    full: Step = lambda s: on(_decimal_text(s, opts), _to_decimal)  # noqa: E731
+    return cascade(raw, lambda v: _plain_decimal(v, opts), [full], _DECIMAL, by_value=True)
 
 
 def _integer(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
     def whole(s: pl.Series) -> pl.Series:
-        d = _on(_decimal_text(s, opts), _to_decimal)
-        return _on(d, lambda v: pl.when(v.round(0) == v).then(v.cast(pl.Int64, strict=False)))
+        d = on(_decimal_text(s, opts), _to_decimal)
+        return on(d, lambda v: pl.when(v.round(0) == v).then(v.cast(pl.Int64, strict=False)))
 
-    return _cascade(raw, lambda v: v.cast(pl.Int64, strict=False), [whole], pl.Int64)
+    return cascade(raw, lambda v: v.cast(pl.Int64, strict=False), [whole], pl.Int64)
 
 
 def _has_time(fmt: str) -> bool:
@@ -328,10 +256,10 @@ def _own_step(fmt: str, opts: ParseOptions) -> Step:
     generated formats read / and . as -, an offset honoured, else the rule's zone."""
     zone = opts.timezone
     if _aware(fmt):
-        return lambda s: _on(s, lambda v: _try(_clean(v), fmt))
+        return lambda s: on(s, lambda v: _try(_clean(v), fmt))
     if opts.date_formats:
-        return lambda s: _on(s, lambda v: _with_offset(_clean(v), lambda b: _try(b, fmt), zone))
-    return lambda s: _on(s, lambda v: _with_offset(
+        return lambda s: on(s, lambda v: _with_offset(_clean(v), lambda b: _try(b, fmt), zone))
+    return lambda s: on(s, lambda v: _with_offset(
         _clean(v), lambda b: _try(b.str.replace_all(r"[/.]", "-"), fmt), zone))
 
 
@@ -339,11 +267,11 @@ def _datetime_steps(opts: ParseOptions) -> list[Step]:
     """The rule's formats first; else ISO 8601 first, then both day/month orders; serials.
     Each step strips blanks (and generated formats read / and . as -) before parsing."""
     own = [_own_step(fmt, opts) for fmt in _formats(opts)]
-    iso: Step = lambda s: _on(s, lambda v: _with_offset(  # noqa: E731  (exclusive formats)
+    iso: Step = lambda s: on(s, lambda v: _with_offset(  # noqa: E731  (exclusive formats)
         _clean(v), lambda b: pl.coalesce(_try(b, f) for f in
                                          [*ISO_DATETIME_FORMATS, *ISO_DATE_FORMATS]),
         opts.timezone))
-    serial: Step = lambda s: _on(s, lambda v: _serial(_clean(v), opts))  # noqa: E731
+    serial: Step = lambda s: on(s, lambda v: _serial(_clean(v), opts))  # noqa: E731
     return [*own, iso, serial] if opts.date_formats else [iso, *own, serial]
 
 
@@ -362,7 +290,7 @@ def _datetime_fast(opts: ParseOptions) -> Callable[[pl.Expr], pl.Expr]:
 
 
 def _datetime(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
-    return _cascade(raw, _datetime_fast(opts), _datetime_steps(opts), pl.Datetime("us"),
+    return cascade(raw, _datetime_fast(opts), _datetime_steps(opts), pl.Datetime("us"),
                     keep=_from_year_1000, by_value=True)
 
 
@@ -374,7 +302,7 @@ def _midnight_date(dt: pl.Series) -> pl.Series:
 
 def _date(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
     opts = replace(opts, timezone=None)  # a date is a calendar day, in no zone
-    return _cascade(raw, _datetime_fast(opts), _datetime_steps(opts), pl.Datetime("us"),
+    return cascade(raw, _datetime_fast(opts), _datetime_steps(opts), pl.Datetime("us"),
                     finish=_midnight_date, out_dtype=pl.Date, keep=_from_year_1000,
                     by_value=True)
 

@@ -10,7 +10,8 @@ from typing import Any
 
 import polars as pl
 
-from salesfmt.rules.compiler import CompiledRules, field_inputs, parsed_text, typed, unmapped
+from salesfmt.columns import KNOWN, TYPED, VALUE, field_of, parsed_text, typed, unmapped
+from salesfmt.rules.compiler import CompiledRules, field_inputs
 from salesfmt.targets.spec import TargetField
 
 __all__ = ["Failures", "known", "names_of"]
@@ -24,7 +25,7 @@ def names_of(names: Any) -> list[str]:
 def known(column: str) -> str:
     """Frame column: ``column``'s value is known (neither it nor a cell it is derived from
     failed to parse). Cross-row checks compare known values only."""
-    return f"k:{column}"
+    return KNOWN + column
 
 
 def _unparsed(v: pl.Expr, text: pl.Expr) -> pl.Expr:
@@ -81,11 +82,11 @@ class Failures:
     def known_masks(self, checks: list[Any]) -> list[pl.Expr]:
         """The ``known`` columns the cross-row checks of ``checks`` compare by."""
         masks = {c.cross.known: c for c in checks if c.cross is not None and c.cross.known
-                 and c.cross.value is not None and c.cross.value.startswith(("t:", "c:"))}
+                 and c.cross.value is not None and c.cross.value.startswith((VALUE, TYPED))}
         out = []
         for name, c in masks.items():
             col = c.cross.value
             bad = self.failed(c.field) if col == self.value(c.field.name) \
-                else self.canonical(col[2:])
+                else self.canonical(field_of(col))
             out.append((~bad).alias(name))
         return out

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import polars as pl
 
-from salesfmt.checks.crossrow import LINE, SEQ, first_row, first_value
-from salesfmt.readers._source import ROW
+from salesfmt.checks.crossrow import first_row, first_value
+from salesfmt.columns import LINE, ROW, SEQ, ok, value
 from salesfmt.rules.compiler import CompiledRules
 from salesfmt.targets.spec import Target
-from salesfmt.targets.validate import CheckInstance, message_expr, ok, value, value_expr
+from salesfmt.targets.validate import CheckInstance, message_expr, value_expr
 
 __all__ = ["RecordLines", "RecordWarnings"]
 
@@ -39,11 +39,6 @@ class RecordLines:
         self.next = 2
         self._bad: list[pl.DataFrame] = []
         self._good: list[pl.DataFrame] = []
-
-    @property
-    def grouped(self) -> bool:
-        """True when lines are grouped into records."""
-        return bool(self.keys)
 
     def assign(self, df: pl.DataFrame) -> pl.DataFrame:
         """Add ``__line``: the output line of each row's record."""

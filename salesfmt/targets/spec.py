@@ -15,7 +15,6 @@ from salesfmt.checks.crossrow import CrossRowDecl
 from salesfmt.errors import TargetError
 from salesfmt.problems import Severity
 from salesfmt.resources import targets_dir
-from salesfmt.targets import checks as _checks  # noqa: F401  (registers the target checks)
 from salesfmt.targets.variants import apply_variant
 
 __all__ = ["CheckUse", "Group", "TargetField", "Target", "load_target", "list_targets",

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import polars as pl
 
+from salesfmt.columns import out, value
 from salesfmt.outputs import temp_prefix
-from salesfmt.targets.validate import out, value
 from salesfmt.util import publish
 
 __all__ = ["AtomicWriter"]

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import polars as pl
 
+from salesfmt.columns import out, value
 from salesfmt.targets.serializers._atomic import AtomicWriter
 from salesfmt.targets.spec import Target
-from salesfmt.targets.validate import csv_native, out, value
+from salesfmt.targets.validate import csv_native
 
 __all__ = ["CsvWriter"]
 

@@ -27,11 +27,11 @@ from typing import BinaryIO
 import polars as pl
 
 from salesfmt.canonical import Kind
-from salesfmt.checks.crossrow import LINE, SEQ
+from salesfmt.columns import LINE, SEQ, out
 from salesfmt.outputs import OutputSet, temp_prefix
 from salesfmt.targets.serializers._atomic import AtomicWriter
 from salesfmt.targets.spec import Target, TargetField
-from salesfmt.targets.validate import UNIX, out
+from salesfmt.targets.validate import UNIX
 from salesfmt.util import publish
 
 __all__ = ["JsonWriter", "JsonLinesWriter", "encode_records", "json_string"]

@@ -23,6 +23,7 @@ from pathlib import Path
 import polars as pl
 
 from salesfmt.canonical import Kind
+from salesfmt.columns import out, value
 from salesfmt.outputs import temp_prefix
 from salesfmt.problems import column_letter
 from salesfmt.resources import templates_dir
@@ -33,7 +34,6 @@ from salesfmt.targets.serializers._xlsx_template import (
     remap_sqref,
 )
 from salesfmt.targets.spec import Target, TargetField
-from salesfmt.targets.validate import out, value
 
 __all__ = ["XlsxTemplateWriter"]
 

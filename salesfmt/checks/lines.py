@@ -1,6 +1,6 @@
-"""Checks the four API targets need beyond the built-ins: checks over several fields of one
-line (declared with a ``fields:`` parameter naming other target fields), ISO 4217
-currencies, signs of returns. Registered on import, like :mod:`salesfmt.checks.builtin`."""
+"""Checks over several fields of one line (declared with a ``fields:`` parameter naming other
+target fields), ISO 4217 currencies, signs of returns: what the API targets need beyond the
+built-ins. Registered on import, like :mod:`salesfmt.checks.builtin`."""
 
 from __future__ import annotations
 
