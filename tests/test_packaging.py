@@ -28,3 +28,5 @@ def test_wheel_contains_bundled_data(tmp_path: Path) -> None:
     meta = next(n for n in names if n.endswith(".dist-info/METADATA"))
     from salesfmt import __version__
     assert f"Version: {__version__}\n" in zipfile.ZipFile(wheel).read(meta).decode()
+    for data in ("lexicon.yaml", "synonyms.yaml"):  # what `salesfmt init` maps with
+        assert f"salesfmt/onboard/{data}" in names

@@ -7,6 +7,7 @@ import click
 from salesfmt.canonical import FIELDS
 from salesfmt.cli import cli
 from salesfmt.errors import ExitCode, RuleError
+from salesfmt.onboard.render import todo_lines
 from salesfmt.report.terminal import terminal_safe
 from salesfmt.rules import list_rules, load_rules
 from salesfmt.rules.lint import comment_warnings
@@ -75,7 +76,7 @@ def rules_show(name: str, file: str | None, target: str | None, file_option: str
     (or --file) also the header each field's aliases resolved to in it. Exit 1 when a
     required target field has no source."""
     rs = load_rules(name)
-    for line in describe(rs):
+    for line in describe(rs) + todo_lines(rs.path):  # TODO: what `salesfmt init` left open
         click.echo(terminal_safe(line))
     partner = file_option or file
     resolved: dict[str, str] = {}
