@@ -30,6 +30,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "explain": ("explain", "Explain problem CODE (e.g. invalid_number); without CODE, list "
                            "every code."),
     "fields": ("catalog", "List the canonical fields rules map into and targets map out of."),
+    "init": ("onboard", "Draft a complete, commented rule file for partner FILE and target "
+                        "TARGET."),
     "inspect": ("inspect", "Show what the reader detects in FILE: format, encoding, sheets, "
                            "header, columns."),
     "name": ("name", "Suggest the next upload file name {channel}_{dd-mm-yyyy}_{batch}.csv, "
