@@ -61,3 +61,9 @@ def test_a_command_runs_once_asked_for() -> None:
     assert seen["code"] == 0 and "bulk-csv" in out
     assert "salesfmt.cli.catalog" in seen["modules"]
     assert "salesfmt.cli.run" not in seen["modules"]  # only the command's own module
+
+
+def test_a_group_has_the_subcommands_other_modules_add() -> None:
+    out, seen = _probe("rules", "--help")
+    assert seen["code"] == 0
+    assert "suggest" in out  # salesfmt.cli.onboard adds it to the rules group

@@ -55,7 +55,10 @@ class _LazyGroup(click.Group):
                 importlib.import_module(f"{__name__}.{COMMANDS[cmd_name][0]}")
             else:  # a command missing from the table still runs
                 _register()
-        return self.commands.get(cmd_name)
+        command = self.commands.get(cmd_name)
+        if isinstance(command, click.Group):  # other modules add subcommands to groups
+            _register()                        # ('rules suggest' lives in onboard.py)
+        return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         names = self.list_commands(ctx)
