@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 __all__ = ["Result"]
 
 
-@dataclass
+@dataclass(repr=False)
 class Result:
     """What a run did: counts, the problem table, where the output went."""
 
@@ -87,6 +87,12 @@ class Result:
         from salesfmt.report.envelope import envelope
 
         return envelope(self, cap=cap, with_source=with_source)
+
+    def __repr__(self) -> str:
+        return (f"Result(path={str(self.path)!r}, target={self.target.name!r}, "
+                f"rows_read={self.rows_read}, rows_out={self.rows_out}, "
+                f"rows_rejected={self.rows_rejected}, rows_skipped={self.rows_skipped}, "
+                f"errors={self.errors.height}, warnings={self.warnings.height})")
 
     def check_balance(self) -> None:
         """Nothing lost: rows in = rows out + rows rejected + rows skipped."""

@@ -15,9 +15,14 @@ import zipfile
 from pathlib import Path
 
 import yaml
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.worksheet.datavalidation import DataValidation
+
+try:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.worksheet.datavalidation import DataValidation
+except ImportError:  # the maintainers' tool: openpyxl is no runtime dependency of salesfmt
+    raise SystemExit("templates/_make_template.py needs openpyxl: "
+                     "pip install 'salesfmt[template]'") from None
 
 HERE = Path(__file__).resolve().parent
 DECLARATION = HERE.parent / "rules" / "targets" / "sales-template.yaml"

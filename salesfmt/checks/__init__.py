@@ -9,15 +9,35 @@ report leaves out.
 
 from __future__ import annotations
 
+import difflib
 import string
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
 
 import polars as pl
 
 from salesfmt.problems import Severity
 
-__all__ = ["Check", "REGISTRY", "register", "get_check", "all_checks", "render_message"]
+__all__ = ["Check", "Context", "REGISTRY", "register", "get_check", "all_checks",
+           "render_message", "use_problems"]
+
+
+class Context(StrEnum):
+    """What a check looks at, and so where it may be declared."""
+
+    #: one line's own cells: a target field's ``checks:`` (or its sugar keys) declares it
+    ROW = "row"
+    #: several lines (uniqueness, agreement within a group): declared by ``unique:``,
+    #: ``consistent:`` or ``group:``, never in a field's ``checks:``
+    LINES = "lines"
+    #: raised by the rule file's reading of a cell (a value map, a date, a number)
+    RULES = "rules"
+    #: about the file as a whole (its headers, how its times were read)
+    FILE = "file"
+    #: across deliveries: raised by ``salesfmt batch`` against the ledger's earlier ones
+    DELIVERIES = "deliveries"
 
 
 @dataclass(frozen=True)
@@ -27,17 +47,36 @@ class Check:
     code: str
     message: str
     explanation: str
-    bad: str
-    good: str
     fn: Callable[..., pl.Expr] | None
     severity: Severity = Severity.ERROR
-    cross_row: bool = False
+    context: Context = Context.ROW
+    #: parameter name → JSON Schema of its value; every parameter is required
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: per-row message parts beyond {value}: name → expression over the field's value
     details: Callable[[pl.Expr], dict[str, pl.Expr]] | None = None
     #: What the partner changes in their file (the explanation without operator hints).
     partner: str = ""
     #: Rule-file and command-line hints for whoever runs salesfmt ("" when none).
     operator: str = ""
+
+    @property
+    def bad(self) -> str:
+        """The bad example's partner lines as text (the fixture: ``examples.yaml``)."""
+        from salesfmt.checks.examples import examples, lines_text
+
+        return lines_text(examples()[self.code].bad)
+
+    @property
+    def good(self) -> str:
+        """The good example's partner lines as text."""
+        from salesfmt.checks.examples import examples, lines_text
+
+        return lines_text(examples()[self.code].good)
+
+    @property
+    def cross_row(self) -> bool:
+        """Whether the check compares lines with each other (uniqueness, agreement)."""
+        return self.context is Context.LINES
 
 
 #: Starts the operator part of a check's docstring.
@@ -53,19 +92,21 @@ def _split_doc(doc: str | None) -> tuple[str, str]:
 REGISTRY: dict[str, Check] = {}
 
 
-def register(code: str, message: str, *, bad: str, good: str,
-             severity: Severity = Severity.ERROR, cross_row: bool = False,
+def register(code: str, message: str, *, severity: Severity = Severity.ERROR, context: Context = Context.ROW,
+             params: dict[str, dict[str, Any]] | None = None,
              details: Callable[[pl.Expr], dict[str, pl.Expr]] | None = None
              ) -> Callable[[Callable[..., pl.Expr]], Callable[..., pl.Expr]]:
-    """Decorator registering a check function under ``code``."""
+    """Decorator registering a check function under ``code``, with the JSON Schema of each
+    parameter a declaration gives it (``params``) and the context it needs."""
 
     def wrap(fn: Callable[..., pl.Expr]) -> Callable[..., pl.Expr]:
         if code in REGISTRY:
             raise ValueError(f"check {code!r} registered twice")
         partner, operator = _split_doc(fn.__doc__)
         doc = f"{partner} {OPERATOR} {operator}" if operator else partner
-        REGISTRY[code] = Check(code, message, doc, bad, good, fn, severity, cross_row,
-                               partner=partner, operator=operator, details=details)
+        REGISTRY[code] = Check(code, message, doc, fn, severity, context,
+                               dict(params or {}), partner=partner, operator=operator,
+                               details=details)
         return fn
 
     return wrap
@@ -73,7 +114,7 @@ def register(code: str, message: str, *, bad: str, good: str,
 
 def get_check(code: str) -> Check:
     """The registered check ``code``; KeyError lists the known codes."""
-    from salesfmt.checks import builtin, crossrow, dates, lines  # noqa: F401  (they register)
+    from salesfmt.checks import builtin, crossrow, dates, deliveries, lines  # noqa: F401
 
     try:
         return REGISTRY[code]
@@ -83,9 +124,72 @@ def get_check(code: str) -> Check:
 
 def all_checks() -> list[Check]:
     """Every registered check, sorted by code."""
-    from salesfmt.checks import builtin, crossrow, dates, lines  # noqa: F401  (they register)
+    from salesfmt.checks import builtin, crossrow, dates, deliveries, lines  # noqa: F401
 
     return [REGISTRY[code] for code in sorted(REGISTRY)]
+
+
+_HOW = {
+    Context.LINES: "it compares lines with each other: declare it with the field's "
+                   "'unique: true', or the declaration's top-level 'unique:' or "
+                   "'consistent:' (or 'group:')",
+    Context.RULES: "it is raised by the rule file's reading of a cell, not declared by a "
+                   "target",
+    Context.FILE: "it is about the file as a whole, not declared by a target",
+}
+
+
+def _sample(schema: dict[str, Any]) -> str:
+    """A value of ``schema`` for a message's example."""
+    if "anyOf" in schema:
+        return _sample(schema["anyOf"][-1])
+    kind = schema.get("type")
+    kind = kind[0] if isinstance(kind, list) else kind
+    if kind == "array":
+        return f"[{_sample(schema.get('items') or {})}]"
+    return {"integer": "5", "number": "5", "string": "otherField"}.get(kind, "…")
+
+
+def _example(check: Check) -> str:
+    """How ``check`` is written in a field's ``checks:``."""
+    if not check.params:
+        return check.code
+    inner = ", ".join(f"{name}: {_sample(schema)}" for name, schema in check.params.items())
+    return f"{{{check.code}: {{{inner}}}}}"
+
+
+def use_problems(code: str, params: Any) -> list[tuple[tuple[str | int, ...], str]]:
+    """Why ``{code: params}`` cannot be declared in a field's ``checks:``, as (location
+    under the entry, message) pairs; empty when it can."""
+    import jsonschema
+
+    try:
+        check = get_check(code)
+    except KeyError:
+        close = difflib.get_close_matches(str(code), list(REGISTRY), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return [((), f"unknown check {code!r}{hint} ('salesfmt explain' lists them)")]
+    if check.context is not Context.ROW:
+        return [((), f"{code} cannot be listed in a field's checks: {_HOW[check.context]}")]
+    if params is None:
+        params = {}
+    if not isinstance(params, dict):
+        return [((), f"the parameters of {code} must be a mapping, such as {_example(check)}")]
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    for name in params:
+        if name not in check.params:
+            known = ", ".join(check.params) or "none"
+            out.append(((name,), f"unknown parameter {name!r} of {code} (parameters: "
+                                 f"{known})"))
+    missing = [name for name in check.params if name not in params]
+    if missing and not out:  # a misspelt parameter is named above, with the right ones
+        out.append(((), f"{code} needs parameter {missing[0]!r}, such as {_example(check)}"))
+    for name, schema in check.params.items():
+        if name in params:
+            for err in jsonschema.Draft202012Validator(schema).iter_errors(params[name]):
+                out.append(((name, *err.absolute_path), f"{name} of {code}: {err.message}"))
+                break
+    return out
 
 
 def render_message(template: str, static: dict[str, object],

@@ -8,11 +8,15 @@ from datetime import date
 import polars as pl
 
 from salesfmt._series import constant, where
-from salesfmt.checks import register
+from salesfmt.checks import Context, register
 from salesfmt.checks.countries import ISO_COUNTRIES
 from salesfmt.problems import Severity
 
-_EMAIL = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+EMAIL_PATTERN = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+
+
+#: ``min:`` / ``max:``: a number, or an ISO date (YYYY-MM-DD) on a date field
+_BOUND = {"type": ["number", "string"]}
 
 
 def _unparsed(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
@@ -22,7 +26,7 @@ def _unparsed(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     return text.str.strip_chars().str.len_bytes().fill_null(0) > 0
 
 
-@register("required", "{column} is required", bad="LAST_NAME empty", good="LAST_NAME = Jansen")
+@register("required", "{column} is required")
 def required(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """A required field is empty (or its column is missing). The server rejects the line.
     Fill the cell.
@@ -35,8 +39,7 @@ def _type_check(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     return ~_unparsed(value, raw)
 
 
-@register("invalid_number", "{column} is not a valid number", bad="QUANTITY = 1x",
-          good="QUANTITY = 1")
+@register("invalid_number", "{column} is not a valid number")
 def invalid_number(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """The cell holds text that is not a number, or not a whole number where one is
     needed. Write the number with digits only, with the same decimal separator as the rest
@@ -47,8 +50,7 @@ def invalid_number(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     return _type_check(value, raw)
 
 
-@register("invalid_date", "{column} is not a valid date", bad="SALE_DATE = 31-02-2024",
-          good="SALE_DATE = 2024-02-29")
+@register("invalid_date", "{column} is not a valid date")
 def invalid_date(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """The cell is not a date, or the date does not exist (31 February). Write an
     existing date in the same format as the file's other dates.
@@ -57,8 +59,7 @@ def invalid_date(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     return _type_check(value, raw)
 
 
-@register("invalid_datetime", "{column} is not a valid date-time",
-          bad="salesDateTime = yesterday", good="salesDateTime = 2024-03-01T13:05:00")
+@register("invalid_datetime", "{column} is not a valid date-time")
 def invalid_datetime(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """The cell is not a date and time. Write it in the same format as the file's other
     dates and times.
@@ -67,8 +68,7 @@ def invalid_datetime(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     return _type_check(value, raw)
 
 
-@register("invalid_boolean", "{column} is not a valid boolean", bad="online = maybe",
-          good="online = yes")
+@register("invalid_boolean", "{column} is not a valid boolean")
 def invalid_boolean(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """The cell is not a yes/no value. Write one of the words the file uses for yes and
     no (yes/no, ja/nee, 1/0, x, ...).
@@ -78,7 +78,7 @@ def invalid_boolean(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
 
 
 @register("too_long", "{column} must be at most {max_length} characters",
-          bad="PRODUCT_CODE of 51 characters", good="PRODUCT_CODE = SKU-123")
+          params={"max_length": {"type": "integer", "minimum": 1}})
 def too_long(value: pl.Expr, raw: pl.Expr, max_length: int) -> pl.Expr:
     """The text is longer than the target allows (counted in characters, not bytes).
     Shorten it."""
@@ -97,22 +97,20 @@ def _fits(s: pl.Series, max_length: int) -> pl.Series:
     return fits
 
 
-@register("too_small", "{column} must be at least {min}", bad="QUANTITY = 0",
-          good="QUANTITY = 1")
+@register("too_small", "{column} must be at least {min}", params={"min": _BOUND})
 def too_small(value: pl.Expr, raw: pl.Expr, min: float) -> pl.Expr:
     """The number is below the smallest value the target accepts. Correct the number."""
     return value >= min
 
 
-@register("too_large", "{column} must be at most {max}", bad="vatPercentage = 210",
-          good="vatPercentage = 21")
+@register("too_large", "{column} must be at most {max}", params={"max": _BOUND})
 def too_large(value: pl.Expr, raw: pl.Expr, max: float) -> pl.Expr:
     """The number is above the largest value the target accepts. Correct the number."""
     return value <= max
 
 
 @register("too_many_decimals", "{column} must have at most {decimals} decimal places",
-          bad="AMOUNT = 12.345", good="AMOUNT = 12.35")
+          params={"decimals": {"type": "integer", "minimum": 0}})
 def too_many_decimals(value: pl.Expr, raw: pl.Expr, decimals: int) -> pl.Expr:
     """The amount has more decimal places than the target keeps; it is never rounded
     silently. Round it in your file.
@@ -122,7 +120,8 @@ def too_many_decimals(value: pl.Expr, raw: pl.Expr, decimals: int) -> pl.Expr:
 
 
 @register("not_allowed", "{column} must be one of {allowed}",
-          bad="PAYMENT_METHOD = PIN", good="PAYMENT_METHOD = card")
+          params={"allowed": {"type": "array", "minItems": 1,
+                              "items": {"type": ["string", "number"]}}})
 def not_allowed(value: pl.Expr, raw: pl.Expr, allowed: list[str]) -> pl.Expr:
     """The value is not one of the values the target accepts (the message lists them).
     Use one of those values.
@@ -132,15 +131,13 @@ def not_allowed(value: pl.Expr, raw: pl.Expr, allowed: list[str]) -> pl.Expr:
     return value.cast(pl.String).is_in(list(allowed))
 
 
-@register("invalid_email", "{column} is not a valid email", bad="EMAIL = jan@@example",
-          good="EMAIL = jan@example.com")
+@register("invalid_email", "{column} is not a valid email")
 def invalid_email(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """The address is not of the form name@domain.tld. Correct the address."""
-    return value.cast(pl.String).str.contains(_EMAIL)
+    return value.cast(pl.String).str.contains(EMAIL_PATTERN)
 
 
-@register("future_date", "{column} must not be in the future", bad="SALE_DATE = tomorrow",
-          good="SALE_DATE = today or earlier")
+@register("future_date", "{column} must not be in the future")
 def future_date(value: pl.Expr, raw: pl.Expr, today: date) -> pl.Expr:
     """A sale cannot happen after today. Correct the date: a future date is often a
     mistyped year or a day and month swapped.
@@ -151,7 +148,7 @@ def future_date(value: pl.Expr, raw: pl.Expr, today: date) -> pl.Expr:
 
 
 @register("unmapped_value", "{column} has no mapping for value '{value}'",
-          bad="Betaalwijze = Bitcoin (map knows PIN, Contant)", good="Betaalwijze = PIN")
+          context=Context.RULES)
 def unmapped_value(value: pl.Expr, raw: pl.Expr, flag: pl.Expr) -> pl.Expr:
     """The cell holds a value that is not in the agreed list of values for this column.
     Use one of the agreed values.
@@ -162,8 +159,7 @@ def unmapped_value(value: pl.Expr, raw: pl.Expr, flag: pl.Expr) -> pl.Expr:
 
 
 @register("formula_like", "{column} starts like a spreadsheet formula (=, +, -, @), which "
-          "a spreadsheet would run: remove the leading character",
-          bad="LAST_NAME = =HYPERLINK(\"http://x\",\"y\")", good="LAST_NAME = Jansen")
+          "a spreadsheet would run: remove the leading character")
 def formula_like(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """Text starting with =, +, -, @ (also after blanks or invisible characters), or with a
     tab or carriage return, is run as a formula when the file is opened in a spreadsheet
@@ -218,8 +214,7 @@ def code_point(value: pl.Expr) -> pl.Expr:
 
 @register("invalid_character",
           "{column} contains the character {code_point}, which a workbook cannot hold: "
-          "remove it", bad="Notes = 'VIP\\x01'", good="Notes = 'VIP'",
-          details=lambda v: {"code_point": code_point(v)})
+          "remove it", details=lambda v: {"code_point": code_point(v)})
 def invalid_character(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """The text holds a character XML (and so an XLSX workbook) cannot contain: a control
     character other than tab and line break, or the non-characters U+FFFE and U+FFFF.
@@ -231,8 +226,7 @@ def invalid_character(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
 
 
 @register("line_break", "{column} has a line break: written as a space",
-          bad="ADDRESS_LINE1 = 'Main St 1<line break>Flat 2'",
-          good="ADDRESS_LINE1 = 'Main St 1 Flat 2'", severity=Severity.WARNING)
+          severity=Severity.WARNING)
 def line_break(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """The file may have one record per line only, so a line break inside a value is
     written as a space. Put the value on one line if the space is not what you mean.
@@ -244,7 +238,7 @@ def line_break(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
 @register("precision_lost",
           "{column} '{value}' has more digits than can be kept exactly (at most 6 "
           "decimal places): round it in the file",
-          bad="AMOUNT = 1e-400", good="AMOUNT = 0.00")
+          context=Context.RULES)
 def precision_lost(value: pl.Expr, raw: pl.Expr, flag: str) -> pl.Expr:
     """The number has digits beyond the six decimal places that are kept: it would be
     changed, so it is refused instead of rounded silently (1e-400 would become 0). Round
@@ -252,8 +246,7 @@ def precision_lost(value: pl.Expr, raw: pl.Expr, flag: str) -> pl.Expr:
     return ~pl.col(flag)
 
 
-@register("not_equal", "{column} must not be {forbidden}", bad="Quantity = 0",
-          good="Quantity = 2")
+@register("not_equal", "{column} must not be {forbidden}", params={"forbidden": {"type": "number"}})
 def not_equal(value: pl.Expr, raw: pl.Expr, forbidden: float) -> pl.Expr:
     """The target refuses this value (a quantity of 0: the template's own validation wants
     a whole number other than 0). Leave the line out, or give the real quantity."""
@@ -261,7 +254,7 @@ def not_equal(value: pl.Expr, raw: pl.Expr, forbidden: float) -> pl.Expr:
 
 
 @register("duplicate", "{column} is duplicated (first seen on line {first_line})",
-          bad="ORDER_ID 17 on lines 3 and 9", good="each ORDER_ID once", cross_row=True)
+          context=Context.LINES)
 def duplicate(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """The field (or combination of fields) must be unique in the file and this value was
     already used on an earlier line. Give each line its own value, or remove the repeated
@@ -273,8 +266,7 @@ def duplicate(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
 
 @register("inconsistent",
           "{column} differs from line {first_line} of the same {group} ('{first_value}')",
-          bad="sale 17: line 3 dated 2026-10-01, line 4 dated 2026-10-02",
-          good="all lines of sale 17 dated 2026-10-01", cross_row=True)
+          context=Context.LINES)
 def inconsistent(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """All lines of one group (one sale, one transaction) must agree on this field — the
     target sends it once per group. The first line of the group sets the value: give the
@@ -285,8 +277,7 @@ def inconsistent(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
 @register("missing_column",
           "no column for {column} in the file (looked for: {aliases}); closest headers: "
           "{closest}; the file's headers: {headers}",
-          bad="rule maps last_name from 'Achternaam' but the header row says 'Achternam'",
-          good="header row contains 'Achternaam', or the rule lists 'Achternam' as an alias")
+          context=Context.FILE)
 def missing_column(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """A column the target needs is not in the file's header row, so every line lacks the
     field. The message lists the file's headers and the closest ones with a similarity
@@ -298,8 +289,8 @@ def missing_column(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
 
 
 @register("fuzzy_header", "header '{header}' taken for {column} by fuzzy match (score {score})",
-          bad="rule says 'Achternaam', file says 'Achternam': taken with score 95",
-          good="the rule lists the file's exact header as an alias", severity=Severity.WARNING)
+          severity=Severity.WARNING,
+          context=Context.FILE)
 def fuzzy_header(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """A header was matched to a field because it looks like the agreed header, not
     because it is the agreed header. Use the agreed header name.
@@ -312,8 +303,7 @@ def fuzzy_header(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
 
 @register("ambiguous_date",
           "{column} '{value}' could be day-first or month-first; set date_order: dmy or mdy",
-          bad="Datum = 03/04/2026, and no date in the column has a day over 12",
-          good="Datum = 13/04/2026 somewhere in the column, or the rule sets date_order: dmy")
+          context=Context.RULES)
 def ambiguous_date(value: pl.Expr, raw: pl.Expr, flag: str) -> pl.Expr:
     """The date reads differently day-first and month-first (03/04/2026: 3 April or
     4 March) and no date of the column settles it (a day over 12 anywhere in the file
@@ -324,8 +314,7 @@ def ambiguous_date(value: pl.Expr, raw: pl.Expr, flag: str) -> pl.Expr:
     return ~pl.col(flag)
 
 
-@register("invalid_country", "{column} is not an ISO 3166 country code",
-          bad="COUNTRY = Netherlands", good="COUNTRY = NL")
+@register("invalid_country", "{column} is not an ISO 3166 country code")
 def iso_country(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """The country must be an ISO 3166-1 alpha-2 code (NL, BE, GB, ...). Write the
     two-letter code, or the country's name in English, Dutch, German, French or Spanish.

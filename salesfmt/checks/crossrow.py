@@ -13,7 +13,7 @@ from typing import Literal
 import polars as pl
 
 from salesfmt._series import constant
-from salesfmt.checks import register
+from salesfmt.checks import Context, register
 from salesfmt.columns import LINE, ROW, SEQ, ok
 from salesfmt.problems import Severity
 
@@ -258,8 +258,7 @@ class CrossRowState:
 @register("record_differs",
           "{column} '{value}' differs from the first line of this {record} "
           "(row {first_row}: '{first_value}'); all lines of one {group} must agree",
-          bad="receipt 1001: line 1 in store 0012, line 2 in store 0014",
-          good="receipt 1001: every line in store 0012", cross_row=True)
+          context=Context.LINES)
 def record_differs(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """The target sends this field once per record (a sale, a transaction), and it is an
     id: every line of the record must give the first line's value. Different values
@@ -272,9 +271,7 @@ def record_differs(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
           "{column} differs on {count} line(s) of this {record}, first on row {row} "
           "('{value}'); the {record} is sent with its first line's {column} '{first_value}' "
           "(row {first_row})",
-          bad="receipt 1001: line 1 scanned 10:15:00, line 2 scanned 10:15:07",
-          good="receipt 1001 sent once, dated 10:15:00 (its first line)",
-          severity=Severity.WARNING, cross_row=True)
+          severity=Severity.WARNING, context=Context.LINES)
 def first_line_value(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """The target sends this field once per record (a sale, a transaction) and the lines of
     one record give different values, such as each receipt line's own scan time. The record

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from salesfmt.checks import register
+from salesfmt.checks import Context, register
 from salesfmt.problems import Severity
 
 
@@ -18,8 +18,7 @@ def _not(flag: str, code: str) -> pl.Expr:
 
 
 @register("not_a_date", "{column}: {columns} '{value}' is not a date (expected {expected})",
-          bad="Datum = 31-02-2025 (dd-mm-yyyy): there is no 31 February",
-          good="Datum = 28-02-2025")
+          context=Context.RULES)
 def not_a_date(value: pl.Expr, raw: pl.Expr, flag: str, **_: object) -> pl.Expr:
     """The cell is not a date in the format the message names, or the date does not
     exist (31 February). Write an existing date in that format.
@@ -32,8 +31,7 @@ def not_a_date(value: pl.Expr, raw: pl.Expr, flag: str, **_: object) -> pl.Expr:
 
 @register("nonexistent_time",
           "{column}: {columns} '{value}' does not exist in {zone} (the clocks skip that hour)",
-          bad="29-03-2026 02:30 in Europe/Amsterdam (clocks go from 02:00 to 03:00)",
-          good="29-03-2026 03:30, or 29-03-2026 02:30+01:00 with its UTC offset")
+          context=Context.RULES)
 def nonexistent_time(value: pl.Expr, raw: pl.Expr, flag: str, **_: object) -> pl.Expr:
     """The time does not exist where the sale happened: the clocks skip that hour when
     summer time starts. Write the real time, or the time with its UTC offset.
@@ -45,8 +43,7 @@ def nonexistent_time(value: pl.Expr, raw: pl.Expr, flag: str, **_: object) -> pl
 @register("ambiguous_time",
           "{column}: {columns} '{value}' happens twice in {zone} (the clocks go back); "
           "write it with its UTC offset",
-          bad="25-10-2026 02:30 in Europe/Amsterdam (02:00-03:00 happens twice)",
-          good="25-10-2026 02:30+02:00 (the first) or 25-10-2026 02:30+01:00 (the second)")
+          context=Context.RULES)
 def ambiguous_time(value: pl.Expr, raw: pl.Expr, flag: str, **_: object) -> pl.Expr:
     """The time happens twice where the sale happened (the clocks go back when summer
     time ends), so which one is meant is unknown; it is never guessed. Write the time
@@ -59,9 +56,7 @@ def ambiguous_time(value: pl.Expr, raw: pl.Expr, flag: str, **_: object) -> pl.E
 @register("times_read_as_utc",
           "times in {columns} have no UTC offset: they were read as UTC for {column}; "
           "if they are local times, write them with their offset (e.g. +02:00)",
-          bad="Sold at = 2026-10-05 10:15 (Amsterdam time), rule without parse.timezone",
-          good="rule sets parse: {timezone: Europe/Amsterdam}, or cells carry +02:00",
-          severity=Severity.WARNING)
+          severity=Severity.WARNING, context=Context.FILE)
 def times_read_as_utc(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """The times in the file have no UTC offset, and the target needs the moment of the
     sale (a UTC time, Unix seconds): they were read as UTC. Write times with their UTC

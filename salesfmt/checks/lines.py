@@ -6,9 +6,14 @@ from __future__ import annotations
 
 import polars as pl
 
-from salesfmt.checks import register
+from salesfmt.checks import Context, register
 
 __all__ = ["ISO_CURRENCIES"]
+
+
+#: ``fields:``: the other target field(s) of the line the check reads
+_FIELDS = {"fields": {"anyOf": [{"type": "string"},
+                                {"type": "array", "items": {"type": "string"}, "minItems": 1}]}}
 
 
 def _present(exprs: list[pl.Expr]) -> list[pl.Expr]:
@@ -16,8 +21,7 @@ def _present(exprs: list[pl.Expr]) -> list[pl.Expr]:
 
 
 @register("one_of_required", "{column}: one of {column}, {fields} is required",
-          bad="no partnerSkuCode, no skuCodeKey, no skuCode",
-          good="partnerSkuCode = PSK-1")
+          params=_FIELDS)
 def one_of_required(value: pl.Expr, raw: pl.Expr, fields: list[pl.Expr]) -> pl.Expr:
     """At least one of several fields must be given (e.g. the SKU, the standard way or the
     legacy way). Fill one of them.
@@ -27,7 +31,7 @@ def one_of_required(value: pl.Expr, raw: pl.Expr, fields: list[pl.Expr]) -> pl.E
 
 
 @register("not_with", "{column} cannot be sent together with {fields}",
-          bad="partnerSkuCode = PSK-1 and skuCode = 123", good="partnerSkuCode = PSK-1")
+          params=_FIELDS)
 def not_with(value: pl.Expr, raw: pl.Expr, fields: list[pl.Expr]) -> pl.Expr:
     """The field excludes the others: send one way of identifying the product, not both.
     Leave the other columns empty.
@@ -37,7 +41,7 @@ def not_with(value: pl.Expr, raw: pl.Expr, fields: list[pl.Expr]) -> pl.Expr:
 
 
 @register("required_together", "{column} and {fields} are required together",
-          bad="skuCodeKey = EAN, skuCode empty", good="skuCodeKey = EAN, skuCode = 8712345")
+          params=_FIELDS)
 def required_together(value: pl.Expr, raw: pl.Expr, fields: list[pl.Expr]) -> pl.Expr:
     """These fields only mean something together: give all of them or none."""
     present = _present([value, *fields])
@@ -45,16 +49,14 @@ def required_together(value: pl.Expr, raw: pl.Expr, fields: list[pl.Expr]) -> pl
 
 
 @register("exactly_one", "exactly one of {column}, {fields} is required",
-          bad="physicalLocationId = 24 and principal = systemId|987",
-          good="physicalLocationId = 24")
+          params=_FIELDS)
 def exactly_one(value: pl.Expr, raw: pl.Expr, fields: list[pl.Expr]) -> pl.Expr:
     """Exactly one of these alternatives must be given: not none, not several."""
     return pl.sum_horizontal([p.cast(pl.Int32) for p in _present([value, *fields])]) == 1
 
 
 @register("sign_mismatch", "{column} must have the same sign as {fields}",
-          bad="quantitySold = -1, salesAmountInclVat = 29.99",
-          good="quantitySold = -1, salesAmountInclVat = -29.99")
+          params=_FIELDS)
 def sign_mismatch(value: pl.Expr, raw: pl.Expr, fields: list[pl.Expr]) -> pl.Expr:
     """Returns are negative in quantity and in amount; a sale is positive in both. Zero
     amounts (free items) are fine either way."""
@@ -66,8 +68,7 @@ def sign_mismatch(value: pl.Expr, raw: pl.Expr, fields: list[pl.Expr]) -> pl.Exp
           "{column} '{value}' mixes sold and returned lines (its first line, row {first_row}, "
           "is {first_value}); "
           "send the return as a separate sale with its own {column}",
-          bad="receipt 1001: +1 shirt and -1 shirt", good="receipt 1001: +1, receipt R1001: -1",
-          cross_row=True)
+          context=Context.LINES)
 def mixed_return(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """A sale's lines are all sold (positive) or all returned (negative): the API wants each
     return as its own sale with a new id. Give the return lines their own receipt id."""
@@ -86,8 +87,7 @@ TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES VND VUV WST XAF 
 XBB XBC XBD XCD XDR XOF XPD XPF XPT XSU XTS XUA XXX YER YUM ZAR ZMW ZWG ZWL""".split())
 
 
-@register("invalid_currency", "{column} is not an ISO 4217 currency code",
-          bad="currency = EURO", good="currency = EUR")
+@register("invalid_currency", "{column} is not an ISO 4217 currency code")
 def invalid_currency(value: pl.Expr, raw: pl.Expr) -> pl.Expr:
     """The currency must be an ISO 4217 three-letter code in capitals (EUR, GBP, USD).
     Write the three-letter code.

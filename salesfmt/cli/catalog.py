@@ -1,4 +1,4 @@
-"""``salesfmt targets``, ``salesfmt fields``: what is bundled (rules: ``rules_cmd``)."""
+"""``salesfmt fields``: the canonical fields (targets: ``targets_cmd``, rules: ``rules_cmd``)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,8 @@ import click
 
 from salesfmt.canonical import FIELDS
 from salesfmt.cli import cli
-from salesfmt.targets import list_targets, load_target
 
-__all__ = ["targets", "fields"]
-
-
-@cli.command()
-def targets() -> None:
-    """List the targets, one line each."""
-    for path in list_targets():
-        t = load_target(str(path))
-        click.echo(f"{t.name:<24} {t.output:<6} {t.description}")
+__all__ = ["fields"]
 
 
 @cli.command()

@@ -9,6 +9,7 @@ import textwrap
 import click
 
 from salesfmt.checks import Check, all_checks
+from salesfmt.checks.examples import examples, fields_text, lines_text
 from salesfmt.cli import cli
 from salesfmt.targets import list_targets, load_target
 
@@ -34,7 +35,9 @@ def _wrap(text: str, first: str = "  ") -> list[str]:
 
 
 def _full(check: Check) -> str:
-    kind = "cross-row " if check.cross_row else ""
+    kind = {"row": "", "lines": "cross-row ", "rules": "rule-raised ",
+            "file": "file-level ",
+            "deliveries": "cross-delivery "}[check.context.value]
     operator = ["", *_wrap(check.operator, "  for the operator: ")] if check.operator else []
     return "\n".join([
         f"{check.code} ({kind}{check.severity.value})",
@@ -43,9 +46,24 @@ def _full(check: Check) -> str:
         *_wrap(check.partner),
         *operator,
         "",
+        *_earlier(check),
         f"  bad:  {check.bad}",
         f"  good: {check.good}",
+        *_wrap(_declared(check), "  with target fields "),
     ])
+
+
+def _earlier(check: Check) -> list[str]:
+    """The earlier delivery a check across deliveries compares with (none for others)."""
+    earlier = examples()[check.code].earlier
+    return [f"  earlier delivery: {lines_text(earlier)}"] if earlier else []
+
+
+def _declared(check: Check) -> str:
+    """The example's target fields, and its note."""
+    ex = examples()[check.code]
+    note = f" ({' '.join(ex.note.split())})" if ex.note else ""
+    return fields_text(ex) + note
 
 
 @cli.command()

@@ -154,6 +154,8 @@ def _output_path(file: str, target: str, output: str) -> Path:
 @click.option("--ledger", default=None, metavar="PATH",
               help="Ledger of names produced [default: $SALESFMT_LEDGER, else "
                    "~/.local/state/salesfmt/ledger.sqlite].")
+@click.option("--no-progress", "show_progress", flag_value=False, default=True,
+              help="No progress bar on stderr (shown on a terminal for runs over 1 s).")
 def convert(file: str, rules: str, target: str, output: str, strict: bool, force: bool,
             max_errors: int, with_source: bool, upload_name: bool, channel: str | None,
             day: Any, ledger: str | None, **kw: Any) -> None:

@@ -240,20 +240,33 @@ def _why(compiled: CompiledRules, name: str, kind: Kind, rule: FieldRule, shown:
 def _derived(rule: FieldRule, compiled: CompiledRules, resolve: Any, column: Any
              ) -> list[pl.Expr]:
     """Columns for one template or expression field."""
-    name, kind = rule.name, FIELDS[rule.name].kind
     if rule.template is not None:
-        parts: list[pl.Expr] = []
-        for piece, ref, _, _ in string.Formatter().parse(rule.template):
-            if piece:
-                parts.append(pl.lit(piece))
-            if ref:
-                parts.append(to_text(resolve(ref).expr, FIELDS[ref].kind))
-        text = pl.concat_str(parts) if parts else pl.lit("")
-        compiled.mapped.add(name)
-        # text built from parsed values is already clean: no second text parse
-        value = text if kind is Kind.TEXT else parse(kind, text, rule.parse)
-        return [text.alias(raw(name)), text.alias(parsed_text(name)), value.alias(typed(name)),
-                pl.lit(False).alias(unmapped(name))]
+        return _template(rule, compiled, resolve)
+    return _expression(rule, compiled, resolve, column)
+
+
+def _template(rule: FieldRule, compiled: CompiledRules, resolve: Any) -> list[pl.Expr]:
+    """Columns for a ``template:`` field: other fields' values as text, joined."""
+    name, kind = rule.name, FIELDS[rule.name].kind
+    assert rule.template is not None
+    parts: list[pl.Expr] = []
+    for piece, ref, _, _ in string.Formatter().parse(rule.template):
+        if piece:
+            parts.append(pl.lit(piece))
+        if ref:
+            parts.append(to_text(resolve(ref).expr, FIELDS[ref].kind))
+    text = pl.concat_str(parts) if parts else pl.lit("")
+    compiled.mapped.add(name)
+    # text built from parsed values is already clean: no second text parse
+    value = text if kind is Kind.TEXT else parse(kind, text, rule.parse)
+    return [text.alias(raw(name)), text.alias(parsed_text(name)), value.alias(typed(name)),
+            pl.lit(False).alias(unmapped(name))]
+
+
+def _expression(rule: FieldRule, compiled: CompiledRules, resolve: Any, column: Any
+                ) -> list[pl.Expr]:
+    """Columns for an ``expr:`` field (with its ``when:``), or its own cell rewritten."""
+    name, kind = rule.name, FIELDS[rule.name].kind
     assert rule.expr is not None
     try:
         result = compile_expr(rule.expr, resolve, column)

@@ -14,7 +14,7 @@ from salesfmt.resources import data_dir
 from salesfmt.rules.instants import timezone_problem
 from salesfmt.rules.yamlpos import Document
 
-__all__ = ["schema_path", "schema_errors"]
+__all__ = ["schema_path", "schema_errors", "schema_message"]
 
 
 def schema_path() -> Path:
@@ -27,7 +27,7 @@ def _validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(json.loads(schema_path().read_text(encoding="utf-8")))
 
 
-def _message(err: jsonschema.ValidationError) -> tuple[list[Any], str]:
+def schema_message(err: jsonschema.ValidationError) -> tuple[list[Any], str]:
     """A schema error as (location, one-line message), unknown keys named."""
     location = list(err.absolute_path)
     if err.validator == "oneOf" and location[:1] == ["skip"]:
@@ -36,7 +36,7 @@ def _message(err: jsonschema.ValidationError) -> tuple[list[Any], str]:
         # the branch of the right type says what is wrong; type mismatches of the others don't
         relevant = [e for e in err.context if e.validator not in ("type", "required")]
         if relevant:
-            return _message(jsonschema.exceptions.best_match(relevant))
+            return schema_message(jsonschema.exceptions.best_match(relevant))
         if err.validator == "anyOf" and not location:
             return location, "a rule file needs 'fields' or 'extends'"
         if location[-1:] == ["column"]:
@@ -54,7 +54,7 @@ def schema_errors(doc: Document) -> list[tuple[str, str]]:
                     key=lambda e: doc.marks.get(tuple(e.absolute_path), (0, 0)))
     out = []
     for err in errors:
-        location, message = _message(err)
+        location, message = schema_message(err)
         out.append((doc.where(location), message))
     if not out:  # a zone name the schema cannot list: checked against the zone database
         out += [(doc.where(loc), problem) for loc, problem in _zone_problems(doc.data)]

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from salesfmt.canonical import FIELDS, Kind
-from salesfmt.checks import get_check
+from salesfmt.checks import all_checks, get_check
 from salesfmt.checks.crossrow import CrossRowDecl
 from salesfmt.errors import TargetError
 from salesfmt.problems import Severity
 from salesfmt.resources import targets_dir
+from salesfmt.targets.declaration import read_declaration, schema_errors
 from salesfmt.targets.variants import apply_variant
 
 __all__ = ["CheckUse", "Group", "TargetField", "Target", "load_target", "list_targets",
-           "with_options", "TYPE_CHECK"]
+           "with_options", "declaration_problems", "TYPE_CHECK"]
 
 #: The parse check a target field of each kind gets automatically.
 TYPE_CHECK = {
@@ -41,12 +42,9 @@ _SUGAR = {
     "not_future": ("future_date", None),
     "unique": ("duplicate", None),
 }
-_FIELD_KEYS = {"name", "from", "type", "format", "checks", "severity", "formula", "description",
-               "codes", "messages", "constant", "default", "column", "places", "normalize",
-               *_SUGAR}
-_TOP_KEYS = {"name", "description", "seed", "output", "success", "error", "messages", "codes",
-             "fields", "options", "unique", "consistent", "group", "variants"}
-_GROUP_KEYS = {"by", "items", "record", "same_sign", "agree", "first", "noun"}
+
+#: Where a place in the declaration is: ``at("fields", 3, "max")`` → ``file:line:col: …``.
+At = Callable[..., str]
 
 
 @dataclass(frozen=True)
@@ -137,42 +135,57 @@ class Target:
         return self.codes.get(code, code)
 
 
-def _field(spec: dict[str, Any], where: str) -> TargetField:
-    unknown = set(spec) - _FIELD_KEYS
-    if unknown:
-        raise TargetError(f"unknown key {sorted(unknown)[0]!r}", where=where)
-    for key in ("name", "type"):
-        if key not in spec:
-            raise TargetError(f"missing key {key!r}", where=where)
-    if "from" not in spec and "constant" not in spec and "default" not in spec:
-        raise TargetError("missing key 'from' (or 'constant' / 'default')", where=where)
+def _bound(value: Any, kind: Kind, at: At) -> Any:
+    """A ``min:`` / ``max:`` for a field of ``kind``: a number, or an ISO date on dates."""
+    if kind in (Kind.DATE, Kind.DATETIME):
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            raise TargetError(f"{value!r} is not a date (write YYYY-MM-DD)", where=at()) \
+                from None
+    if isinstance(value, str):
+        raise TargetError(f"{value!r} is not a number", where=at())
+    return value
+
+
+def _known_codes(spec: dict[str, Any], at: At) -> None:
+    """``severity:``, ``messages:`` and ``codes:`` are keyed by check codes: a misspelt
+    one would be ignored silently."""
+    known = {c.code for c in all_checks()}
+    for key in ("severity", "messages", "codes"):
+        for code in spec.get(key) or {}:
+            if code not in known:
+                raise TargetError(f"unknown check {code!r} (see 'salesfmt explain')",
+                                  where=at(key, code))
+
+
+def _field(spec: dict[str, Any], at: At) -> TargetField:
+    """One declared field (already valid against the schema) as a TargetField."""
     if "from" in spec and spec["from"] not in FIELDS:
-        raise TargetError(f"unknown canonical field {spec['from']!r}", where=where)
-    try:
-        kind = Kind(spec["type"])
-    except ValueError:
-        raise TargetError(f"unknown type {spec['type']!r}", where=where) from None
-    if spec.get("normalize") not in (None, "country"):
-        raise TargetError(f"unknown normalize {spec['normalize']!r} (known: country)",
-                          where=where)
+        raise TargetError(f"unknown canonical field {spec['from']!r} (see 'salesfmt fields')",
+                          where=at("from"))
+    kind = Kind(spec["type"])
+    _known_codes(spec, at)
     severities = {k: Severity(v) for k, v in (spec.get("severity") or {}).items()}
     uses: list[tuple[str, dict[str, Any]]] = []
     if kind in TYPE_CHECK:
         uses.append((TYPE_CHECK[kind], {}))
     for key, (code, param) in _SUGAR.items():
         if key in spec and spec[key] is not False:
-            uses.append((code, {param: spec[key]} if param else {}))
+            given = _bound(spec[key], kind, lambda k=key: at(k)) if key in ("min", "max") \
+                else spec[key]
+            uses.append((code, {param: given} if param else {}))
     if kind is Kind.TEXT and spec.get("formula", True):
         uses.append(("formula_like", {}))
-    for extra in spec.get("checks") or []:
+    for i, extra in enumerate(spec.get("checks") or []):
         code, params = next(iter(extra.items())) if isinstance(extra, dict) else (extra, {})
-        uses.append((code, dict(params or {})))
+        params = dict(params or {})
+        for bound in {"min", "max"} & set(params):
+            params[bound] = _bound(params[bound], kind, lambda i=i: at("checks", i))
+        uses.append((code, params))
     checks = []
     for code, params in uses:
-        try:
-            check = get_check(code)
-        except KeyError as exc:
-            raise TargetError(str(exc.args[0]), where=where) from None
+        check = get_check(code)
         checks.append(CheckUse(code, params, severities.get(code, check.severity),
                                (spec.get("codes") or {}).get(code),
                                (spec.get("messages") or {}).get(code)))
@@ -190,35 +203,30 @@ def _names(value: Any) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
 
-def _cross(data: dict[str, Any], fields: tuple[TargetField, ...], where: str
+def _cross(data: dict[str, Any], fields: tuple[TargetField, ...], at: At
            ) -> tuple[CrossRowDecl, ...]:
     """Top-level ``unique: [[A, B], …]`` and ``consistent: [{group: A, fields: [B, C]}]``."""
     known = {f.name for f in fields}
     decls = []
     for key in data.get("unique") or []:
         decls.append(CrossRowDecl("unique", _names(key)))
-    for i, spec in enumerate(data.get("consistent") or []):
-        if not isinstance(spec, dict) or set(spec) - {"group", "fields", "severity"} \
-                or "group" not in spec or "fields" not in spec:
-            raise TargetError("consistent entries need 'group' and 'fields'",
-                              where=f"{where}: consistent[{i}]")
+    for spec in data.get("consistent") or []:
         sev = Severity(spec["severity"]) if spec.get("severity") else None
         decls.append(CrossRowDecl("consistent", _names(spec["group"]), _names(spec["fields"]),
                                   sev))
     for decl in decls:
         for name in (*decl.keys, *decl.fields):
             if name not in known:
-                raise TargetError(f"{decl.kind} names unknown field {name!r}", where=where)
+                i = [d for d in decls if d.kind == decl.kind].index(decl)
+                raise TargetError(f"{decl.kind} names unknown field {name!r}",
+                                  where=at(decl.kind, i))
     return tuple(decls)
 
 
-def _group(data: dict[str, Any], fields: tuple[TargetField, ...], where: str) -> Group | None:
+def _group(data: dict[str, Any], fields: tuple[TargetField, ...], at: At) -> Group | None:
     spec = data.get("group")
     if spec is None:
         return None
-    if not isinstance(spec, dict) or set(spec) - _GROUP_KEYS or not {"by", "items"} <= set(spec):
-        raise TargetError("group needs 'by' and 'items' (and may have 'record', 'agree', "
-                          "'first', 'same_sign', 'noun')", where=f"{where}: group")
     group = Group(_names(spec["by"]), spec["items"], _names(spec.get("record") or ()),
                   spec.get("same_sign"), _names(spec.get("agree") or ()),
                   _names(spec.get("first") or ()), str(spec.get("noun") or "record"))
@@ -226,13 +234,13 @@ def _group(data: dict[str, Any], fields: tuple[TargetField, ...], where: str) ->
     for name in (*group.by, *group.record, *group.agree, *group.first,
                  *([group.same_sign] if group.same_sign else [])):
         if name not in known:
-            raise TargetError(f"group names unknown field {name!r}", where=f"{where}: group")
+            raise TargetError(f"group names unknown field {name!r}", where=at("group"))
     for name in group.record:  # every record field that can vary says how: data, not code
         decided = (name in group.agree) + (name in group.first)
         if name not in group.by and known[name].constant is None and decided != 1:
             raise TargetError(f"record field {name!r} must be listed in exactly one of "
                               "'agree' (lines must agree) and 'first' (the first line's "
-                              "value is sent, with a warning)", where=f"{where}: group")
+                              "value is sent, with a warning)", where=at("group"))
     return group
 
 
@@ -259,40 +267,101 @@ def list_targets() -> list[Path]:
     return sorted(targets_dir().glob("*.yaml"))
 
 
-#: libyaml's safe loader where installed (8x faster: a run loads its target every time)
-_YAML = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+def _other_fields(fields: tuple[TargetField, ...], at: At) -> None:
+    """Every ``fields:`` parameter names fields of this target."""
+    known = {f.name for f in fields}
+    for i, f in enumerate(fields):
+        for use in f.checks:
+            named = use.params.get("fields")
+            for name in [named] if isinstance(named, str) else named or []:
+                if name not in known:
+                    raise TargetError(f"check {use.code} on {f.name!r} names unknown field "
+                                      f"{name!r}", where=at("fields", i))
+
+
+def _template(data: dict[str, Any], at: At) -> None:
+    """An xlsx target names a template workbook that is bundled."""
+    if data.get("output") != "xlsx":
+        return
+    name = (data.get("options") or {}).get("template")
+    if not name:
+        raise TargetError("output xlsx needs options.template (a workbook under templates/)",
+                          where=at("output"))
+    from salesfmt.resources import templates_dir
+
+    if not (templates_dir() / name).is_file():
+        raise TargetError(f"template {name!r} is not under {templates_dir()}",
+                          where=at("options", "template"))
+
+
+def _resolve(name_or_path: str) -> Path:
+    """A declaration file from a path, or the bundled target of that name."""
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") and path.is_file():
+        return path
+    path = targets_dir() / f"{name_or_path}.yaml"
+    if not path.is_file():
+        names = ", ".join(p.stem for p in list_targets())
+        raise TargetError(f"unknown target {name_or_path!r}; targets: {names}")
+    return path
+
+
+def declaration_problems(name_or_path: str) -> list[str]:
+    """Every problem of a target declaration, one line each (``file:line:col: key:
+    message``): all schema problems, else the first model problem (and each variant's)."""
+    try:
+        path = _resolve(name_or_path)
+        doc = read_declaration(path)
+    except TargetError as exc:
+        return [str(exc)]
+    errors = schema_errors(doc)
+    if errors:
+        return [f"{where}: {message}" for where, message in errors]
+    found = []
+    for variant in (None, *(doc.data.get("variants") or {})):
+        try:
+            _build(path, doc, variant)
+        except TargetError as exc:
+            found.append(str(exc))
+    return list(dict.fromkeys(found))
 
 
 @cache
 def load_target(name_or_path: str, variant: str | None = None) -> Target:
-    """Load a bundled target by name, or a declaration file by path (optionally a variant)."""
-    path = Path(name_or_path)
-    if not (path.suffix in (".yaml", ".yml") and path.is_file()):
-        path = targets_dir() / f"{name_or_path}.yaml"
-        if not path.is_file():
-            names = ", ".join(p.stem for p in list_targets())
-            raise TargetError(f"unknown target {name_or_path!r}; targets: {names}")
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML)
-    except yaml.YAMLError as exc:
-        raise TargetError(f"invalid YAML: {exc}", where=str(path)) from None
-    if not isinstance(data, dict):
-        raise TargetError("a target declaration must be a mapping", where=str(path))
-    unknown = set(data) - _TOP_KEYS
-    if unknown:
-        raise TargetError(f"unknown key {sorted(unknown)[0]!r}", where=str(path))
+    """Load a bundled target by name, or a declaration file by path (optionally a variant);
+    TargetError (file:line:col) on any mistake."""
+    path = _resolve(name_or_path)
+    doc = read_declaration(path)
+    errors = schema_errors(doc)
+    if errors:
+        raise TargetError(errors[0][1], where=errors[0][0])
+    return _build(path, doc, variant)
+
+
+def _build(path: Path, doc: Any, variant: str | None) -> Target:
+    data = doc.data
     variants = tuple(data.get("variants") or {})
+
+    def at(*loc: Any) -> str:
+        if variant is None:
+            return doc.where(list(loc))
+        # a variant's fields have no place of their own in the file
+        return f"{doc.where(['variants', variant])} ({'.'.join(map(str, loc))})"
+
+    _template(data, at)
+    _known_codes(data, at)
     if variant is not None:
         data = apply_variant(data, variant, str(path))
-    fields = tuple(_field(f, f"{path}: fields[{i}]") for i, f in enumerate(data.get("fields", [])))
-    if not fields:
-        raise TargetError("declares no fields", where=str(path))
+
+    fields = tuple(_field(f, lambda *loc, i=i: at("fields", i, *loc))
+                   for i, f in enumerate(data["fields"]))
+    _other_fields(fields, at)
     kwargs: dict[str, Any] = {}
     for key in ("success", "error", "messages", "codes", "options"):
         if key in data:
             kwargs[key] = data[key]
-    group = _group(data, fields, str(path))
+    group = _group(data, fields, at)
     return Target(name=data.get("name", path.stem), description=data.get("description", ""),
                   output=data.get("output", "csv"), fields=fields, path=path,
-                  cross=_cross(data, fields, str(path)) + _group_cross(group), group=group,
+                  cross=_cross(data, fields, at) + _group_cross(group), group=group,
                   variant=variant, variants=variants, **kwargs)
