@@ -24,6 +24,8 @@ __all__ = ["COMMANDS", "cli", "main"]
 #: module: polars and the rest stay unloaded for --help and --version. A test keeps this
 #: table equal to the commands' own docstrings.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "batch": ("batch", "Convert every file of INBOX as deliveries.yaml routes it; summary on "
+                       "stdout."),
     "check": ("run", "Pre-flight FILE against a target: summary on stderr, report on stdout."),
     "convert": ("run", "Convert FILE for a target: good lines to the output, the JSON report "
                        "beside it."),
