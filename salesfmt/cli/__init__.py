@@ -41,7 +41,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("report", "Check FILE and write a report a partner can read (HTML by "
                          "default)."),
     "rules": ("rules_cmd", "Partner rule files: list, validate, show the effective mapping."),
-    "targets": ("catalog", "List the targets, one line each."),
+    "targets": ("targets_cmd", "Target declarations: list (the default), validate, schema."),
 }
 
 
