@@ -8,78 +8,26 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import polars as pl
 
-from salesfmt.canonical import Kind, polars_type
+from salesfmt.batchsteps import RAW_ROWS, BatchLoop, batch_masks
 from salesfmt.checks import render_message
-from salesfmt.checks.crossrow import CrossRowState, first_line, first_row, first_value
-from salesfmt.columns import LINE, ROW, SEQ, ok, raw, typed, value
+from salesfmt.columns import LINE, ROW, SEQ, raw, typed, value
 from salesfmt.errors import InputError
 from salesfmt.problems import ProblemRows, Severity, concat_problems, file_problem
 from salesfmt.readers import Source, open_source
 from salesfmt.readers._encoding import EncodingRetry
 from salesfmt.result import Result
 from salesfmt.rules import CompiledRules, RuleSet, compile_rules, header_scorer, read_options
-from salesfmt.rules.expr import to_text
-from salesfmt.rules.instants import local_date
 from salesfmt.rules.totals import ControlTotals
 from salesfmt.targets import Target, TargetPlan, plan_target
-from salesfmt.targets.records import RecordLines, RecordWarnings
 from salesfmt.targets.serializers import AtomicWriter, open_writer
 from salesfmt.targets.times import utc_warnings
-from salesfmt.targets.validate import message_expr, value_expr
 
 __all__ = ["Result", "run", "read_options", "RAW_ROWS"]
-
-#: How many flagged rows keep their raw partner cells (``Result.raw_rows``) for reports.
-RAW_ROWS = 1000
-
-
-def _shown(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
-    """A typed value as a message shows it: the canonical text of its kind (ISO dates,
-    whole seconds, plain decimals), found from the column's dtype."""
-    kind = next((k for k in Kind if dtype.base_type() == polars_type(k).base_type()), None)
-    return to_text(expr, kind)
-
-
-def _extract(df: pl.DataFrame, plan: TargetPlan, compiled: CompiledRules,
-             sheet: str | None) -> list[pl.DataFrame]:
-    """Problem rows of the batch ``df``: one lazy query for all failing checks, each
-    filtering its own rows and reading only the columns its message needs (no copy of the
-    flagged rows first). The in-memory engine: polars' streaming engine has panicked on
-    a filter then pl.format over many-chunk strings (CONTRIBUTING.md, pitfalls)."""
-    failing = df.select((~pl.col(ok(c.index))).any().alias(str(c.index))
-                        for c in plan.checks).row(0)
-    lf = df.lazy()
-    parts = []
-    for inst, fails in zip(plan.checks, failing, strict=True):
-        if not fails or (inst.cross is not None and inst.cross.kind == "first"):
-            continue  # "first" checks: one warning per record, at the end (RecordWarnings)
-        extra = {}
-        if inst.cross is not None:
-            extra["first_line"] = pl.col(first_line(inst.index))
-            extra["first_row"] = pl.col(first_row(inst.index))
-            if inst.cross.value is not None:
-                name = first_value(inst.index)
-                extra["first_value"] = _shown(pl.col(name), df.schema[name])
-        shown = value_expr(inst, compiled)
-        parts.append(lf.filter(~pl.col(ok(inst.index))).select(
-            pl.col(LINE).cast(pl.Int64).alias("line"),
-            pl.lit(sheet, dtype=pl.String).alias("sheet"),
-            pl.col(ROW).cast(pl.Int64).alias("row"),
-            pl.lit(inst.letter, dtype=pl.String).alias("column"),
-            pl.lit(inst.header, dtype=pl.String).alias("header"),
-            pl.lit(inst.field.name).alias("field"),
-            pl.lit(inst.code).alias("code"),
-            pl.lit(inst.severity.value).alias("severity"),
-            message_expr(inst, shown, extra).alias("message"),
-            shown.alias("value"),
-            pl.lit(inst.order, dtype=pl.Int64).alias("order"),
-        ))
-    return [pl.concat(parts).collect(engine="in-memory")] if parts else []
 
 
 def _missing_column_problems(plan: TargetPlan, compiled: CompiledRules,
@@ -191,10 +139,10 @@ def _kept_columns(plan: TargetPlan, compiled: CompiledRules, written: list[str]
 #: one batch's serial steps (uniqueness, problems, writing) overlap the next one's query.
 IN_FLIGHT = 2
 
-
 def _queries(source: Source, compiled: CompiledRules, plan: TargetPlan, kept: list[str]
              ) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
     """(batch, its parsed and checked rows) in file order; ``kept`` columns only."""
+    masks = batch_masks(plan)
 
     def query(batch: pl.DataFrame) -> pl.DataFrame:
         lf = batch.lazy().filter(~compiled.skip)
@@ -204,7 +152,7 @@ def _queries(source: Source, compiled: CompiledRules, plan: TargetPlan, kept: li
             lf = lf.filter(~compiled.skip_fields)
         return (lf.with_columns(plan.values).with_columns(plan.row_checks)  # outputs read
                 .with_columns(plan.outputs)  # the checks: a failed one may rewrite the text
-                .select(kept).collect(engine="in-memory"))
+                .select(*kept, *masks).collect(engine="in-memory"))
 
     pending: deque[tuple[pl.DataFrame, Future[pl.DataFrame]]] = deque()
     with ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix="salesfmt-batch") as pool:
@@ -227,94 +175,17 @@ def _run_batches(source: Source, compiled: CompiledRules, plan: TargetPlan, resu
                  progress: Callable[[int], None] | None = None,
                  totals: ControlTotals | None = None) -> list[pl.DataFrame]:
     """Returns (source row, output line) for the rows the reader reported problems on."""
-    cross = CrossRowState({c.index: c.cross for c in plan.checks if c.cross is not None})
-    records = RecordLines(plan.target)
-    warnings = RecordWarnings(plan.checks, compiled)
-    errors = [pl.col(ok(c.index)) for c in plan.checks if c.severity is Severity.ERROR]
-    every = [pl.col(ok(c.index)) for c in plan.checks]
     reads = writer.columns() if writer is not None else []
     kept = [c for c in _kept_columns(plan, compiled, reads) if c != SEQ]  # numbered later
     day = typed("sold_at")  # kept for the upload file name's date
     if "sold_at" in compiled.mapped and day not in kept:
         kept.append(day)
     kept += [c for c in (totals.columns() if totals is not None else []) if c not in kept]
-    written = [ROW, LINE, SEQ, *reads]
-    next_line = 2
-    placed: list[pl.DataFrame] = []
+    loop = BatchLoop(source, compiled, plan, result, frames, writer, kept, totals)
     for batch, df in _queries(source, compiled, plan, kept):
-        marked = source.problems.filter(pl.col("row").is_not_null())  # read per batch: grows
-        rejects = marked.filter(pl.col("severity") == Severity.ERROR.value)["row"]
-        result.rows_read += batch.height
-        df = df.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + next_line).alias(SEQ))
-        result.rows_skipped += batch.height - df.height
-        if totals is not None:
-            totals.observe(batch, df)
-        next_line += df.height
-        df = records.assign(df)
-        df = cross.apply(df, ok("{}"))
-        if marked.height:
-            placed.append(df.select(ROW, LINE).filter(pl.col(ROW).is_in(marked["row"].implode())))
-        masks = df.select(
-            ((~pl.all_horizontal(errors) if errors else pl.repeat(False, pl.len()))
-             | pl.col(ROW).is_in(rejects.implode())).alias("bad"),
-            (~pl.all_horizontal(every) if every else pl.repeat(False, pl.len())).alias("flag"))
-        bad, flag = masks["bad"], masks["flag"]
-        flagged = bool(flag.any())
-        if flagged:
-            frames.extend(_extract(df, plan, compiled, source.sheet))
-            warnings.add(df)
-        lines = records.track(df, bad)
-        with_sale = records.rejected_so_far(df, bad)  # cells shown as "rejected with its sale"
-        if flagged or marked.height or with_sale.len():
-            # the report shows the cells of lines with errors (warnings: examples only) and
-            # of the good lines rejected with their record
-            _keep_raw(result, batch, pl.concat([df[ROW].filter(bad), marked["row"], with_sale]))
-        if writer is not None and lines is not None:
-            writer.reject(lines)
-        rejected = int(bad.sum())
-        result.rows_rejected += rejected
-        result.rows_out += df.height - rejected
-        if day in df.columns:
-            _track_sale_dates(result, df[day].filter(~bad) if rejected else df[day])
-        if writer is not None:
-            good = df.select(written)
-            writer.write(good.filter(~bad) if rejected else good)
+        loop.step(batch, df)
         if progress is not None:
             progress(result.rows_read)
-    frames.extend(warnings.problems(source.sheet))
-    result.rejected_with_record = records.good_lines_rejected()  # sent or rejected whole
-    moved = result.rejected_with_record.height
-    result.rows_out -= moved
-    result.rows_rejected += moved
-    return placed
+    return loop.finish()
 
 
-def _keep_raw(result: Result, batch: pl.DataFrame, rows: pl.Series) -> None:
-    """Keep the partner's cells of the first RAW_ROWS rows with problems (reports show them)."""
-    room = RAW_ROWS - result.raw_rows.height
-    if room > 0:
-        part = batch.filter(pl.col(ROW).is_in(rows.implode())).head(room)
-        result.raw_rows = pl.concat([result.raw_rows, part]) if result.raw_rows.width else part
-
-
-_EPOCH = date(1970, 1, 1)
-_DAY_MIN, _DAY_MAX = (date.min - _EPOCH).days, (date.max - _EPOCH).days
-
-
-def _track_sale_dates(result: Result, days: pl.Series) -> None:
-    """First and last sale day of the converted rows, across batches (names the output):
-    the partner's calendar days, in the rule's zone (sale times are UTC instants)."""
-    rule = result.rules.fields.get("sold_at")
-    zone = rule.parse.timezone if rule is not None else None
-    if zone:  # the first and last instants, as the partner's days
-        days = days.to_frame("d").select(pl.concat([pl.col("d").min(), pl.col("d").max()])
-                                         .cast(pl.Datetime("us")).pipe(local_date, zone))["d"]
-    phys = days.cast(pl.Date).to_physical()  # a day past year 9999 is no Python date
-    lo_n, hi_n = phys.min(), phys.max()
-    if lo_n is None:
-        return
-    lo, hi = (date.min if n < _DAY_MIN else date.max if n > _DAY_MAX
-              else _EPOCH + timedelta(days=int(n)) for n in (lo_n, hi_n))
-    if result.sale_dates is not None:
-        lo, hi = min(lo, result.sale_dates[0]), max(hi, result.sale_dates[1])
-    result.sale_dates = (lo, hi)

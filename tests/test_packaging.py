@@ -24,6 +24,7 @@ def test_wheel_contains_bundled_data(tmp_path: Path) -> None:
     for template in (ROOT / "templates").iterdir():
         assert f"salesfmt/_data/templates/{template.name}" in names
     assert "salesfmt/_data/rules/schema/rules.schema.json" in names
+    assert "salesfmt/checks/country_names.json" in names  # built from babel, not per run
     assert "salesfmt/_data/rules/schema/target.schema.json" in names
     assert "salesfmt/checks/examples.yaml" in names  # explain shows the check examples
     assert "salesfmt/py.typed" in names  # type checkers read the package's annotations

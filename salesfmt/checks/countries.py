@@ -1,15 +1,29 @@
 """Country names and codes as partners write them (``Nederland``, ``Deutschland``,
 ``Belgique``, ``nl``) → ISO 3166-1 alpha-2 codes, from the Unicode CLDR territory names
-that babel ships (offline, every language below)."""
+that babel ships (offline, every language below).
+
+The table is built from babel once, when salesfmt is developed, and shipped as
+``country_names.json`` beside this module (building it costs 0.1 s per run). After a babel
+upgrade, ``python -c "from salesfmt.checks.countries import write_table; write_table()"``
+writes it again (``tests/test_fast_paths.py`` compares the two).
+"""
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from functools import cache
+from pathlib import Path
 
 import polars as pl
 
-__all__ = ["LANGUAGES", "ISO_COUNTRIES", "country_names", "country_code"]
+from salesfmt._series import where
+
+__all__ = ["LANGUAGES", "ISO_COUNTRIES", "TABLE", "country_names", "names_from_babel",
+           "write_table", "country_code"]
+
+#: The shipped table: lower-case name or code → ISO code (see ``names_from_babel``).
+TABLE = Path(__file__).with_name("country_names.json")
 
 #: Languages whose country names are recognised.
 LANGUAGES = ("en", "nl", "de", "fr", "es", "it", "pt", "da", "sv", "nb", "fi", "pl")
@@ -44,7 +58,12 @@ def _plain(name: str) -> str:
 
 @cache
 def country_names() -> dict[str, str]:
-    """Lower-case name or code → ISO code. A name two countries share in different
+    """Lower-case name or code → ISO code, from the shipped table."""
+    return json.loads(TABLE.read_text(encoding="utf-8"))
+
+
+def names_from_babel() -> dict[str, str]:
+    """The table as babel's CLDR data gives it. A name two countries share in different
     languages is left out (it stays unrecognised rather than guessed)."""
     from babel import Locale
 
@@ -57,12 +76,36 @@ def country_names() -> dict[str, str]:
     names = {k: next(iter(v)) for k, v in found.items() if len(v) == 1}
     names.update(_ALIASES)
     names.update({code.lower(): code for code in ISO_COUNTRIES})
-    return names
+    return dict(sorted(names.items()))
+
+
+def write_table(path: Path = TABLE) -> None:
+    """Write babel's table to ``path`` (sorted, one name a line: readable diffs)."""
+    text = json.dumps(names_from_babel(), ensure_ascii=False, indent=0)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text + "\n", encoding="utf-8")
+    tmp.replace(path)
 
 
 def country_code(value: pl.Expr) -> pl.Expr:
     """The ISO code for a country name or code in any case; other text unchanged."""
     names = country_names()
-    key = value.str.to_lowercase()
-    return pl.coalesce(key.replace_strict(list(names), list(names.values()), default=None,
-                                          return_dtype=pl.String), value)
+    keys, codes = pl.Series(list(names), dtype=pl.String), pl.Series(list(names.values()))
+    if not value.meta.root_names():  # a constant: looked up as is (a UDF would not broadcast)
+        return pl.coalesce(value.str.to_lowercase().replace_strict(
+            keys, codes, default=None, return_dtype=pl.String), value)
+    iso = pl.Series(sorted(ISO_COUNTRIES), dtype=pl.String)
+
+    def lookup(s: pl.Series) -> pl.Series:
+        # a cell that is already a code (NL) is its own code: only the others are
+        # lower-cased and looked up (the table maps every lower-case code to itself)
+        todo = ~s.is_in(iso.implode()) & s.is_not_null()
+        if not todo.any():
+            return s
+        at = where(todo)
+        sub = s.gather(at)
+        found = sub.str.to_lowercase().replace_strict(keys, codes, default=None,
+                                                      return_dtype=pl.String)
+        return s.scatter(at, pl.select(pl.coalesce(found, sub)).to_series())
+
+    return value.map_batches(lookup, return_dtype=pl.String, is_elementwise=False)

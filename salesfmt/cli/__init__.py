@@ -5,20 +5,74 @@ Each command group lives in its own module and registers itself on :data:`cli`.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Callable
 
 import click
 
+from salesfmt._version import __version__
 from salesfmt.cli._guard import library_noise_off, native_stderr_sink, one_line, panic_line
 from salesfmt.errors import ExitCode, SalesfmtError
 
-__all__ = ["cli", "main"]
+__all__ = ["COMMANDS", "cli", "main"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="salesfmt")
+#: Command → the module that defines it (imported only when the command runs) and its
+#: help's first paragraph, which ``salesfmt --help`` lists without importing any command
+#: module: polars and the rest stay unloaded for --help and --version. A test keeps this
+#: table equal to the commands' own docstrings.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "batch": ("batch", "Convert every file of INBOX as deliveries.yaml routes it; summary on "
+                       "stdout."),
+    "check": ("run", "Pre-flight FILE against a target: summary on stderr, report on stdout."),
+    "convert": ("run", "Convert FILE for a target: good lines to the output, the JSON report "
+                       "beside it."),
+    "explain": ("explain", "Explain problem CODE (e.g. invalid_number); without CODE, list "
+                           "every code."),
+    "fields": ("catalog", "List the canonical fields rules map into and targets map out of."),
+    "init": ("onboard", "Draft a complete, commented rule file for partner FILE and target "
+                        "TARGET."),
+    "inspect": ("inspect", "Show what the reader detects in FILE: format, encoding, sheets, "
+                           "header, columns."),
+    "name": ("name", "Suggest the next upload file name {channel}_{dd-mm-yyyy}_{batch}.csv, "
+                     "or check one."),
+    "report": ("report", "Check FILE and write a report a partner can read (HTML by "
+                         "default)."),
+    "rules": ("rules_cmd", "Partner rule files: list, validate, show the effective mapping."),
+    "targets": ("targets_cmd", "Target declarations: list (the default), validate, schema."),
+}
+
+
+class _LazyGroup(click.Group):
+    """A group whose commands are imported when used (see ``COMMANDS``)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            if cmd_name in COMMANDS:
+                importlib.import_module(f"{__name__}.{COMMANDS[cmd_name][0]}")
+            else:  # a command missing from the table still runs
+                _register()
+        command = self.commands.get(cmd_name)
+        if isinstance(command, click.Group):  # other modules add subcommands to groups
+            _register()                        # ('rules suggest' lives in onboard.py)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names))
+        rows = [(n, (click.Command(n, help=COMMANDS[n][1]) if n in COMMANDS
+                     else self.commands[n]).get_short_help_str(limit)) for n in names]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="salesfmt")
 def cli() -> None:
     """Turn partner sales files into what sales-ingest APIs accept; report every problem first.
 
@@ -28,7 +82,6 @@ def cli() -> None:
 
 def _register() -> None:
     """Import every command module in this package; each registers itself on ``cli``."""
-    import importlib
     import pkgutil
 
     for mod in pkgutil.iter_modules(__path__):
@@ -50,7 +103,6 @@ def _usage(exc: click.UsageError) -> str:
 def _run(argv: list[str] | None, native: Callable[[], str]) -> int:
     """Run the command; every way out becomes an exit code, every error one stderr line."""
     try:
-        _register()
         return int(cli.main(args=argv, prog_name="salesfmt", standalone_mode=False) or 0)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code or 0)

@@ -12,8 +12,8 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import fastexcel
 import polars as pl
 
 from salesfmt.errors import InputError
@@ -47,6 +47,8 @@ from salesfmt.readers._xlsx_meta import (
 )
 from salesfmt.readers._zipscan import Scanned, column_number
 
+if TYPE_CHECKING:  # imported where a workbook is opened: a CSV run loads none of it
+    import fastexcel
 __all__ = ["open_workbook"]
 
 _EXT = {Kind.XLSX: (".xlsx", ".xlsm"), Kind.XLSB: (".xlsb",), Kind.XLS: (".xls",),
@@ -87,6 +89,8 @@ def _quiet_stderr() -> Iterator[None]:
 
 def _open(path: Path, kind: Kind) -> fastexcel.ExcelReader:
     """calamine picks its parser by extension, so a mislabelled file is passed as bytes."""
+    import fastexcel
+
     source: str | bytes = str(path)
     if path.suffix.lower() not in _EXT[kind]:
         source = path.read_bytes()

@@ -12,7 +12,6 @@ from salesfmt.errors import OutputError
 from salesfmt.i18n import Language, language
 from salesfmt.report._escape import json_safe
 from salesfmt.report.envelope import envelope
-from salesfmt.report.html import MAX_LINES, Audience, html_report
 from salesfmt.report.terminal import summary
 
 if TYPE_CHECKING:
@@ -54,6 +53,8 @@ def _text(result: Result, **opts: Any) -> str:
 
 
 def _html(result: Result, **opts: Any) -> str:
+    from salesfmt.report.html import MAX_LINES, Audience, html_report  # jinja2: HTML only
+
     return html_report(result, max_lines=opts.get("max_lines", MAX_LINES),
                        audience=Audience(opts.get("audience", Audience.PARTNER)),
                        lang=report_language(result, opts.get("lang")))

@@ -7,8 +7,6 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
-
 __all__ = ["HeaderMatch", "normalize_header", "match_headers", "closest_headers"]
 
 
@@ -29,6 +27,8 @@ class HeaderMatch:
 
 def _scores(aliases: tuple[str, ...], headers: list[str]) -> dict[str, tuple[float, str]]:
     """Best similarity (0-100) of every header to any alias, with the alias that gave it."""
+    from rapidfuzz import fuzz, process  # here: exact headers, the usual case, need none
+
     normalized = [normalize_header(h) for h in headers]
     best: dict[str, tuple[float, str]] = {}
     for alias in aliases:

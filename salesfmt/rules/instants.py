@@ -106,6 +106,8 @@ def settle_orders(source: Source, columns: dict[str, str]) -> dict[str, str]:
     real pass reports them). Columns left unsettled are left out."""
     found: dict[str, str] = {}
     todo = dict(columns)
+    if not todo:  # every date field has its formats or order: no batch is read
+        return found
     kept = source.problems
     try:
         for i, batch in enumerate(source.batches()):

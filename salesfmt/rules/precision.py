@@ -21,12 +21,23 @@ def lost_digits(raw: pl.Expr, opts: ParseOptions) -> pl.Expr:
                            is_elementwise=False)
 
 
+# an exponent as the full parse reads one: e or E, an optional sign, a digit
+_EXPONENT = "[eE][+\\-\u2212]?\\d"
+
+
+def _candidates(s: pl.Series, dec: str) -> pl.Series:
+    """Cells that may have more than DECIMAL_SCALE places: more bytes than that after the
+    first decimal separator, or an exponent. Two byte scans, no parse (``€ 12,50``,
+    ``EUR 12,50`` and whole numbers are ruled out here)."""
+    after = s.str.len_bytes() - s.str.find(dec, literal=True)  # null: no separator
+    return (after > DECIMAL_SCALE + 1) | s.str.contains(_EXPONENT)  # null: false below
+
+
 def _lost(s: pl.Series, opts: ParseOptions) -> pl.Series:
-    """Only cells longer than the kept places, or with an exponent, are looked at; only
-    exponent forms (rare) are checked number by number."""
+    """Only the candidate cells (``_candidates``) are parsed; only exponent forms (rare)
+    are checked number by number."""
     hit = constant(False, len(s), pl.Boolean)
-    gate = ((s.str.len_bytes() > DECIMAL_SCALE + 1) | s.str.contains("e", literal=True)
-            | s.str.contains("E", literal=True)).fill_null(False)
+    gate = _candidates(s, opts.decimal_separator)
     if not gate.any():
         return hit
     idx = where(gate)

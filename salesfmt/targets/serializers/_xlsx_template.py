@@ -8,7 +8,6 @@ import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from xml.sax.saxutils import quoteattr
 
 from salesfmt.errors import TargetError
 from salesfmt.problems import column_letter
@@ -93,6 +92,8 @@ def read_template(path: Path, sheet: str) -> tuple[TemplateSheet, list[zipfile.Z
         text = zf.read(member).decode("utf-8")
         shared = _shared_strings(zf)
         infos = zf.infolist()
+    from xml.sax.saxutils import quoteattr  # here: it imports urllib, http and ssl (30 ms)
+
     match = _SHEETDATA.search(text)
     if match is None:
         raise TargetError(f"sheet {sheet!r} has no sheetData", where=where)

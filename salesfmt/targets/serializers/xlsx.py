@@ -19,7 +19,6 @@ import shutil
 import tempfile
 import zipfile
 from pathlib import Path
-from xml.sax.saxutils import escape, quoteattr
 
 import polars as pl
 
@@ -138,6 +137,8 @@ class XlsxTemplateWriter(AtomicWriter):
         self.records += batch.height
 
     def _header(self) -> str:
+        from xml.sax.saxutils import escape  # here: it imports urllib, http and ssl (30 ms)
+
         cells = []
         for i, f in enumerate(self.fields):
             src = self.sheet.headers.get(f.template_column, self.source_col[i])
@@ -148,6 +149,8 @@ class XlsxTemplateWriter(AtomicWriter):
         return f'<row r="1"{self.sheet.header_row_attrs}>{"".join(cells)}</row>'
 
     def _cols(self) -> str:
+        from xml.sax.saxutils import quoteattr
+
         parts = []
         for i, src in enumerate(self.source_col):
             attrs = dict(self.sheet.cols.get(src, {})) if src is not None else {}
@@ -159,6 +162,8 @@ class XlsxTemplateWriter(AtomicWriter):
         return f"<cols>{''.join(parts)}</cols>" if parts else ""
 
     def _validations(self) -> str:
+        from xml.sax.saxutils import escape, quoteattr
+
         mapping = {}
         for i, f in enumerate(self.fields):
             src = self.sheet.headers.get(f.template_column)
