@@ -47,7 +47,7 @@ def report(file: str, rules: str, target: str, output: str, fmt: str | None, max
         raise click.UsageError(f"--rejects {rejects}: that is the report's name")
     result = _run(file, rules, target, **kw)
     if extra is not None:  # written first: the report names a finished rejects file
-        write_file(extra, rejects_bytes(result), force=force, protect=Path(file))
+        write_file(extra, rejects_bytes(result, lang), force=force, protect=Path(file))
     chosen = ReportFormat(fmt) if fmt else ReportFormat.for_path(output)
     path = write_report(chosen, result, output, force=force, cap=max_errors,
                         with_source=with_source, max_lines=max_lines, audience=audience,

@@ -98,7 +98,7 @@ def _writing(exc: OSError, folder: Path) -> bool:
 
 def _convert_staged(stage: Stage, file: str, rules: str, target: str, owned: OutputSet,
                     named: NamedOutput | None, *, strict: bool, force: bool, kw: dict,
-                    report: dict) -> tuple[Result, Path]:
+                    report: dict, lang: str | None = None) -> tuple[Result, Path]:
     """Convert into the staging folder, write the report there, publish the set as one."""
     stem = "output" if named else owned.stem
     result = _run(file, rules, target, output=stage.path / (stem + owned.ext), strict=strict,
@@ -107,7 +107,7 @@ def _convert_staged(stage: Stage, file: str, rules: str, target: str, owned: Out
     if owned.extras:  # the rejects file, in its own folder: any name is free there
         (stage.path / "rejects").mkdir()
         rejects = stage.path / "rejects" / owned.extras[0]
-        rejects.write_bytes(rejects_bytes(result))
+        rejects.write_bytes(rejects_bytes(result, lang))
         produced_extra = [rejects]
     else:
         produced_extra = []
@@ -210,7 +210,7 @@ def convert(file: str, rules: str, target: str, output: str, strict: bool, force
             _refuse_existing(owned, Path(file), force)
         with Stage(out.parent) as stage:
             result, report_path = _convert_staged(stage, file, rules, target, owned, named,
-                                                  strict=strict, force=force, kw=kw,
+                                                  strict=strict, force=force, kw=kw, lang=lang,
                                                   report=dict(cap=max_errors,
                                                               with_source=with_source))
     except OSError as exc:

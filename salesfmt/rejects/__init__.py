@@ -50,7 +50,8 @@ def _csv(result: Any, rejected: Rejected) -> bytes:
 _WRITERS = {RejectsFormat.CSV: _csv, RejectsFormat.XLSX: xlsx_rejects}
 
 
-def rejects_bytes(result: Any) -> bytes:
-    """The rejects file of a finished run (a header only when no line was rejected)."""
+def rejects_bytes(result: Any, lang: str | None = None) -> bytes:
+    """The rejects file of a finished run (a header only when no line was rejected); its
+    problem texts in ``lang`` (``--lang``), else the rule file's ``language:``."""
     fmt = RejectsFormat.CSV if result.source.format == "csv" else RejectsFormat.XLSX
-    return _WRITERS[fmt](result, rejected_rows(result))
+    return _WRITERS[fmt](result, rejected_rows(result, lang))

@@ -13,8 +13,10 @@ from typing import Any
 
 import polars as pl
 
-from salesfmt.checks import get_check
+from salesfmt.i18n import Language
+from salesfmt.i18n.messages import hint, localize
 from salesfmt.problems import Severity
+from salesfmt.report.render import report_language
 
 __all__ = ["Rejected", "rejected_rows", "PROBLEMS_HEADER"]
 
@@ -41,16 +43,11 @@ class Rejected:
         return sep.join(self.texts.get(row, []))
 
 
-def _hints(result: Any, codes: list[str]) -> dict[str, str]:
-    """Code as shown (a target may rename it) → what the partner changes (the fix)."""
+def _hints(result: Any, codes: list[str], lang: Language) -> dict[str, str]:
+    """Code as shown (a target may rename it) → what the partner changes (the fix), in
+    ``lang``."""
     renamed = {shown: own for own, shown in result.target.codes.items()}
-    hints = {}
-    for code in codes:
-        try:
-            hints[code] = get_check(renamed.get(code, code)).partner
-        except KeyError:
-            hints[code] = ""
-    return hints
+    return {code: hint(renamed.get(code, code), lang) for code in codes}
 
 
 def _sentence(text: str) -> str:
@@ -74,12 +71,14 @@ def with_record_text(noun: str, rows: list[int]) -> str:
             f"{noun} again.")
 
 
-def rejected_rows(result: Any) -> Rejected:
+def rejected_rows(result: Any, lang: str | None = None) -> Rejected:
     """The rows ``result`` rejected (errors on output lines, and lines rejected with their
-    record), each with the partner's problem texts."""
+    record), each with the partner's problem texts in ``lang`` (else the rule's language)."""
+    language = report_language(result, lang)
     errors = result.problems.filter((pl.col("severity") == Severity.ERROR.value)
                                     & pl.col("line").is_not_null() & pl.col("row").is_not_null())
-    hints = _hints(result, errors.get_column("code").unique().sort().to_list())
+    errors = localize(errors, language, result.target)
+    hints = _hints(result, errors.get_column("code").unique().sort().to_list(), language)
     texts: dict[int, list[str]] = {}
     cells: dict[int, dict[str, list[str]]] = {}
     ordered = errors.sort(["row", "order", "code"], maintain_order=True)
