@@ -325,7 +325,10 @@ def write_file(path: Path, data: bytes, *, force: bool = False,
     path = Path(path)
     refuse_existing(path, force=force, protect=protect)
     sweep(path.parent)
-    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(), suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(), suffix=".tmp", dir=path.parent)
+    except OSError as exc:  # the folder is missing or not writable: name the output
+        raise output_error(exc, path) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

@@ -331,3 +331,14 @@ def test_a_file_appearing_at_a_final_name_mid_publish_is_never_replaced(tmp_path
     assert _visible(tmp_path) == ["o.report.json"]
     assert (tmp_path / "o.report.json").read_text() == "another writer's"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_lone_file_in_an_unwritable_folder_names_the_file(tmp_path: Path) -> None:
+    """A report's rejects file where no file can be made (``/proc``): one line naming the
+    file the user asked for, never the hidden temporary name."""
+    res = run_cli("report", SAMPLES / "kassa-export-nl.csv", "-r", "kassa-nl", "-t", "bulk-csv",
+                  "-o", tmp_path / "report.html", "--rejects", "/proc/rejects.csv")
+    assert res.code == 2
+    assert res.err.strip() == ("salesfmt: error: /proc/rejects.csv: cannot write the output: "
+                               "No such file or directory"), res.err
+    assert not (tmp_path / "report.html").exists()
